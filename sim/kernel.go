@@ -1,0 +1,149 @@
+package sim
+
+import (
+	"fmt"
+	"hash/fnv"
+	"math/rand/v2"
+	"time"
+)
+
+// Handler receives the events scheduled for it.
+type Handler interface {
+	Handle(k *Kernel, ev Event)
+}
+
+// HandlerFunc adapts a function to a Handler. Convenient outside hot paths: a closure
+// allocates when it is created.
+type HandlerFunc func(k *Kernel, ev Event)
+
+// Handle calls f(k, ev).
+func (f HandlerFunc) Handle(k *Kernel, ev Event) { f(k, ev) }
+
+// Event is one scheduled occurrence. Kind and Data are the handler's own: Kind says what
+// happened, Data carries a pointer-shaped payload (storing a pointer in Data allocates nothing).
+type Event struct {
+	At   Time
+	H    Handler
+	Kind int
+	Data any
+	seq  uint64
+}
+
+// Kernel is a sequential discrete-event simulator. It is not safe for concurrent use; run one
+// kernel per goroutine.
+type Kernel struct {
+	now     Time
+	q       queue
+	seq     uint64
+	handled uint64
+	stopped bool
+	seed    uint64
+	streams map[string]*rand.Rand
+}
+
+// New returns a kernel at time zero whose random streams derive from seed.
+func New(seed uint64) *Kernel {
+	return &Kernel{seed: seed, streams: make(map[string]*rand.Rand)}
+}
+
+// Now returns the current virtual time.
+func (k *Kernel) Now() Time { return k.now }
+
+// Seed returns the seed the kernel's streams derive from.
+func (k *Kernel) Seed() uint64 { return k.seed }
+
+// Handled returns the number of events handled so far.
+func (k *Kernel) Handled() uint64 { return k.handled }
+
+// Pending returns the number of events waiting in the queue.
+func (k *Kernel) Pending() int { return len(k.q) }
+
+// Next returns the time of the next event, if there is one.
+func (k *Kernel) Next() (Time, bool) {
+	if len(k.q) == 0 {
+		return 0, false
+	}
+	return k.q[0].At, true
+}
+
+// Schedule arranges for h to receive an event at time at. Scheduling in the past is a
+// programmer error and panics.
+func (k *Kernel) Schedule(at Time, h Handler, kind int, data any) {
+	if at < k.now {
+		panic(fmt.Sprintf("sim: event scheduled at %v, before now %v", at, k.now))
+	}
+	if h == nil {
+		panic("sim: nil handler")
+	}
+	k.seq++
+	k.q.push(Event{At: at, H: h, Kind: kind, Data: data, seq: k.seq})
+}
+
+// After schedules an event d after now. d must not be negative.
+func (k *Kernel) After(d time.Duration, h Handler, kind int, data any) {
+	if d < 0 {
+		panic(fmt.Sprintf("sim: negative delay %v", d))
+	}
+	k.Schedule(k.now+Time(d), h, kind, data)
+}
+
+// Stop makes Run return after the event being handled.
+func (k *Kernel) Stop() { k.stopped = true }
+
+// Step handles the next event, if any, and reports whether it did.
+func (k *Kernel) Step() bool {
+	if len(k.q) == 0 {
+		return false
+	}
+	ev := k.q.pop()
+	k.now = ev.At
+	k.handled++
+	ev.H.Handle(k, ev)
+	return true
+}
+
+// Run handles events in time order until the queue is empty, Stop is called, or the next event
+// is due after until. When it returns because of until, the clock is advanced to until.
+// It returns the number of events handled by this call.
+func (k *Kernel) Run(until Time) uint64 {
+	start := k.handled
+	k.stopped = false
+	for len(k.q) > 0 && !k.stopped {
+		if k.q[0].At > until {
+			break
+		}
+		k.Step()
+	}
+	if !k.stopped && until > k.now {
+		k.now = until
+	}
+	return k.handled - start
+}
+
+// RunAll handles events until the queue is empty or Stop is called.
+func (k *Kernel) RunAll() uint64 {
+	start := k.handled
+	k.stopped = false
+	for len(k.q) > 0 && !k.stopped {
+		k.Step()
+	}
+	return k.handled - start
+}
+
+// Stream returns the random stream with the given name. The same name always returns the same
+// stream within a kernel; its initial state depends only on the kernel's seed and the name.
+func (k *Kernel) Stream(name string) *rand.Rand {
+	if r, ok := k.streams[name]; ok {
+		return r
+	}
+	r := NewStream(k.seed, name)
+	k.streams[name] = r
+	return r
+}
+
+// NewStream returns a PCG stream derived from seed and name, the same one Kernel.Stream gives.
+func NewStream(seed uint64, name string) *rand.Rand {
+	h := fnv.New64a()
+	h.Write([]byte(name))
+	return rand.New(rand.NewPCG(seed, h.Sum64()))
+}
