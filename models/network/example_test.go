@@ -1,0 +1,42 @@
+package network_test
+
+import (
+	"fmt"
+	"time"
+
+	"github.com/mimisim/mimisim/models/network"
+	"github.com/mimisim/mimisim/sim"
+)
+
+type printer struct{}
+
+func (printer) Handle(k *sim.Kernel, ev sim.Event) {
+	fmt.Println(k.Now(), "delivered", ev.Data)
+}
+
+// A phone in Dublin on a fixed 25 ms LTE link sends two 250 kB messages to a server in
+// Frankfurt. Each takes 250e3·8 / 6 Mbps = 333.333334 ms (rounded up to the ns) on the uplink, so
+// the second waits for the first; then 25 ms + 28.5 ms/2 + 0 ms of propagation.
+func Example() {
+	access := network.DefaultAccess()
+	access["lte"] = network.Access{Latency: network.Constant(25 * time.Millisecond), UplinkMbps: 6, DownlinkMbps: 21}
+	k := sim.New(1)
+	n, err := network.New(k, network.Config{Access: access, RetransmitTimeout: time.Second})
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	phone, _ := n.AddNode("phone", "eu-west-1", "lte")
+	server, _ := n.AddNode("server", "eu-central-1", "datacenter")
+	rtt, _ := network.RegionRTT("eu-west-1", "eu-central-1")
+	fmt.Println("RTT", rtt)
+	n.Send(phone, server, 250_000, printer{}, 0, "first")
+	n.Send(phone, server, 250_000, printer{}, 0, "second")
+	k.RunAll()
+	fmt.Printf("%+v\n", n.Stats(phone))
+	// Output:
+	// RTT 28.5ms
+	// 0.372583334s delivered first
+	// 0.705916668s delivered second
+	// {BytesOut:500000 BytesIn:0 MsgsOut:2 MsgsIn:0 Retransmits:0 Dropped:0}
+}
