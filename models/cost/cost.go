@@ -1,0 +1,237 @@
+package cost
+
+import (
+	"bytes"
+	"embed"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io/fs"
+	"math"
+	"slices"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/mimisim/mimisim/models/mls"
+)
+
+// Model gives the virtual CPU time of an MLS operation.
+type Model interface {
+	CPU(op mls.Op, groupSize int, device string) time.Duration
+}
+
+// Point is one measured cost: op in a group of Members members took NsPerOp nanoseconds.
+type Point struct {
+	Op      mls.Op  `json:"op"`
+	Members int     `json:"members"`
+	NsPerOp float64 `json:"ns_per_op"`
+}
+
+// Table is a measured cost table of one engine on one machine. Its zero value is not usable:
+// build tables with Load or Parse, or call Validate before CPU.
+type Table struct {
+	Engine    string  `json:"engine"`
+	Machine   string  `json:"machine"`
+	CPUName   string  `json:"cpu"` // CPU model (a field named CPU would clash with the method)
+	GoVersion string  `json:"go_version"`
+	Command   string  `json:"command"`
+	Date      string  `json:"date"`
+	Notes     string  `json:"notes"`
+	Points    []Point `json:"points"`
+
+	curves map[mls.Op][]Point // per op, sorted by Members; set by Validate
+}
+
+var (
+	_ Model = (*Table)(nil)
+	_ Model = Zero{}
+)
+
+//go:embed tables
+var tables embed.FS
+
+// Engines lists the engines that have an embedded default table.
+func Engines() []string {
+	entries, err := fs.ReadDir(tables, "tables")
+	if err != nil {
+		return nil
+	}
+	var names []string
+	for _, e := range entries {
+		if name, ok := strings.CutSuffix(e.Name(), ".json"); ok {
+			names = append(names, name)
+		}
+	}
+	return names
+}
+
+// Load returns the validated embedded default table of an engine (tables/<engine>.json).
+func Load(engine string) (*Table, error) {
+	if engine == "" || strings.ContainsAny(engine, `/\.`) {
+		return nil, fmt.Errorf("cost: invalid engine name %q", engine)
+	}
+	data, err := tables.ReadFile("tables/" + engine + ".json")
+	if err != nil {
+		return nil, fmt.Errorf("cost: no cost table for engine %q (have %s)", engine, strings.Join(Engines(), ", "))
+	}
+	t, err := Parse(data)
+	if err != nil {
+		return nil, fmt.Errorf("cost: table of engine %q: %w", engine, err)
+	}
+	if t.Engine != engine {
+		return nil, fmt.Errorf("cost: tables/%s.json is the table of engine %q", engine, t.Engine)
+	}
+	return t, nil
+}
+
+// Parse decodes a JSON cost table (unknown fields are an error) and validates it.
+func Parse(data []byte) (*Table, error) {
+	dec := json.NewDecoder(bytes.NewReader(data))
+	dec.DisallowUnknownFields()
+	var t Table
+	if err := dec.Decode(&t); err != nil {
+		return nil, err
+	}
+	if err := t.Validate(); err != nil {
+		return nil, err
+	}
+	return &t, nil
+}
+
+// Validate checks the table and indexes it for CPU. Every op of mls.Ops needs at least one point;
+// points need a known op, at least one member, a finite non-negative cost, and no two points may
+// share op and size.
+func (t *Table) Validate() error {
+	if t.Engine == "" {
+		return errors.New("cost table has no engine")
+	}
+	known := map[mls.Op]bool{}
+	for _, op := range mls.Ops {
+		known[op] = true
+	}
+	curves := map[mls.Op][]Point{}
+	for i, p := range t.Points {
+		switch {
+		case !known[p.Op]:
+			return fmt.Errorf("point %d: unknown op %q", i, p.Op)
+		case p.Members < 1:
+			return fmt.Errorf("point %d (%s): %d members", i, p.Op, p.Members)
+		case math.IsNaN(p.NsPerOp) || math.IsInf(p.NsPerOp, 0) || p.NsPerOp < 0:
+			return fmt.Errorf("point %d (%s, %d members): cost %v ns", i, p.Op, p.Members, p.NsPerOp)
+		}
+		curves[p.Op] = append(curves[p.Op], p)
+	}
+	var missing []string
+	for _, op := range mls.Ops {
+		c := curves[op]
+		if len(c) == 0 {
+			missing = append(missing, string(op))
+			continue
+		}
+		sort.SliceStable(c, func(i, j int) bool { return c[i].Members < c[j].Members })
+		for i := 1; i < len(c); i++ {
+			if c[i].Members == c[i-1].Members {
+				return fmt.Errorf("two points for %s at %d members", op, c[i].Members)
+			}
+		}
+	}
+	if len(missing) > 0 {
+		return fmt.Errorf("cost table of %s has no points for %s", t.Engine, strings.Join(missing, ", "))
+	}
+	t.curves = curves
+	return nil
+}
+
+// ID returns a short identifier of the table for manifests, "<engine>@<date>".
+func (t *Table) ID() string { return t.Engine + "@" + t.Date }
+
+// Sizes returns the group sizes measured for op, ascending.
+func (t *Table) Sizes(op mls.Op) []int {
+	var s []int
+	for _, p := range t.curve(op) {
+		s = append(s, p.Members)
+	}
+	return s
+}
+
+func (t *Table) curve(op mls.Op) []Point {
+	if t.curves == nil {
+		panic("cost: Table used before Validate")
+	}
+	c, ok := t.curves[op]
+	if !ok {
+		panic(fmt.Sprintf("cost: table %s has no op %q", t.ID(), op))
+	}
+	return c
+}
+
+// CPU returns the cost of op in a group of n members on device: the measured cost interpolated
+// linearly in log2(n) between the measured sizes, the first point's cost below the first size,
+// and beyond the last size the last segment extended with its slope (a negative slope counts as
+// flat, so costs never fall below the last measurement), scaled by DeviceFactor(device).
+//
+// CPU panics for an op the table lacks (Validate rejects such tables), for an unknown device (check
+// devices with DeviceFactor first) and for a table that was not validated.
+func (t *Table) CPU(op mls.Op, n int, device string) time.Duration {
+	f, err := DeviceFactor(device)
+	if err != nil {
+		panic(err)
+	}
+	return time.Duration(math.Round(t.ns(op, n) * f))
+}
+
+// ns is the interpolated cost on the reference machine in nanoseconds.
+func (t *Table) ns(op mls.Op, n int) float64 {
+	c := t.curve(op)
+	if n <= c[0].Members || len(c) == 1 {
+		return c[0].NsPerOp // below the first size, or a single point: flat
+	}
+	x := math.Log2(float64(n))
+	i, found := slices.BinarySearchFunc(c, n, func(p Point, n int) int { return p.Members - n })
+	if found {
+		return c[i].NsPerOp
+	}
+	if i == len(c) { // beyond the last point
+		a, b := c[len(c)-2], c[len(c)-1]
+		slope := max(0, (b.NsPerOp-a.NsPerOp)/(math.Log2(float64(b.Members))-math.Log2(float64(a.Members))))
+		return b.NsPerOp + slope*(x-math.Log2(float64(b.Members)))
+	}
+	a, b := c[i-1], c[i]
+	xa, xb := math.Log2(float64(a.Members)), math.Log2(float64(b.Members))
+	return a.NsPerOp + (b.NsPerOp-a.NsPerOp)*(x-xa)/(xb-xa)
+}
+
+// Zero is the model of time_mode "zero": every operation takes no time.
+type Zero struct{}
+
+// CPU returns 0.
+func (Zero) CPU(mls.Op, int, string) time.Duration { return 0 }
+
+// deviceFactors are the CPU time multipliers of the device classes; see the package doc for where
+// the phone factor comes from.
+var deviceFactors = map[string]float64{
+	"server":  1.0,
+	"desktop": 1.0,
+	"phone":   3.0,
+}
+
+// DeviceFactor returns the CPU time multiplier of a device class relative to the machine the
+// tables were measured on.
+func DeviceFactor(device string) (float64, error) {
+	f, ok := deviceFactors[device]
+	if !ok {
+		return 0, fmt.Errorf("cost: unknown device %q (allowed: %s)", device, strings.Join(DeviceNames(), ", "))
+	}
+	return f, nil
+}
+
+// DeviceNames lists the device classes, sorted.
+func DeviceNames() []string {
+	names := make([]string, 0, len(deviceFactors))
+	for n := range deviceFactors {
+		names = append(names, n)
+	}
+	slices.Sort(names)
+	return names
+}
