@@ -1,0 +1,297 @@
+package mimi
+
+import (
+	"encoding/binary"
+	"fmt"
+)
+
+// The encoding follows the conventions of RFC 9420 §2.1: fixed-width big-endian integers, and
+// variable-length vectors prefixed by their length in bytes as a variable-size integer (2-bit
+// length prefix, values up to 2^30−1). A list is a vector whose content is the concatenation of
+// its encoded elements. Every message starts with the version byte and its Type.
+
+type encoder struct{ b []byte }
+
+func (e *encoder) u8(v uint8)   { e.b = append(e.b, v) }
+func (e *encoder) u64(v uint64) { e.b = binary.BigEndian.AppendUint64(e.b, v) }
+
+func (e *encoder) varint(n int) {
+	switch {
+	case n < 1<<6:
+		e.b = append(e.b, byte(n))
+	case n < 1<<14:
+		e.b = append(e.b, 0x40|byte(n>>8), byte(n))
+	case n < 1<<30:
+		e.b = append(e.b, 0x80|byte(n>>24), byte(n>>16), byte(n>>8), byte(n))
+	default:
+		panic(fmt.Sprintf("mimi: vector of %d bytes is too long to encode", n))
+	}
+}
+
+func (e *encoder) bytes(v []byte) { e.varint(len(v)); e.b = append(e.b, v...) }
+func (e *encoder) str(v string)   { e.varint(len(v)); e.b = append(e.b, v...) }
+
+// list encodes n elements with f as a vector: it reserves room for the length, encodes, then
+// writes the length in the smallest form that fits.
+func (e *encoder) list(n int, f func(i int)) {
+	start := len(e.b)
+	for i := 0; i < n; i++ {
+		f(i)
+	}
+	body := append([]byte(nil), e.b[start:]...)
+	e.b = e.b[:start]
+	e.bytes(body)
+}
+
+func (e *encoder) strs(v []string) { e.list(len(v), func(i int) { e.str(v[i]) }) }
+func (e *encoder) blobs(v [][]byte) {
+	e.list(len(v), func(i int) { e.bytes(v[i]) })
+}
+
+type decoder struct {
+	b   []byte
+	err error
+}
+
+func (d *decoder) fail(what string) {
+	if d.err == nil {
+		d.err = fmt.Errorf("%w: %s", ErrDecode, what)
+	}
+}
+
+func (d *decoder) u8() uint8 {
+	if d.err != nil || len(d.b) < 1 {
+		d.fail("truncated uint8")
+		return 0
+	}
+	v := d.b[0]
+	d.b = d.b[1:]
+	return v
+}
+
+func (d *decoder) u64() uint64 {
+	if d.err != nil || len(d.b) < 8 {
+		d.fail("truncated uint64")
+		return 0
+	}
+	v := binary.BigEndian.Uint64(d.b)
+	d.b = d.b[8:]
+	return v
+}
+
+func (d *decoder) varint() int {
+	if d.err != nil || len(d.b) < 1 {
+		d.fail("truncated length")
+		return 0
+	}
+	n := 1 << (d.b[0] >> 6)
+	if n == 8 {
+		d.fail("length prefix 0b11 is reserved")
+		return 0
+	}
+	if len(d.b) < n {
+		d.fail("truncated length")
+		return 0
+	}
+	v := int(d.b[0] & 0x3f)
+	for i := 1; i < n; i++ {
+		v = v<<8 | int(d.b[i])
+	}
+	// Lengths must use the minimal encoding (RFC 9420 §2.1.2).
+	if (n == 2 && v < 1<<6) || (n == 4 && v < 1<<14) {
+		d.fail("length not minimally encoded")
+		return 0
+	}
+	d.b = d.b[n:]
+	return v
+}
+
+func (d *decoder) bytes() []byte {
+	n := d.varint()
+	if d.err != nil {
+		return nil
+	}
+	if len(d.b) < n {
+		d.fail("truncated vector")
+		return nil
+	}
+	v := d.b[:n:n]
+	d.b = d.b[n:]
+	return v
+}
+
+func (d *decoder) str() string { return string(d.bytes()) }
+
+// list decodes a vector of elements, calling f with a decoder over the vector's content until
+// it is consumed.
+func (d *decoder) list(f func(sub *decoder)) {
+	body := d.bytes()
+	if d.err != nil {
+		return
+	}
+	sub := &decoder{b: body}
+	for len(sub.b) > 0 && sub.err == nil {
+		f(sub)
+	}
+	if sub.err != nil {
+		d.fail(sub.err.Error())
+	}
+}
+
+func (d *decoder) strs() []string {
+	var v []string
+	d.list(func(s *decoder) { v = append(v, s.str()) })
+	return v
+}
+
+func (d *decoder) blobs() [][]byte {
+	var v [][]byte
+	d.list(func(s *decoder) { v = append(v, s.bytes()) })
+	return v
+}
+
+func (e *encoder) event(ev *Event) {
+	e.u8(uint8(ev.Kind))
+	e.u64(ev.Seq)
+	e.u64(ev.Epoch)
+	e.str(ev.Sender)
+	e.strs(ev.Recipients)
+	e.blobs(ev.Handshake)
+	e.bytes(ev.Payload)
+	e.u64(uint64(ev.AcceptedNs))
+}
+
+func (d *decoder) event() Event {
+	var ev Event
+	ev.Kind = EventKind(d.u8())
+	if d.err == nil && (ev.Kind < EventCommit || ev.Kind > EventWelcome) {
+		d.fail(fmt.Sprintf("unknown event kind %d", ev.Kind))
+	}
+	ev.Seq = d.u64()
+	ev.Epoch = d.u64()
+	ev.Sender = d.str()
+	ev.Recipients = d.strs()
+	ev.Handshake = d.blobs()
+	ev.Payload = d.bytes()
+	ev.AcceptedNs = int64(d.u64())
+	return ev
+}
+
+func (e *encoder) events(v []Event) { e.list(len(v), func(i int) { e.event(&v[i]) }) }
+
+func (d *decoder) events() []Event {
+	var v []Event
+	d.list(func(s *decoder) { v = append(v, s.event()) })
+	return v
+}
+
+// Encode returns the wire encoding of a message. m must be a pointer to one of the message
+// types of this package; anything else is a programmer error and panics.
+func Encode(m any) []byte {
+	e := &encoder{b: make([]byte, 0, 64)}
+	e.u8(WireVersion)
+	switch m := m.(type) {
+	case *KeyMaterialRequest:
+		e.u8(uint8(TypeKeyMaterialRequest))
+		e.u64(m.ReqID)
+		e.str(m.Requester)
+		e.str(m.User)
+		e.str(m.Room)
+	case *KeyMaterialResponse:
+		e.u8(uint8(TypeKeyMaterialResponse))
+		e.u64(m.ReqID)
+		e.u8(uint8(m.Code))
+		e.str(m.User)
+		e.bytes(m.KeyPackage)
+	case *UpdateRequest:
+		e.u8(uint8(TypeUpdateRequest))
+		e.u64(m.ReqID)
+		e.str(m.Room)
+		e.str(m.Sender)
+		e.u64(m.Epoch)
+		e.strs(m.Adds)
+		e.strs(m.Removes)
+		e.blobs(m.Handshake)
+		e.bytes(m.Welcome)
+	case *UpdateResponse:
+		e.u8(uint8(TypeUpdateResponse))
+		e.u64(m.ReqID)
+		e.u8(uint8(m.Code))
+		e.u64(m.Epoch)
+		e.u64(uint64(m.AcceptedNs))
+	case *SubmitMessageRequest:
+		e.u8(uint8(TypeSubmitMessageRequest))
+		e.u64(m.ReqID)
+		e.str(m.Room)
+		e.str(m.Sender)
+		e.u64(m.Epoch)
+		e.bytes(m.Message)
+	case *SubmitMessageResponse:
+		e.u8(uint8(TypeSubmitMessageResponse))
+		e.u64(m.ReqID)
+		e.u8(uint8(m.Code))
+		e.u64(m.Epoch)
+		e.u64(uint64(m.AcceptedNs))
+	case *NotifyRequest:
+		e.u8(uint8(TypeNotifyRequest))
+		e.u64(m.ReqID)
+		e.u64(m.LinkSeq)
+		e.str(m.Room)
+		e.events(m.Events)
+	case *NotifyResponse:
+		e.u8(uint8(TypeNotifyResponse))
+		e.u64(m.ReqID)
+		e.u8(uint8(m.Code))
+	case *Deliver:
+		e.u8(uint8(TypeDeliver))
+		e.u64(m.LinkSeq)
+		e.str(m.Room)
+		e.events(m.Events)
+	default:
+		panic(fmt.Sprintf("mimi: Encode of unsupported %T", m))
+	}
+	return e.b
+}
+
+// Decode parses one encoded message and returns a pointer to the message value. Malformed,
+// truncated or over-long input returns an error wrapping ErrDecode.
+func Decode(b []byte) (any, error) {
+	d := &decoder{b: b}
+	if v := d.u8(); d.err == nil && v != WireVersion {
+		return nil, fmt.Errorf("%w: version %d, want %d", ErrDecode, v, WireVersion)
+	}
+	t := Type(d.u8())
+	var m any
+	switch t {
+	case TypeKeyMaterialRequest:
+		m = &KeyMaterialRequest{ReqID: d.u64(), Requester: d.str(), User: d.str(), Room: d.str()}
+	case TypeKeyMaterialResponse:
+		m = &KeyMaterialResponse{ReqID: d.u64(), Code: Code(d.u8()), User: d.str(), KeyPackage: d.bytes()}
+	case TypeUpdateRequest:
+		m = &UpdateRequest{ReqID: d.u64(), Room: d.str(), Sender: d.str(), Epoch: d.u64(),
+			Adds: d.strs(), Removes: d.strs(), Handshake: d.blobs(), Welcome: d.bytes()}
+	case TypeUpdateResponse:
+		m = &UpdateResponse{ReqID: d.u64(), Code: Code(d.u8()), Epoch: d.u64(), AcceptedNs: int64(d.u64())}
+	case TypeSubmitMessageRequest:
+		m = &SubmitMessageRequest{ReqID: d.u64(), Room: d.str(), Sender: d.str(), Epoch: d.u64(), Message: d.bytes()}
+	case TypeSubmitMessageResponse:
+		m = &SubmitMessageResponse{ReqID: d.u64(), Code: Code(d.u8()), Epoch: d.u64(), AcceptedNs: int64(d.u64())}
+	case TypeNotifyRequest:
+		m = &NotifyRequest{ReqID: d.u64(), LinkSeq: d.u64(), Room: d.str(), Events: d.events()}
+	case TypeNotifyResponse:
+		m = &NotifyResponse{ReqID: d.u64(), Code: Code(d.u8())}
+	case TypeDeliver:
+		m = &Deliver{LinkSeq: d.u64(), Room: d.str(), Events: d.events()}
+	default:
+		if d.err == nil {
+			return nil, fmt.Errorf("%w: unknown message type %d", ErrDecode, uint8(t))
+		}
+	}
+	if d.err != nil {
+		return nil, fmt.Errorf("decoding %v: %w", t, d.err)
+	}
+	if len(d.b) != 0 {
+		return nil, fmt.Errorf("%w: %d trailing bytes after %v", ErrDecode, len(d.b), t)
+	}
+	return m, nil
+}

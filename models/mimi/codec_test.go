@@ -1,0 +1,113 @@
+package mimi
+
+import (
+	"bytes"
+	"errors"
+	"reflect"
+	"testing"
+)
+
+func sampleMessages() []any {
+	ev := []Event{
+		{Kind: EventCommit, Seq: 7, Epoch: 3, Sender: "c001@hub", Recipients: []string{"c000@f", "c002@f"},
+			Handshake: [][]byte{[]byte("proposal"), []byte("commit")}, Payload: []byte{}, AcceptedNs: 12345},
+		{Kind: EventMessage, Seq: 8, Epoch: 4, Sender: "c001@hub", Recipients: []string{"c002@f"},
+			Payload: bytes.Repeat([]byte{0xAB}, 300), AcceptedNs: 99},
+	}
+	return []any{
+		&KeyMaterialRequest{ReqID: 1, Requester: "c000@hub", User: "c003@f", Room: "r"},
+		&KeyMaterialResponse{ReqID: 1, Code: CodeSuccess, User: "c003@f", KeyPackage: []byte("kp")},
+		&UpdateRequest{ReqID: 2, Room: "r", Sender: "c000@hub", Epoch: 5, Adds: []string{"a@f", "b@g"},
+			Removes: []string{"c@h"}, Handshake: [][]byte{[]byte("p"), []byte("c")}, Welcome: []byte("w")},
+		&UpdateResponse{ReqID: 2, Code: CodeWrongEpoch, Epoch: 6, AcceptedNs: 1 << 40},
+		&SubmitMessageRequest{ReqID: 3, Room: "r", Sender: "x@y", Epoch: 9, Message: bytes.Repeat([]byte{1}, 70000)},
+		&SubmitMessageResponse{ReqID: 3, Code: CodeEpochTooOld, Epoch: 10},
+		&NotifyRequest{ReqID: 4, LinkSeq: 2, Room: "r", Events: ev},
+		&NotifyResponse{ReqID: 4, Code: CodeSuccess},
+		&Deliver{LinkSeq: 9, Room: "r", Events: ev[1:]},
+	}
+}
+
+// normalize makes empty and nil slices compare equal, as the encoding does not tell them apart.
+func normalize(v any) any {
+	b := Encode(v)
+	m, _ := Decode(b)
+	return m
+}
+
+func TestRoundTrip(t *testing.T) {
+	for _, m := range sampleMessages() {
+		t.Run(reflect.TypeOf(m).Elem().Name(), func(t *testing.T) {
+			b := Encode(m)
+			got, err := Decode(b)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !reflect.DeepEqual(normalize(got), normalize(m)) || !bytes.Equal(Encode(got), b) {
+				t.Fatalf("round trip changed the message:\n got %+v\nwant %+v", got, m)
+			}
+		})
+	}
+}
+
+func TestSizes(t *testing.T) {
+	// version, type, reqID, then code: an UpdateResponse is 1+1+8+1+8+8 bytes.
+	if n := len(Encode(&UpdateResponse{})); n != 27 {
+		t.Errorf("UpdateResponse is %d bytes, want 27", n)
+	}
+	// A 300-byte payload takes a 2-byte length; 70000 bytes a 4-byte one.
+	m := &SubmitMessageRequest{Message: make([]byte, 300)}
+	if n := len(Encode(m)); n != 1+1+8+1+1+8+2+300 {
+		t.Errorf("SubmitMessageRequest with 300 B is %d bytes", n)
+	}
+	m.Message = make([]byte, 70000)
+	if n := len(Encode(m)); n != 1+1+8+1+1+8+4+70000 {
+		t.Errorf("SubmitMessageRequest with 70000 B is %d bytes", n)
+	}
+}
+
+func TestDecodeRejects(t *testing.T) {
+	good := Encode(&UpdateRequest{ReqID: 1, Room: "r", Sender: "s", Handshake: [][]byte{[]byte("x")}})
+	tests := []struct {
+		name string
+		in   []byte
+	}{
+		{"empty", nil},
+		{"version only", []byte{WireVersion}},
+		{"bad version", append([]byte{2}, good[1:]...)},
+		{"unknown type", []byte{WireVersion, 200}},
+		{"truncated", good[:len(good)-1]},
+		{"trailing byte", append(append([]byte{}, good...), 0)},
+		{"reserved length prefix", []byte{WireVersion, byte(TypeNotifyResponse), 0, 0, 0, 0, 0, 0, 0, 0}},
+		{"non-minimal length", []byte{WireVersion, byte(TypeDeliver), 0, 0, 0, 0, 0, 0, 0, 1, 0x40, 0x01, 'r', 0}},
+		{"bad event kind", Encode(&Deliver{Room: "r", Events: []Event{{Kind: 9}}})},
+		{"vector longer than input", []byte{WireVersion, byte(TypeDeliver), 0, 0, 0, 0, 0, 0, 0, 1, 0x80, 0, 0x10, 0}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			m, err := Decode(tc.in)
+			if err == nil || !errors.Is(err, ErrDecode) {
+				t.Fatalf("Decode(%x) = %v, %v; want an ErrDecode", tc.in, m, err)
+			}
+		})
+	}
+}
+
+func FuzzDecode(f *testing.F) {
+	for _, m := range sampleMessages() {
+		f.Add(Encode(m))
+	}
+	f.Fuzz(func(t *testing.T, b []byte) {
+		m, err := Decode(b)
+		if err != nil {
+			if !errors.Is(err, ErrDecode) {
+				t.Fatalf("error does not wrap ErrDecode: %v", err)
+			}
+			return
+		}
+		// Whatever decodes must encode back to the same bytes.
+		if again := Encode(m); !bytes.Equal(again, b) {
+			t.Fatalf("decode/encode is not the identity:\n in %x\nout %x", b, again)
+		}
+	})
+}

@@ -1,0 +1,21 @@
+// Package mimi models MIMI providers (draft-ietf-mimi-protocol): one hub per room that orders
+// every commit and message and fans them out, and follower providers that forward their
+// clients' requests to the hub and deliver what the hub sends them.
+//
+// The endpoints keyMaterial, update, submitMessage and notify are implemented for real: every
+// request and response is encoded to bytes in the wire format of wire.go (documented in
+// docs/wire-format.md), the network carries exactly those bytes plus a fixed transport overhead,
+// and the receiver decodes them. MLS messages travel inside as opaque byte strings; a provider
+// never holds a key and never sees plaintext.
+//
+// Providers are servers with a number of cores and one FIFO request queue: a request waits for a
+// free core, occupies it for RequestCost + ByteCost·size/KiB of virtual time, and its effects
+// (state changes, responses, fan-out) happen when that service completes.
+//
+// Rules the hub enforces for each room:
+//   - update: only members may commit (notAllowed); the first commit for the current epoch wins,
+//     a commit for any other epoch gets wrongEpoch with the current epoch.
+//   - submitMessage: only members may send (notAllowed); a message for an older epoch gets
+//     epochTooOld and one for an epoch the hub has not reached gets wrongEpoch.
+//   - notify: the hub sends each accepted event once to every follower that has a recipient.
+package mimi

@@ -1,0 +1,473 @@
+package mimi
+
+import (
+	"fmt"
+	"slices"
+	"time"
+
+	"github.com/mimisim/mimisim/models/network"
+	"github.com/mimisim/mimisim/sim"
+)
+
+// Role is a provider's role for the rooms it serves.
+type Role int
+
+// Roles.
+const (
+	Hub Role = iota
+	Follower
+)
+
+func (r Role) String() string {
+	if r == Hub {
+		return "hub"
+	}
+	return "follower"
+}
+
+// Config describes one provider.
+type Config struct {
+	Name        string
+	Role        Role
+	Cores       int
+	RequestCost time.Duration // CPU per request handled
+	ByteCost    time.Duration // CPU per KiB of request body
+}
+
+// Stats counts a provider's work.
+type Stats struct {
+	Requests    uint64        // requests and notifies handled
+	BusyNs      time.Duration // total core time used
+	BytesIn     uint64        // encoded bytes received (with transport overhead)
+	BytesOut    uint64        // encoded bytes sent (with transport overhead)
+	QueueMax    int           // longest request queue seen
+	Accepted    uint64        // commits and messages the hub accepted
+	Rejected    map[Code]uint64
+	Fanout      uint64 // deliveries to own clients
+	NotifiesOut uint64 // notify requests sent (hub)
+}
+
+const kindServiceDone = 2
+
+// job is a request waiting for, or holding, a core.
+type job struct {
+	pkt *Packet
+}
+
+// Provider is a MIMI provider: a server with Cores cores and a FIFO request queue. A hub
+// provider runs the rooms it hosts; a follower forwards its clients' requests to the hub.
+type Provider struct {
+	cfg   Config
+	k     *sim.Kernel
+	wire  *Wire
+	node  network.NodeID
+	hub   network.NodeID
+	busy  int
+	queue []*Packet
+	stats Stats
+
+	clients     map[string]network.NodeID // own clients
+	keyPackages map[string][][]byte       // stock of KeyPackages per own user
+	rooms       map[string]*room          // hub only
+
+	nextReq   uint64
+	forwarded map[uint64]forward // our request id → where the answer goes
+	toClient  map[network.NodeID]uint64
+	toPeer    map[network.NodeID]uint64
+	notifies  map[string]*inOrder[*NotifyRequest] // follower: per room, from the hub
+}
+
+type forward struct {
+	to    network.NodeID
+	reqID uint64
+}
+
+// NewProvider returns a provider attached to node. hub is the hub's node (equal to node for
+// the hub itself).
+func NewProvider(k *sim.Kernel, w *Wire, node, hub network.NodeID, cfg Config) (*Provider, error) {
+	if cfg.Cores < 1 {
+		return nil, fmt.Errorf("provider %s: cores must be at least 1, got %d", cfg.Name, cfg.Cores)
+	}
+	if cfg.RequestCost < 0 || cfg.ByteCost < 0 {
+		return nil, fmt.Errorf("provider %s: costs must not be negative", cfg.Name)
+	}
+	return &Provider{
+		cfg: cfg, k: k, wire: w, node: node, hub: hub,
+		stats:       Stats{Rejected: make(map[Code]uint64)},
+		clients:     make(map[string]network.NodeID),
+		keyPackages: make(map[string][][]byte),
+		rooms:       make(map[string]*room),
+		forwarded:   make(map[uint64]forward),
+		toClient:    make(map[network.NodeID]uint64),
+		toPeer:      make(map[network.NodeID]uint64),
+		notifies:    make(map[string]*inOrder[*NotifyRequest]),
+	}, nil
+}
+
+// Name returns the provider's name.
+func (p *Provider) Name() string { return p.cfg.Name }
+
+// Node returns the provider's network node.
+func (p *Provider) Node() network.NodeID { return p.node }
+
+// Role returns the provider's role.
+func (p *Provider) Role() Role { return p.cfg.Role }
+
+// Stats returns the provider's counters.
+func (p *Provider) Stats() Stats { return p.stats }
+
+// AddClient registers one of the provider's own clients.
+func (p *Provider) AddClient(id string, node network.NodeID) { p.clients[id] = node }
+
+// StockKeyPackage stores a KeyPackage a client published, to be claimed with keyMaterial.
+func (p *Provider) StockKeyPackage(user string, kp []byte) {
+	p.keyPackages[user] = append(p.keyPackages[user], kp)
+}
+
+// Handle receives packets and service completions.
+func (p *Provider) Handle(k *sim.Kernel, ev sim.Event) {
+	switch ev.Kind {
+	case KindPacket:
+		pkt := ev.Data.(*Packet)
+		p.stats.BytesIn += uint64(len(pkt.Body) + TransportOverhead)
+		if p.busy < p.cfg.Cores {
+			p.start(pkt)
+			return
+		}
+		p.queue = append(p.queue, pkt)
+		p.stats.QueueMax = max(p.stats.QueueMax, len(p.queue))
+	case kindServiceDone:
+		p.busy--
+		p.serve(ev.Data.(*Packet))
+		if len(p.queue) > 0 {
+			next := p.queue[0]
+			p.queue[0] = nil
+			p.queue = p.queue[1:]
+			p.start(next)
+		}
+	default:
+		panic(fmt.Sprintf("mimi: provider %s got event kind %d", p.cfg.Name, ev.Kind))
+	}
+}
+
+func (p *Provider) start(pkt *Packet) {
+	p.busy++
+	cost := p.cfg.RequestCost + time.Duration(int64(p.cfg.ByteCost)*int64(len(pkt.Body))/1024)
+	p.stats.BusyNs += cost
+	p.k.After(cost, p, kindServiceDone, pkt)
+}
+
+func (p *Provider) send(to network.NodeID, m any) {
+	p.stats.BytesOut += uint64(p.wire.Send(p.node, to, m))
+}
+
+func (p *Provider) newReq() uint64 { p.nextReq++; return p.nextReq }
+
+// serve runs a request whose service time has elapsed.
+func (p *Provider) serve(pkt *Packet) {
+	p.stats.Requests++
+	m, err := Decode(pkt.Body)
+	if err != nil {
+		// A malformed request is dropped: there is no request id to answer.
+		p.stats.Rejected[CodeInvalidProposal]++
+		return
+	}
+	switch m := m.(type) {
+	case *KeyMaterialRequest:
+		p.keyMaterial(pkt.From, m)
+	case *KeyMaterialResponse:
+		p.relay(m.ReqID, func(id uint64) any { r := *m; r.ReqID = id; return &r })
+	case *UpdateRequest:
+		if p.cfg.Role == Hub {
+			p.update(pkt.From, m)
+		} else {
+			p.forwardToHub(pkt.From, m.ReqID, func(id uint64) any { r := *m; r.ReqID = id; return &r })
+		}
+	case *UpdateResponse:
+		p.relay(m.ReqID, func(id uint64) any { r := *m; r.ReqID = id; return &r })
+	case *SubmitMessageRequest:
+		if p.cfg.Role == Hub {
+			p.submitMessage(pkt.From, m)
+		} else {
+			p.forwardToHub(pkt.From, m.ReqID, func(id uint64) any { r := *m; r.ReqID = id; return &r })
+		}
+	case *SubmitMessageResponse:
+		p.relay(m.ReqID, func(id uint64) any { r := *m; r.ReqID = id; return &r })
+	case *NotifyRequest:
+		p.notify(pkt.From, m)
+	case *NotifyResponse:
+		// Acknowledged; retries on failure are not modelled yet.
+	default:
+		p.stats.Rejected[CodeInvalidProposal]++
+	}
+}
+
+func (p *Provider) forwardToHub(from network.NodeID, reqID uint64, rewrite func(uint64) any) {
+	id := p.newReq()
+	p.forwarded[id] = forward{to: from, reqID: reqID}
+	p.send(p.hub, rewrite(id))
+}
+
+func (p *Provider) relay(reqID uint64, rewrite func(uint64) any) {
+	f, ok := p.forwarded[reqID]
+	if !ok {
+		return
+	}
+	delete(p.forwarded, reqID)
+	p.send(f.to, rewrite(f.reqID))
+}
+
+// keyMaterial serves a claim for one of our users' KeyPackages, or forwards it to the user's
+// provider.
+func (p *Provider) keyMaterial(from network.NodeID, m *KeyMaterialRequest) {
+	dom := Domain(m.User)
+	if dom != p.cfg.Name {
+		peer, ok := p.wire.Dir.Provider(dom)
+		if !ok {
+			p.send(from, &KeyMaterialResponse{ReqID: m.ReqID, Code: CodeNoKeyPackage, User: m.User})
+			return
+		}
+		id := p.newReq()
+		p.forwarded[id] = forward{to: from, reqID: m.ReqID}
+		r := *m
+		r.ReqID = id
+		p.send(peer, &r)
+		return
+	}
+	stock := p.keyPackages[m.User]
+	if len(stock) == 0 {
+		p.send(from, &KeyMaterialResponse{ReqID: m.ReqID, Code: CodeNoKeyPackage, User: m.User})
+		return
+	}
+	kp := stock[0]
+	p.keyPackages[m.User] = stock[1:] // single use
+	p.send(from, &KeyMaterialResponse{ReqID: m.ReqID, Code: CodeSuccess, User: m.User, KeyPackage: kp})
+}
+
+// room is the hub's state of one room.
+type room struct {
+	id      string
+	epoch   uint64
+	seq     uint64
+	members []string // participant list, in join order
+}
+
+func (r *room) isMember(c string) bool { return slices.Contains(r.members, c) }
+
+// CreateRoom makes the hub host a room whose only member is creator, at the creator's epoch.
+func (p *Provider) CreateRoom(id, creator string, epoch uint64) error {
+	if p.cfg.Role != Hub {
+		return fmt.Errorf("provider %s is not a hub", p.cfg.Name)
+	}
+	if _, ok := p.rooms[id]; ok {
+		return fmt.Errorf("room %s exists", id)
+	}
+	p.rooms[id] = &room{id: id, epoch: epoch, members: []string{creator}}
+	return nil
+}
+
+// RoomEpoch returns the hub's epoch of a room.
+func (p *Provider) RoomEpoch(id string) (uint64, bool) {
+	r, ok := p.rooms[id]
+	if !ok {
+		return 0, false
+	}
+	return r.epoch, true
+}
+
+// RoomMembers returns the hub's participant list of a room.
+func (p *Provider) RoomMembers(id string) []string {
+	if r, ok := p.rooms[id]; ok {
+		return slices.Clone(r.members)
+	}
+	return nil
+}
+
+// mayAct reports whether the request's origin may speak for sender: a provider only for its own
+// clients, a client directly connected to the hub only for itself.
+func (p *Provider) mayAct(from network.NodeID, sender string) bool {
+	if node, ok := p.clients[sender]; ok {
+		return node == from
+	}
+	peer, ok := p.wire.Dir.Provider(Domain(sender))
+	return ok && peer == from
+}
+
+func (p *Provider) reject(from network.NodeID, resp any, c Code) {
+	p.stats.Rejected[c]++
+	p.send(from, resp)
+}
+
+// update handles a commit at the hub.
+func (p *Provider) update(from network.NodeID, m *UpdateRequest) {
+	r, ok := p.rooms[m.Room]
+	switch {
+	case !ok:
+		p.reject(from, &UpdateResponse{ReqID: m.ReqID, Code: CodeUnknownRoom}, CodeUnknownRoom)
+		return
+	case !r.isMember(m.Sender) || !p.mayAct(from, m.Sender):
+		p.reject(from, &UpdateResponse{ReqID: m.ReqID, Code: CodeNotAllowed, Epoch: r.epoch}, CodeNotAllowed)
+		return
+	case m.Epoch != r.epoch:
+		p.reject(from, &UpdateResponse{ReqID: m.ReqID, Code: CodeWrongEpoch, Epoch: r.epoch}, CodeWrongEpoch)
+		return
+	case len(m.Handshake) == 0 || !validChange(r, m):
+		p.reject(from, &UpdateResponse{ReqID: m.ReqID, Code: CodeInvalidProposal, Epoch: r.epoch}, CodeInvalidProposal)
+		return
+	}
+	old := slices.Clone(r.members)
+	for _, c := range m.Removes {
+		r.members = slices.DeleteFunc(r.members, func(x string) bool { return x == c })
+	}
+	r.members = append(r.members, m.Adds...)
+	r.epoch++
+	p.stats.Accepted++
+	now := int64(p.k.Now())
+	p.send(from, &UpdateResponse{ReqID: m.ReqID, Code: CodeSuccess, Epoch: r.epoch, AcceptedNs: now})
+
+	r.seq++
+	commit := Event{Kind: EventCommit, Seq: r.seq, Epoch: m.Epoch, Sender: m.Sender, Handshake: m.Handshake, AcceptedNs: now}
+	events := []Event{commit}
+	recipients := [][]string{without(old, m.Sender)}
+	if len(m.Adds) > 0 && len(m.Welcome) > 0 {
+		r.seq++
+		events = append(events, Event{Kind: EventWelcome, Seq: r.seq, Epoch: r.epoch, Sender: m.Sender, Payload: m.Welcome, AcceptedNs: now})
+		recipients = append(recipients, slices.Clone(m.Adds))
+	}
+	p.fanout(r, events, recipients)
+}
+
+// validChange checks the participant-list change of a commit against the room.
+func validChange(r *room, m *UpdateRequest) bool {
+	for _, c := range m.Adds {
+		if r.isMember(c) || Domain(c) == "" {
+			return false
+		}
+	}
+	for _, c := range m.Removes {
+		if !r.isMember(c) {
+			return false
+		}
+	}
+	return true
+}
+
+func without(list []string, c string) []string {
+	out := make([]string, 0, len(list))
+	for _, x := range list {
+		if x != c {
+			out = append(out, x)
+		}
+	}
+	return out
+}
+
+// submitMessage handles an application message at the hub.
+func (p *Provider) submitMessage(from network.NodeID, m *SubmitMessageRequest) {
+	r, ok := p.rooms[m.Room]
+	switch {
+	case !ok:
+		p.reject(from, &SubmitMessageResponse{ReqID: m.ReqID, Code: CodeUnknownRoom}, CodeUnknownRoom)
+		return
+	case !r.isMember(m.Sender) || !p.mayAct(from, m.Sender):
+		p.reject(from, &SubmitMessageResponse{ReqID: m.ReqID, Code: CodeNotAllowed, Epoch: r.epoch}, CodeNotAllowed)
+		return
+	case m.Epoch < r.epoch:
+		p.reject(from, &SubmitMessageResponse{ReqID: m.ReqID, Code: CodeEpochTooOld, Epoch: r.epoch}, CodeEpochTooOld)
+		return
+	case m.Epoch > r.epoch:
+		p.reject(from, &SubmitMessageResponse{ReqID: m.ReqID, Code: CodeWrongEpoch, Epoch: r.epoch}, CodeWrongEpoch)
+		return
+	}
+	p.stats.Accepted++
+	now := int64(p.k.Now())
+	p.send(from, &SubmitMessageResponse{ReqID: m.ReqID, Code: CodeSuccess, Epoch: r.epoch, AcceptedNs: now})
+	r.seq++
+	ev := Event{Kind: EventMessage, Seq: r.seq, Epoch: m.Epoch, Sender: m.Sender, Payload: m.Message, AcceptedNs: now}
+	p.fanout(r, []Event{ev}, [][]string{without(r.members, m.Sender)})
+}
+
+// fanout sends events to their recipients: directly to the hub's own clients, and in one notify
+// per follower for theirs. recipients[i] lists the recipients of events[i]. Order is
+// deterministic: providers and clients in the order they first appear in the recipient lists.
+func (p *Provider) fanout(r *room, events []Event, recipients [][]string) {
+	type batch struct {
+		dest   string
+		events []Event
+	}
+	var batches []*batch
+	index := map[string]*batch{}
+	for i, ev := range events {
+		for _, c := range recipients[i] {
+			dest := Domain(c)
+			if dest == p.cfg.Name {
+				dest = c // own client: its own batch
+			}
+			b, ok := index[dest]
+			if !ok {
+				b = &batch{dest: dest}
+				index[dest] = b
+				batches = append(batches, b)
+			}
+			n := len(b.events)
+			if n == 0 || b.events[n-1].Seq != ev.Seq {
+				e := ev
+				e.Recipients = nil
+				b.events = append(b.events, e)
+				n++
+			}
+			b.events[n-1].Recipients = append(b.events[n-1].Recipients, c)
+		}
+	}
+	for _, b := range batches {
+		if node, ok := p.clients[b.dest]; ok {
+			p.deliver(node, r.id, b.events)
+			continue
+		}
+		peer, ok := p.wire.Dir.Provider(b.dest)
+		if !ok {
+			continue // a recipient of an unknown provider: nowhere to send
+		}
+		p.toPeer[peer]++
+		p.stats.NotifiesOut++
+		p.send(peer, &NotifyRequest{ReqID: p.newReq(), LinkSeq: p.toPeer[peer], Room: r.id, Events: b.events})
+	}
+}
+
+func (p *Provider) deliver(node network.NodeID, roomID string, events []Event) {
+	p.toClient[node]++
+	p.stats.Fanout++
+	p.send(node, &Deliver{LinkSeq: p.toClient[node], Room: roomID, Events: events})
+}
+
+// notify handles fan-out from the hub at a follower: it acknowledges, then delivers each event
+// to its recipients among the follower's clients, in the hub's order.
+func (p *Provider) notify(from network.NodeID, m *NotifyRequest) {
+	p.send(from, &NotifyResponse{ReqID: m.ReqID, Code: CodeSuccess})
+	o := p.notifies[m.Room]
+	if o == nil {
+		o = &inOrder[*NotifyRequest]{}
+		p.notifies[m.Room] = o
+	}
+	for _, n := range o.add(m.LinkSeq, m) {
+		// Group the events per recipient, keeping their order.
+		var order []string
+		per := map[string][]Event{}
+		for _, ev := range n.Events {
+			for _, c := range ev.Recipients {
+				if _, ok := p.clients[c]; !ok {
+					continue
+				}
+				if _, seen := per[c]; !seen {
+					order = append(order, c)
+				}
+				e := ev
+				e.Recipients = []string{c}
+				per[c] = append(per[c], e)
+			}
+		}
+		for _, c := range order {
+			p.deliver(p.clients[c], n.Room, per[c])
+		}
+	}
+}

@@ -1,0 +1,221 @@
+package mimi
+
+import (
+	"testing"
+	"time"
+
+	"github.com/mimisim/mimisim/models/network"
+	"github.com/mimisim/mimisim/sim"
+)
+
+// inbox is a fake client: it records every message it receives.
+type inbox struct{ got []any }
+
+func (b *inbox) Handle(k *sim.Kernel, ev sim.Event) {
+	m, err := Decode(ev.Data.(*Packet).Body)
+	if err != nil {
+		panic(err)
+	}
+	b.got = append(b.got, m)
+}
+
+// testbed is a hub "hub" with client a, and a follower "fol" with clients b and c.
+type testbed struct {
+	k          *sim.Kernel
+	w          *Wire
+	hub, fol   *Provider
+	a, b, c    network.NodeID
+	ia, ib, ic *inbox
+}
+
+func newTestbed(t *testing.T) *testbed {
+	t.Helper()
+	k := sim.New(1)
+	acc := network.DefaultAccess()
+	for name, a := range acc {
+		a.Latency = network.Constant(time.Millisecond)
+		a.Loss, a.UplinkMbps, a.DownlinkMbps = 0, 0, 0 // unlimited: arrivals depend on latency only
+		acc[name] = a
+	}
+	net, err := network.New(k, network.Config{Access: acc, RetransmitTimeout: time.Second})
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := NewDirectory()
+	w := &Wire{Net: net, Dir: dir}
+	tb := &testbed{k: k, w: w, ia: &inbox{}, ib: &inbox{}, ic: &inbox{}}
+	hn, _ := net.AddNode("hub", "eu-west-1", "datacenter")
+	fn, _ := net.AddNode("fol", "us-east-1", "datacenter")
+	dir.RegisterProvider("hub", hn)
+	dir.RegisterProvider("fol", fn)
+	tb.hub, _ = NewProvider(k, w, hn, hn, Config{Name: "hub", Role: Hub, Cores: 2, RequestCost: 10 * time.Microsecond})
+	tb.fol, _ = NewProvider(k, w, fn, hn, Config{Name: "fol", Role: Follower, Cores: 1, RequestCost: 10 * time.Microsecond})
+	dir.Register(hn, tb.hub)
+	dir.Register(fn, tb.fol)
+	tb.a, _ = net.AddNode("a@hub", "eu-west-1", "wifi")
+	tb.b, _ = net.AddNode("b@fol", "us-east-1", "lte")
+	tb.c, _ = net.AddNode("c@fol", "us-east-1", "5g")
+	dir.Register(tb.a, tb.ia)
+	dir.Register(tb.b, tb.ib)
+	dir.Register(tb.c, tb.ic)
+	tb.hub.AddClient("a@hub", tb.a)
+	tb.fol.AddClient("b@fol", tb.b)
+	tb.fol.AddClient("c@fol", tb.c)
+	if err := tb.hub.CreateRoom("r", "a@hub", 0); err != nil {
+		t.Fatal(err)
+	}
+	return tb
+}
+
+// addAll has a@hub add b and c (epoch 0 → 1).
+func (tb *testbed) addAll(t *testing.T) {
+	tb.w.Send(tb.a, tb.hub.Node(), &UpdateRequest{ReqID: 1, Room: "r", Sender: "a@hub", Epoch: 0,
+		Adds: []string{"b@fol", "c@fol"}, Handshake: [][]byte{[]byte("commit")}, Welcome: []byte("welcome")})
+	tb.k.RunAll()
+	if r := last[*UpdateResponse](t, tb.ia); r.Code != CodeSuccess || r.Epoch != 1 {
+		t.Fatalf("add: %v epoch %d", r.Code, r.Epoch)
+	}
+}
+
+func last[T any](t *testing.T, b *inbox) T {
+	t.Helper()
+	for i := len(b.got) - 1; i >= 0; i-- {
+		if m, ok := b.got[i].(T); ok {
+			return m
+		}
+	}
+	var zero T
+	t.Fatalf("no %T received (got %d messages)", zero, len(b.got))
+	return zero
+}
+
+func TestAddDeliversWelcomeThroughFollower(t *testing.T) {
+	tb := newTestbed(t)
+	tb.addAll(t)
+	for _, ib := range []*inbox{tb.ib, tb.ic} {
+		d := last[*Deliver](t, ib)
+		if len(d.Events) != 1 || d.Events[0].Kind != EventWelcome || string(d.Events[0].Payload) != "welcome" {
+			t.Fatalf("joiner got %+v, want one welcome", d.Events)
+		}
+	}
+	if got := tb.hub.RoomMembers("r"); len(got) != 3 {
+		t.Fatalf("members %v", got)
+	}
+	if st := tb.hub.Stats(); st.NotifiesOut != 1 {
+		t.Fatalf("hub sent %d notifies for one follower, want 1", st.NotifiesOut)
+	}
+}
+
+func TestHubRules(t *testing.T) {
+	tests := []struct {
+		name string
+		from func(tb *testbed) network.NodeID
+		req  any
+		want Code
+	}{
+		{"message from member", func(tb *testbed) network.NodeID { return tb.b },
+			&SubmitMessageRequest{ReqID: 7, Room: "r", Sender: "b@fol", Epoch: 1, Message: []byte("ct")}, CodeSuccess},
+		{"message for old epoch", func(tb *testbed) network.NodeID { return tb.b },
+			&SubmitMessageRequest{ReqID: 7, Room: "r", Sender: "b@fol", Epoch: 0, Message: []byte("ct")}, CodeEpochTooOld},
+		{"message for future epoch", func(tb *testbed) network.NodeID { return tb.b },
+			&SubmitMessageRequest{ReqID: 7, Room: "r", Sender: "b@fol", Epoch: 2, Message: []byte("ct")}, CodeWrongEpoch},
+		{"message from non-member", func(tb *testbed) network.NodeID { return tb.b },
+			&SubmitMessageRequest{ReqID: 7, Room: "r", Sender: "z@fol", Epoch: 1, Message: []byte("ct")}, CodeNotAllowed},
+		{"follower speaking for hub client", func(tb *testbed) network.NodeID { return tb.b },
+			&SubmitMessageRequest{ReqID: 7, Room: "r", Sender: "a@hub", Epoch: 1, Message: []byte("ct")}, CodeNotAllowed},
+		{"unknown room", func(tb *testbed) network.NodeID { return tb.b },
+			&SubmitMessageRequest{ReqID: 7, Room: "nope", Sender: "b@fol", Epoch: 1}, CodeUnknownRoom},
+		{"commit for current epoch", func(tb *testbed) network.NodeID { return tb.b },
+			&UpdateRequest{ReqID: 7, Room: "r", Sender: "b@fol", Epoch: 1, Handshake: [][]byte{[]byte("c")}}, CodeSuccess},
+		{"commit for old epoch", func(tb *testbed) network.NodeID { return tb.b },
+			&UpdateRequest{ReqID: 7, Room: "r", Sender: "b@fol", Epoch: 0, Handshake: [][]byte{[]byte("c")}}, CodeWrongEpoch},
+		{"commit from non-member", func(tb *testbed) network.NodeID { return tb.b },
+			&UpdateRequest{ReqID: 7, Room: "r", Sender: "q@fol", Epoch: 1, Handshake: [][]byte{[]byte("c")}}, CodeNotAllowed},
+		{"commit adding a member twice", func(tb *testbed) network.NodeID { return tb.a },
+			&UpdateRequest{ReqID: 7, Room: "r", Sender: "a@hub", Epoch: 1, Adds: []string{"b@fol"}, Handshake: [][]byte{[]byte("c")}}, CodeInvalidProposal},
+		{"empty commit", func(tb *testbed) network.NodeID { return tb.a },
+			&UpdateRequest{ReqID: 7, Room: "r", Sender: "a@hub", Epoch: 1}, CodeInvalidProposal},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			tb := newTestbed(t)
+			tb.addAll(t)
+			from := tc.from(tb)
+			tb.w.Send(from, tb.w.Dir.providers[map[network.NodeID]string{tb.a: "hub", tb.b: "fol"}[from]], tc.req)
+			tb.k.RunAll()
+			ib := map[network.NodeID]*inbox{tb.a: tb.ia, tb.b: tb.ib}[from]
+			var code Code
+			var reqID uint64
+			switch tc.req.(type) {
+			case *SubmitMessageRequest:
+				r := last[*SubmitMessageResponse](t, ib)
+				code, reqID = r.Code, r.ReqID
+			case *UpdateRequest:
+				r := last[*UpdateResponse](t, ib)
+				code, reqID = r.Code, r.ReqID
+			}
+			if code != tc.want || reqID != 7 {
+				t.Fatalf("got %v for request %d, want %v for request 7", code, reqID, tc.want)
+			}
+		})
+	}
+}
+
+func TestFirstCommitWins(t *testing.T) {
+	tb := newTestbed(t)
+	tb.addAll(t)
+	// b and c commit for epoch 1 at the same instant; the follower forwards b's first.
+	tb.w.Send(tb.b, tb.fol.Node(), &UpdateRequest{ReqID: 1, Room: "r", Sender: "b@fol", Epoch: 1, Handshake: [][]byte{[]byte("b")}})
+	tb.w.Send(tb.c, tb.fol.Node(), &UpdateRequest{ReqID: 1, Room: "r", Sender: "c@fol", Epoch: 1, Handshake: [][]byte{[]byte("c")}})
+	tb.k.RunAll()
+	rb, rc := last[*UpdateResponse](t, tb.ib), last[*UpdateResponse](t, tb.ic)
+	if rb.Code != CodeSuccess || rc.Code != CodeWrongEpoch || rc.Epoch != 2 {
+		t.Fatalf("b got %v, c got %v (epoch %d); want success and wrongEpoch(2)", rb.Code, rc.Code, rc.Epoch)
+	}
+	// c and a receive b's commit; b does not receive its own.
+	if d := last[*Deliver](t, tb.ic); d.Events[0].Kind != EventCommit || d.Events[0].Sender != "b@fol" {
+		t.Fatalf("c got %+v", d.Events)
+	}
+	if d := last[*Deliver](t, tb.ia); d.Events[0].Kind != EventCommit || string(d.Events[0].Handshake[0]) != "b" {
+		t.Fatalf("a got %+v", d.Events)
+	}
+	for _, m := range tb.ib.got {
+		if d, ok := m.(*Deliver); ok && d.Events[0].Kind == EventCommit {
+			t.Fatal("the committer received its own commit")
+		}
+	}
+}
+
+func TestKeyMaterialIsSingleUse(t *testing.T) {
+	tb := newTestbed(t)
+	tb.fol.StockKeyPackage("b@fol", []byte("kp1"))
+	for i := 0; i < 2; i++ {
+		tb.w.Send(tb.a, tb.hub.Node(), &KeyMaterialRequest{ReqID: uint64(10 + i), Requester: "a@hub", User: "b@fol", Room: "r"})
+		tb.k.RunAll()
+	}
+	var codes []Code
+	for _, m := range tb.ia.got {
+		if r, ok := m.(*KeyMaterialResponse); ok {
+			codes = append(codes, r.Code)
+			if r.Code == CodeSuccess && string(r.KeyPackage) != "kp1" {
+				t.Fatalf("got key package %q", r.KeyPackage)
+			}
+		}
+	}
+	if len(codes) != 2 || codes[0] != CodeSuccess || codes[1] != CodeNoKeyPackage {
+		t.Fatalf("codes %v, want [success noKeyPackage]", codes)
+	}
+}
+
+func TestProviderQueuesOnItsCores(t *testing.T) {
+	tb := newTestbed(t)
+	// Ten requests reach the one-core follower at once: they are served one after another.
+	for i := 0; i < 10; i++ {
+		tb.w.Send(tb.b, tb.fol.Node(), &KeyMaterialRequest{ReqID: uint64(i), Requester: "b@fol", User: "nobody@fol", Room: "r"})
+	}
+	tb.k.RunAll()
+	st := tb.fol.Stats()
+	if st.Requests != 10 || st.BusyNs != 10*10*time.Microsecond || st.QueueMax != 9 {
+		t.Fatalf("requests %d busy %v queue max %d; want 10, 100µs, 9", st.Requests, st.BusyNs, st.QueueMax)
+	}
+}
