@@ -1,0 +1,14 @@
+// Package client models the messaging clients of a MIMI room: devices that hold a real MLS
+// member state, join from Welcomes, send application messages on a workload, and process what
+// their provider delivers.
+//
+// Every MLS operation is executed for real through the mls.Engine interface; its virtual CPU time
+// comes from a cost.Model and is charged on the client's single modelled core (a FIFO: an
+// operation starts when the previous one has finished). The effects of an operation (a request
+// sent, a message counted as decrypted) happen when its virtual CPU time has elapsed.
+//
+// Deliveries from the provider are applied in the provider's order (Deliver.LinkSeq), as over
+// one connection; events for an epoch the client has not reached yet (or before it has joined)
+// are held until it gets there. Every decrypted plaintext is compared with what the sender
+// sent, through the Ledger.
+package client

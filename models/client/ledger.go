@@ -1,0 +1,70 @@
+package client
+
+import (
+	"encoding/binary"
+	"fmt"
+	"math/rand/v2"
+
+	"github.com/mimisim/mimisim/sim"
+)
+
+// Ledger records every application message sent in a run: its id, sender, time and plaintext,
+// so that receivers can check what they decrypt and the run can measure latencies.
+type Ledger struct {
+	rng  *rand.Rand
+	msgs []Sent
+}
+
+// Sent is one message in the ledger.
+type Sent struct {
+	ID        int64
+	Sender    string
+	At        sim.Time // when the user hit send (before encryption)
+	Plaintext []byte
+}
+
+// NewLedger returns a ledger drawing message filler from rng.
+func NewLedger(rng *rand.Rand) *Ledger { return &Ledger{rng: rng} }
+
+// headerSize is the message id and a length byte before the sender's name in each plaintext.
+const headerSize = 9
+
+// New records a new message of size bytes from sender and returns it. The plaintext begins with
+// the message id and the sender's name, and is filled with random bytes, so that no two
+// plaintexts are alike and none can be mistaken for protocol bytes.
+func (l *Ledger) New(sender string, at sim.Time, size int) Sent {
+	id := int64(len(l.msgs))
+	min := headerSize + len(sender)
+	if size < min {
+		size = min
+	}
+	p := make([]byte, size)
+	binary.BigEndian.PutUint64(p, uint64(id))
+	p[8] = byte(len(sender))
+	copy(p[headerSize:], sender)
+	for i := min; i < size; i++ {
+		p[i] = byte(l.rng.Uint32())
+	}
+	s := Sent{ID: id, Sender: sender, At: at, Plaintext: p}
+	l.msgs = append(l.msgs, s)
+	return s
+}
+
+// Check finds the message a decrypted plaintext claims to be and verifies it byte for byte.
+func (l *Ledger) Check(plaintext []byte) (Sent, error) {
+	if len(plaintext) < headerSize {
+		return Sent{}, fmt.Errorf("plaintext of %d bytes is too short", len(plaintext))
+	}
+	id := int64(binary.BigEndian.Uint64(plaintext))
+	if id < 0 || id >= int64(len(l.msgs)) {
+		return Sent{}, fmt.Errorf("plaintext names unknown message %d", id)
+	}
+	s := l.msgs[id]
+	if string(s.Plaintext) != string(plaintext) {
+		return Sent{}, fmt.Errorf("plaintext of message %d differs from what %s sent", id, s.Sender)
+	}
+	return s, nil
+}
+
+// Messages returns every message sent, in order.
+func (l *Ledger) Messages() []Sent { return l.msgs }

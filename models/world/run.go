@@ -1,0 +1,203 @@
+package world
+
+import (
+	"fmt"
+	"time"
+
+	"github.com/mimisim/mimisim/models/client"
+	"github.com/mimisim/mimisim/models/mimi"
+	"github.com/mimisim/mimisim/results"
+	"github.com/mimisim/mimisim/scenarios"
+	"github.com/mimisim/mimisim/sim"
+)
+
+// Metric names of the observations a run produces.
+const (
+	MetricDelivery  = "delivery_latency" // send → decrypted by one recipient, ms, grouped by the recipient's provider
+	MetricAccept    = "accept_latency"   // send → the hub's acceptance reached the sender, ms, grouped by the sender's provider
+	MetricJoin      = "join_time"        // run start → member joined from the Welcome, ms, grouped by the member's provider
+	MetricEgress    = "provider_egress"  // bytes a provider sent, one observation per provider
+	MetricBusy      = "provider_cpu"     // core time a provider used, ms, one observation per provider
+	MetricClientCPU = "client_cpu"       // virtual CPU time a client used, ms, grouped by provider
+	MetricStateSize = "member_state"     // a member's state size at the end, bytes, grouped by provider
+)
+
+// Run builds the scenario's world and runs it to the end.
+func Run(sc *scenarios.Scenario, opts Options) (*Result, error) {
+	w, err := Build(sc, opts)
+	if err != nil {
+		return nil, err
+	}
+	return w.Run()
+}
+
+// progressEvery is how many events pass between progress callbacks.
+const progressEvery = 1 << 14
+
+// Run runs a built world: set-up, measurement window, drain.
+func (w *World) Run() (*Result, error) {
+	setupLimit, drainLimit := w.opts.SetupLimit, w.opts.DrainLimit
+	if setupLimit == 0 {
+		setupLimit = 10 * time.Minute
+	}
+	if drainLimit == 0 {
+		drainLimit = 10 * time.Minute
+	}
+	k := w.K
+	creator := w.creator()
+	if err := creator.CreateGroup(); err != nil {
+		return nil, err
+	}
+	if err := w.Hub.CreateRoom(RoomID, creator.ID(), creator.Member().Epoch()); err != nil {
+		return nil, err
+	}
+	var others []string
+	for _, c := range w.Clients {
+		if c != creator {
+			others = append(others, c.ID())
+		}
+	}
+	creator.Invite(others)
+	w.joined = 1
+
+	// Set-up: until every member has joined.
+	w.runUntil(sim.Time(setupLimit), 0, func() bool { return w.joined == len(w.Clients) })
+	if w.failure != nil {
+		return nil, w.failure
+	}
+	if w.joined != len(w.Clients) {
+		return nil, fmt.Errorf("set-up did not finish within %v of virtual time: %d of %d members joined",
+			setupLimit, w.joined, len(w.Clients))
+	}
+	setup := k.Now()
+	w.setupDone = true
+	w.measureEnd = setup.Add(time.Duration(w.sc.Duration))
+
+	// Measurement window.
+	for _, c := range w.Clients {
+		c.StartWorkload(w.sc.Workload.RatePerMember, w.sc.Workload.PayloadBytes, w.measureEnd,
+			k.Stream("workload/"+c.ID()))
+	}
+	w.runUntil(w.measureEnd.Add(drainLimit), w.measureEnd, nil)
+	if w.failure != nil {
+		return nil, w.failure
+	}
+	return w.result(setup)
+}
+
+// runUntil steps the kernel until the next event is due after limit, the queue is empty, done
+// reports true, or a client failed.
+func (w *World) runUntil(limit, end sim.Time, done func() bool) {
+	k := w.K
+	for n := 1; w.failure == nil; n++ {
+		if done != nil && done() {
+			return
+		}
+		at, ok := k.Next()
+		if !ok || at > limit {
+			return
+		}
+		k.Step()
+		if n%progressEvery == 0 && w.opts.Progress != nil {
+			w.opts.Progress(k.Now(), end)
+		}
+	}
+}
+
+func (w *World) creator() *client.Client {
+	for _, c := range w.Clients {
+		if w.homeOf[c.ID()] == w.Hub.Name() {
+			return c
+		}
+	}
+	return w.Clients[0]
+}
+
+func ms(d time.Duration) float64 { return float64(d) / float64(time.Millisecond) }
+
+func (w *World) result(setup sim.Time) (*Result, error) {
+	res := &Result{Events: w.K.Handled(), SetupTime: time.Duration(setup), EndTime: w.K.Now(),
+		Sent: len(w.Ledger.Messages()), Accepted: len(w.accepted), Deliveries: w.delivered,
+		Members: len(w.Clients), World: w}
+	want := 0
+	for _, m := range w.Ledger.Messages() {
+		if _, ok := w.accepted[m.ID]; ok {
+			want += len(w.Clients) - 1
+		}
+	}
+	if w.delivered != want {
+		return nil, fmt.Errorf("%d of %d deliveries of accepted messages were decrypted by the end (virtual %v)",
+			w.delivered, want, w.K.Now())
+	}
+	obs := w.obs
+	for _, p := range w.Providers {
+		st := w.Net.Stats(p.Node())
+		pr := ProviderResult{Name: p.Name(), Role: p.Role().String(), Stats: p.Stats(), BytesOut: uint64(st.BytesOut), BytesIn: uint64(st.BytesIn)}
+		for _, sp := range w.sc.Providers {
+			if sp.Name == p.Name() {
+				pr.Region = sp.Region
+			}
+		}
+		for _, c := range w.Clients {
+			if w.homeOf[c.ID()] == p.Name() {
+				pr.Clients++
+			}
+		}
+		res.Providers = append(res.Providers, pr)
+		end := int64(w.K.Now())
+		obs = append(obs,
+			results.Observation{Metric: MetricEgress, Unit: "bytes", Group: p.Name(), TimeNs: end, Source: p.Name(), Value: float64(st.BytesOut)},
+			results.Observation{Metric: MetricBusy, Unit: "ms", Group: p.Name(), TimeNs: end, Source: p.Name(), Value: ms(p.Stats().BusyNs)})
+	}
+	for _, c := range w.Clients {
+		end := int64(w.K.Now())
+		size := c.Member().StateSize()
+		res.MaxStateSize = max(res.MaxStateSize, size)
+		obs = append(obs,
+			results.Observation{Metric: MetricClientCPU, Unit: "ms", Group: w.homeOf[c.ID()], TimeNs: end, Source: c.ID(), Value: ms(c.CPUBusy())},
+			results.Observation{Metric: MetricStateSize, Unit: "bytes", Group: w.homeOf[c.ID()], TimeNs: end, Source: c.ID(), Value: float64(size)})
+	}
+	res.Observations = obs
+	return res, nil
+}
+
+// recorder is the World seen as the clients' Recorder.
+type recorder World
+
+func (r *recorder) Joined(c *client.Client, at sim.Time) {
+	w := (*World)(r)
+	w.joined++
+	w.obs = append(w.obs, results.Observation{Metric: MetricJoin, Unit: "ms", Group: w.homeOf[c.ID()],
+		TimeNs: int64(at), Target: c.ID(), Value: ms(time.Duration(at))})
+}
+
+func (r *recorder) Accepted(c *client.Client, id int64, sentAt, at sim.Time) {
+	w := (*World)(r)
+	w.accepted[id] = at
+	w.obs = append(w.obs, results.Observation{Metric: MetricAccept, Unit: "ms", Group: w.homeOf[c.ID()],
+		TimeNs: int64(at), Source: c.ID(), ID: id, Value: ms(at.Sub(sentAt))})
+}
+
+func (r *recorder) Decrypted(c *client.Client, m client.Sent, at sim.Time) {
+	w := (*World)(r)
+	w.delivered++
+	w.obs = append(w.obs, results.Observation{Metric: MetricDelivery, Unit: "ms", Group: w.homeOf[c.ID()],
+		TimeNs: int64(at), Source: m.Sender, Target: c.ID(), ID: m.ID, Value: ms(at.Sub(m.At))})
+}
+
+func (r *recorder) Epoch(c *client.Client, epoch uint64, at sim.Time) {}
+
+func (r *recorder) Rejected(c *client.Client, req mimi.Type, code mimi.Code, at sim.Time) {
+	w := (*World)(r)
+	if w.failure == nil && req == mimi.TypeSubmitMessageRequest && code != mimi.CodeEpochTooOld {
+		w.failure = fmt.Errorf("at %v the hub rejected a message of %s with %v", at, c.ID(), code)
+	}
+}
+
+func (r *recorder) Fail(c *client.Client, err error) {
+	w := (*World)(r)
+	if w.failure == nil {
+		w.failure = fmt.Errorf("at %v client %s: %w", w.K.Now(), c.ID(), err)
+	}
+	w.K.Stop()
+}

@@ -1,0 +1,272 @@
+package world
+
+import (
+	"errors"
+	"fmt"
+	"math"
+	"slices"
+	"time"
+
+	"github.com/mimisim/mimisim/models/client"
+	"github.com/mimisim/mimisim/models/mimi"
+	"github.com/mimisim/mimisim/models/mls"
+	"github.com/mimisim/mimisim/models/network"
+	"github.com/mimisim/mimisim/results"
+	"github.com/mimisim/mimisim/scenarios"
+	"github.com/mimisim/mimisim/sim"
+)
+
+// RoomID is the id of the scenario's room.
+const RoomID = "room-1"
+
+// Options are what a run needs besides the scenario.
+type Options struct {
+	Engine mls.Engine
+	Cost   client.CostModel
+	// Tap, when set, sees every encoded message as it is sent (tests check what providers see).
+	Tap func(from, to network.NodeID, body []byte)
+	// Progress, when set, is called now and then with the virtual time and the end of the
+	// measurement window (zero during set-up).
+	Progress func(now, end sim.Time)
+	// SetupLimit bounds the set-up phase in virtual time (default 10 minutes).
+	SetupLimit time.Duration
+	// DrainLimit bounds the time after the measurement window for deliveries to finish
+	// (default 10 minutes).
+	DrainLimit time.Duration
+}
+
+// ProviderResult is one provider's totals.
+type ProviderResult struct {
+	Name     string
+	Role     string
+	Region   string
+	Clients  int
+	Stats    mimi.Stats
+	BytesOut uint64 // network egress, with transport overhead
+	BytesIn  uint64
+}
+
+// Result is what a run produced.
+type Result struct {
+	Observations []results.Observation
+	Providers    []ProviderResult
+	Events       uint64        // kernel events handled
+	SetupTime    time.Duration // virtual time until the last member joined
+	EndTime      sim.Time      // virtual time when the run ended
+	Sent         int           // messages sent
+	Accepted     int           // messages the hub accepted
+	Deliveries   int           // (message, recipient) pairs decrypted and checked
+	Members      int
+	MaxStateSize int // largest member state at the end, bytes
+	World        *World
+}
+
+// World is a built world; tests reach into it.
+type World struct {
+	K         *sim.Kernel
+	Net       *network.Network
+	Wire      *mimi.Wire
+	Hub       *mimi.Provider
+	Providers []*mimi.Provider
+	Clients   []*client.Client
+	Ledger    *client.Ledger
+
+	sc         *scenarios.Scenario
+	opts       Options
+	homeOf     map[string]string // client → provider name
+	joined     int
+	setupDone  bool
+	measureEnd sim.Time
+	obs        []results.Observation
+	accepted   map[int64]sim.Time
+	delivered  int
+	failure    error
+}
+
+// Build creates the world of a scenario without running it.
+func Build(sc *scenarios.Scenario, opts Options) (*World, error) {
+	if opts.Engine == nil || opts.Cost == nil {
+		return nil, errors.New("world: an engine and a cost model are required")
+	}
+	k := sim.New(sc.Seed)
+	netCfg, err := networkConfig(sc)
+	if err != nil {
+		return nil, err
+	}
+	net, err := network.New(k, netCfg)
+	if err != nil {
+		return nil, fmt.Errorf("network: %w", err)
+	}
+	w := &World{K: k, Net: net, sc: sc, opts: opts, homeOf: make(map[string]string),
+		accepted: make(map[int64]sim.Time), Ledger: client.NewLedger(k.Stream("payload"))}
+	dir := mimi.NewDirectory()
+	w.Wire = &mimi.Wire{Net: net, Dir: dir, Tap: opts.Tap}
+
+	// Providers.
+	var hubNode network.NodeID
+	nodes := make([]network.NodeID, len(sc.Providers))
+	for i, p := range sc.Providers {
+		id, err := net.AddNode(p.Name, p.Region, "datacenter")
+		if err != nil {
+			return nil, fmt.Errorf("provider %s: %w", p.Name, err)
+		}
+		nodes[i] = id
+		dir.RegisterProvider(p.Name, id)
+		if p.Role == "hub" {
+			hubNode = id
+		}
+	}
+	for i, p := range sc.Providers {
+		role := mimi.Follower
+		if p.Role == "hub" {
+			role = mimi.Hub
+		}
+		cfg := mimi.Config{Name: p.Name, Role: role, Cores: p.Cores,
+			RequestCost: time.Duration(p.RequestCost), ByteCost: time.Duration(p.ByteCost)}
+		if sc.TimeMode == "zero" {
+			cfg.RequestCost, cfg.ByteCost = 0, 0
+		}
+		prov, err := mimi.NewProvider(k, w.Wire, nodes[i], hubNode, cfg)
+		if err != nil {
+			return nil, err
+		}
+		dir.Register(nodes[i], prov)
+		w.Providers = append(w.Providers, prov)
+		if role == mimi.Hub {
+			w.Hub = prov
+		}
+	}
+
+	// Clients.
+	perProvider := placement(sc)
+	access := accessAssignment(sc, k.Stream("access"))
+	keys := k.Stream("keys")
+	n := 0
+	for i, prov := range w.Providers {
+		for j := 0; j < perProvider[i]; j++ {
+			id := mimi.ClientID(prov.Name(), j)
+			node, err := net.AddNode(id, sc.Providers[i].Region, access[n])
+			if err != nil {
+				return nil, fmt.Errorf("client %s: %w", id, err)
+			}
+			seed := make([]byte, 32)
+			for b := range seed {
+				seed[b] = byte(keys.Uint32())
+			}
+			ec, err := opts.Engine.NewClient(id, seed)
+			if err != nil {
+				return nil, fmt.Errorf("client %s: %w", id, err)
+			}
+			kp, err := ec.KeyPackage()
+			if err != nil {
+				return nil, fmt.Errorf("client %s: key package: %w", id, err)
+			}
+			prov.StockKeyPackage(id, kp)
+			prov.AddClient(id, node)
+			c := client.New(k, w.Wire, client.Config{ID: id, Device: sc.Room.Device, Room: RoomID,
+				Provider: prov.Node(), Node: node}, ec, opts.Cost, (*recorder)(w), w.Ledger)
+			dir.Register(node, c)
+			w.Clients = append(w.Clients, c)
+			w.homeOf[id] = prov.Name()
+			n++
+		}
+	}
+	return w, nil
+}
+
+// placement returns the number of members per provider: the scenario's explicit placement, or
+// round-robin over the providers in file order.
+func placement(sc *scenarios.Scenario) []int {
+	if len(sc.Room.Placement) > 0 {
+		return slices.Clone(sc.Room.Placement)
+	}
+	out := make([]int, len(sc.Providers))
+	for i := 0; i < sc.Room.Members; i++ {
+		out[i%len(out)]++
+	}
+	return out
+}
+
+// accessAssignment gives each member an access type: counts per type follow the scenario's
+// shares by the largest-remainder method, and a seeded shuffle spreads them over members.
+func accessAssignment(sc *scenarios.Scenario, rng interface{ Shuffle(int, func(i, j int)) }) []string {
+	types := make([]string, 0, len(sc.Room.Access))
+	for t := range sc.Room.Access {
+		types = append(types, t)
+	}
+	slices.Sort(types)
+	n := sc.Room.Members
+	counts := make([]int, len(types))
+	type rem struct {
+		i int
+		r float64
+	}
+	var rems []rem
+	total := 0
+	for i, t := range types {
+		exact := sc.Room.Access[t] * float64(n)
+		counts[i] = int(math.Floor(exact))
+		total += counts[i]
+		rems = append(rems, rem{i, exact - float64(counts[i])})
+	}
+	slices.SortStableFunc(rems, func(a, b rem) int {
+		switch {
+		case a.r > b.r:
+			return -1
+		case a.r < b.r:
+			return 1
+		}
+		return 0
+	})
+	for j := 0; total < n; j++ {
+		counts[rems[j%len(rems)].i]++
+		total++
+	}
+	out := make([]string, 0, n)
+	for i, t := range types {
+		for j := 0; j < counts[i]; j++ {
+			out = append(out, t)
+		}
+	}
+	rng.Shuffle(len(out), func(i, j int) { out[i], out[j] = out[j], out[i] })
+	return out
+}
+
+func networkConfig(sc *scenarios.Scenario) (network.Config, error) {
+	cfg := network.Config{
+		Access:            network.DefaultAccess(),
+		Loss:              sc.Network.Loss,
+		RetransmitTimeout: time.Duration(sc.Network.RetransmitTimeout),
+	}
+	for _, e := range sc.Network.RTT {
+		cfg.RTT = append(cfg.RTT, network.RTTOverride{A: e.A, B: e.B, RTT: time.Duration(e.Ms * float64(time.Millisecond))})
+	}
+	names := make([]string, 0, len(sc.Network.Access))
+	for name := range sc.Network.Access {
+		names = append(names, name)
+	}
+	slices.Sort(names)
+	for _, name := range names {
+		o := sc.Network.Access[name]
+		a := cfg.Access[name]
+		if o.Latency != nil {
+			d, err := network.NewDist(o.Latency.Kind, time.Duration(o.Latency.Value), time.Duration(o.Latency.Min),
+				time.Duration(o.Latency.Mean), time.Duration(o.Latency.Median), o.Latency.Sigma)
+			if err != nil {
+				return cfg, fmt.Errorf("network.access.%s.latency: %w", name, err)
+			}
+			a.Latency = d
+		}
+		if o.UplinkMbps != nil {
+			a.UplinkMbps = *o.UplinkMbps
+		}
+		if o.DownlinkMbps != nil {
+			a.DownlinkMbps = *o.DownlinkMbps
+		}
+		if o.Loss != nil {
+			a.Loss = *o.Loss
+		}
+		cfg.Access[name] = a
+	}
+	return cfg, nil
+}

@@ -1,0 +1,243 @@
+package world
+
+import (
+	"bytes"
+	"fmt"
+	"os"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/mimisim/mimisim/models/mimi"
+	"github.com/mimisim/mimisim/models/mls"
+	"github.com/mimisim/mimisim/models/mls/engines"
+	"github.com/mimisim/mimisim/models/network"
+	"github.com/mimisim/mimisim/results"
+	"github.com/mimisim/mimisim/scenarios"
+)
+
+func limits() scenarios.Limits {
+	return scenarios.Limits{Engines: engines.Limits(), Regions: network.Regions(),
+		AccessTypes: network.AccessTypes(), Devices: []string{"desktop", "phone", "server"}}
+}
+
+// linearCost is a deterministic stand-in for the calibrated table: 100µs + 10µs per member.
+type linearCost struct{}
+
+func (linearCost) CPU(op mls.Op, n int, device string) time.Duration {
+	return 100*time.Microsecond + time.Duration(n)*10*time.Microsecond
+}
+
+type zeroCost struct{}
+
+func (zeroCost) CPU(mls.Op, int, string) time.Duration { return 0 }
+
+func parse(t *testing.T, yaml string) *scenarios.Scenario {
+	t.Helper()
+	sc, err := scenarios.Parse("test.yaml", []byte(yaml), limits())
+	if err != nil {
+		t.Fatal(err)
+	}
+	return sc
+}
+
+const threeProviders = `
+providers:
+  - {name: hub, role: hub, region: eu-west-1}
+  - {name: us, role: follower, region: us-east-1}
+  - {name: ap, role: follower, region: ap-southeast-1}
+`
+
+func smallScenario(members int, seed uint64, extra string) string {
+	return fmt.Sprintf(`
+name: small
+seed: %d
+duration: 20s
+%s
+room:
+  members: %d
+  access: {wifi: 0.5, lte: 0.25, 5g: 0.25}
+workload: {kind: poisson, rate_per_member: 0.2, payload_bytes: 100}
+%s`, seed, threeProviders, members, extra)
+}
+
+func engine(t *testing.T) mls.Engine {
+	e, err := engines.Lookup("gomls")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return e
+}
+
+// TestExactLatencyWithConstantNetwork: with constant last-mile latencies, unlimited bandwidth,
+// no loss and zero CPU costs, every delivery latency is exactly the sum of its hops' latencies.
+func TestExactLatencyWithConstantNetwork(t *testing.T) {
+	sc := parse(t, smallScenario(9, 3, `
+time_mode: zero
+network:
+  access:
+    wifi: {latency: {kind: constant, value: 3ms}, uplink_mbps: 0, downlink_mbps: 0}
+    lte:  {latency: {kind: constant, value: 27ms}, uplink_mbps: 0, downlink_mbps: 0}
+    5g:   {latency: {kind: constant, value: 11ms}, uplink_mbps: 0, downlink_mbps: 0}
+`))
+	res, err := Run(sc, Options{Engine: engine(t), Cost: zeroCost{}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	w := res.World
+	access := network.DefaultAccess()
+	lat := map[string]time.Duration{"wifi": 3 * time.Millisecond, "lte": 27 * time.Millisecond, "5g": 11 * time.Millisecond,
+		"datacenter": access["datacenter"].Latency.Mean()}
+	if access["datacenter"].Latency.String() != network.Constant(lat["datacenter"]).String() {
+		t.Fatalf("datacenter access is not constant: %v", access["datacenter"].Latency)
+	}
+	nodeOf := map[string]network.NodeID{}
+	for _, c := range w.Clients {
+		nodeOf[c.ID()] = c.Node()
+	}
+	for _, p := range w.Providers {
+		nodeOf[p.Name()] = p.Node()
+	}
+	hop := func(a, b string) time.Duration {
+		na, nb := w.Net.Node(nodeOf[a]), w.Net.Node(nodeOf[b])
+		rtt, ok := network.RegionRTT(na.Region, nb.Region)
+		if !ok {
+			t.Fatalf("no RTT %s-%s", na.Region, nb.Region)
+		}
+		return lat[na.Access] + rtt/2 + lat[nb.Access]
+	}
+	sent := w.Ledger.Messages()
+	n := 0
+	for _, o := range res.Observations {
+		if o.Metric != MetricDelivery {
+			continue
+		}
+		n++
+		from, to := mimi.Domain(o.Source), mimi.Domain(o.Target)
+		want := hop(o.Source, from)
+		if from != "hub" {
+			want += hop(from, "hub")
+		}
+		if to != "hub" {
+			want += hop("hub", to)
+		}
+		want += hop(to, o.Target)
+		got := time.Duration(o.TimeNs) - time.Duration(sent[o.ID].At)
+		if got != want {
+			t.Fatalf("message %d %s → %s: latency %v, want the sum of hops %v", o.ID, o.Source, o.Target, got, want)
+		}
+	}
+	if n == 0 || n != res.Accepted*(res.Members-1) {
+		t.Fatalf("%d deliveries for %d accepted messages and %d members", n, res.Accepted, res.Members)
+	}
+}
+
+func writeRun(t *testing.T, seed uint64, dir string) {
+	t.Helper()
+	sc := parse(t, smallScenario(6, seed, ""))
+	res, err := Run(sc, Options{Engine: engine(t), Cost: linearCost{}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := results.Manifest{Tool: "mimisim", Scenario: sc.Name, Seed: sc.Seed, Engine: "gomls", TimeMode: sc.TimeMode}
+	if err := results.Write(dir, m, res.Observations, results.Options{}); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// TestDeterministic: the same scenario and seed give byte-identical observations and summaries;
+// another seed gives different ones.
+func TestDeterministic(t *testing.T) {
+	root := t.TempDir()
+	a, b, c := filepath.Join(root, "a"), filepath.Join(root, "b"), filepath.Join(root, "c")
+	writeRun(t, 5, a)
+	writeRun(t, 5, b)
+	writeRun(t, 6, c)
+	for _, f := range []string{"observations.csv", "summary.csv"} {
+		fa, _ := os.ReadFile(filepath.Join(a, f))
+		fb, _ := os.ReadFile(filepath.Join(b, f))
+		fc, _ := os.ReadFile(filepath.Join(c, f))
+		if len(fa) == 0 {
+			t.Fatalf("%s is empty", f)
+		}
+		if !bytes.Equal(fa, fb) {
+			t.Errorf("%s differs between two runs with seed 5", f)
+		}
+		if bytes.Equal(fa, fc) {
+			t.Errorf("%s is the same for seeds 5 and 6", f)
+		}
+	}
+}
+
+// TestProvidersNeverSeePlaintext taps every message any provider receives and checks that no
+// plaintext payload appears in it, while the ciphertexts do pass through.
+func TestProvidersNeverSeePlaintext(t *testing.T) {
+	sc := parse(t, smallScenario(6, 9, ""))
+	var toProviders [][]byte
+	var providerNodes map[network.NodeID]bool
+	opts := Options{Engine: engine(t), Cost: linearCost{}, Tap: func(from, to network.NodeID, body []byte) {
+		if providerNodes[to] {
+			toProviders = append(toProviders, bytes.Clone(body))
+		}
+	}}
+	w, err := Build(sc, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	providerNodes = map[network.NodeID]bool{}
+	for _, p := range w.Providers {
+		providerNodes[p.Node()] = true
+	}
+	res, err := w.Run()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Sent == 0 {
+		t.Fatal("no messages sent")
+	}
+	submits := 0
+	for _, body := range toProviders {
+		m, err := mimi.Decode(body)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, ok := m.(*mimi.SubmitMessageRequest); ok {
+			submits++
+		}
+		for _, s := range w.Ledger.Messages() {
+			if bytes.Contains(body, s.Plaintext[len(s.Plaintext)-64:]) {
+				t.Fatalf("a provider received the plaintext of message %d", s.ID)
+			}
+		}
+	}
+	// Every message reaches its sender's provider, and again the hub if that is another one.
+	if submits < res.Sent {
+		t.Fatalf("providers saw %d submitMessage requests for %d messages", submits, res.Sent)
+	}
+}
+
+// TestSetupJoinsEveryone checks set-up: one commit adds everyone, all agree on the epoch.
+func TestSetupJoinsEveryone(t *testing.T) {
+	sc := parse(t, smallScenario(7, 1, ""))
+	res, err := Run(sc, Options{Engine: engine(t), Cost: linearCost{}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	w := res.World
+	epoch, _ := w.Hub.RoomEpoch(RoomID)
+	var auth []byte
+	for i, c := range w.Clients {
+		m := c.Member()
+		if m == nil || m.Epoch() != epoch || m.Size() != 7 {
+			t.Fatalf("client %s: member %v at epoch %d of %d", c.ID(), m, m.Epoch(), epoch)
+		}
+		if i == 0 {
+			auth = m.EpochAuthenticator()
+		} else if !bytes.Equal(auth, m.EpochAuthenticator()) {
+			t.Fatalf("client %s disagrees on the epoch authenticator", c.ID())
+		}
+	}
+	if res.SetupTime <= 0 || res.Deliveries != res.Accepted*6 {
+		t.Fatalf("setup %v, %d deliveries for %d accepted", res.SetupTime, res.Deliveries, res.Accepted)
+	}
+}
