@@ -1,0 +1,190 @@
+package scenarios
+
+import (
+	"time"
+)
+
+// Scenario is one simulation run: who the providers are, how the network between them and
+// their clients behaves, one room and the message workload in it.
+//
+// Parse fills a Scenario from YAML, applies Defaults and validates it. Code that builds or
+// changes a Scenario itself calls Defaults and then Validate.
+type Scenario struct {
+	// Name identifies the scenario in results; required, [a-z0-9-]+.
+	Name string `yaml:"name"`
+	// Description is free text for humans; optional.
+	Description string `yaml:"description"`
+	// Seed seeds every random stream of the run; default 1, 0 is rejected when written.
+	Seed uint64 `yaml:"seed"`
+	// Duration is the simulated measurement window after set-up; required, > 0, ≤ 24h.
+	Duration Duration `yaml:"duration"`
+	// Engine names the MLS engine; default "gomls"; one of Limits.Engines.
+	Engine string `yaml:"engine"`
+	// Fidelity selects how much protocol work is really done; default "full", the only
+	// value available so far.
+	Fidelity string `yaml:"fidelity"`
+	// TimeMode is "calibrated" (default: CPU work costs simulated time) or "zero" (it does not).
+	TimeMode string `yaml:"time_mode"`
+	// Network overrides the built-in network model.
+	Network Network `yaml:"network"`
+	// Providers are the MIMI providers; at least one, exactly one with role hub, unique names.
+	Providers []Provider `yaml:"providers"`
+	// Room is the one room of the run.
+	Room Room `yaml:"room"`
+	// Workload says who sends what, how often.
+	Workload Workload `yaml:"workload"`
+}
+
+// Duration is a time.Duration written in YAML as a string with a unit, such as "250ms", "60s"
+// or "1.5ms" (time.ParseDuration syntax). Bare numbers and negative durations are rejected.
+type Duration time.Duration
+
+// D returns d as a time.Duration.
+func (d Duration) D() time.Duration { return time.Duration(d) }
+
+// String formats d like time.Duration does ("1m0s", "250ms").
+func (d Duration) String() string { return time.Duration(d).String() }
+
+// MarshalYAML writes d in the form Parse reads back.
+func (d Duration) MarshalYAML() (any, error) { return d.String(), nil }
+
+// Network overrides parts of the network model; everything in it is optional.
+type Network struct {
+	// RTT overrides entries of the built-in region-to-region RTT table.
+	RTT []RTTEntry `yaml:"rtt"`
+	// Access overrides the built-in model of an access type (a key of Limits.AccessTypes).
+	Access map[string]Access `yaml:"access"`
+	// Loss is the per-message loss probability on provider-to-provider links, in [0, 0.5];
+	// default 0.
+	Loss float64 `yaml:"loss"`
+	// RetransmitTimeout is how long a sender waits before resending a lost message;
+	// default 200ms, > 0.
+	RetransmitTimeout Duration `yaml:"retransmit_timeout"`
+}
+
+// RTTEntry sets the round-trip time between regions A and B (both directions) in milliseconds.
+type RTTEntry struct {
+	A  string  `yaml:"a"`  // a region of Limits.Regions; required
+	B  string  `yaml:"b"`  // a region of Limits.Regions; required (may equal A: intra-region)
+	Ms float64 `yaml:"ms"` // required, 0 ≤ ms ≤ MaxRTTMs
+}
+
+// Access overrides the model of one access type. A nil field keeps the network package's
+// built-in value for that access type.
+type Access struct {
+	// Latency is the one-way last-mile latency.
+	Latency *Dist `yaml:"latency"`
+	// UplinkMbps is the client's upload bandwidth: > 0, or 0 for unlimited.
+	UplinkMbps *float64 `yaml:"uplink_mbps"`
+	// DownlinkMbps is the client's download bandwidth: > 0, or 0 for unlimited.
+	DownlinkMbps *float64 `yaml:"downlink_mbps"`
+	// Loss is the per-message loss probability on the last mile, in [0, 0.5].
+	Loss *float64 `yaml:"loss"`
+}
+
+// Dist kinds.
+const (
+	DistConstant           = "constant"            // always Value
+	DistShiftedExponential = "shifted_exponential" // Min + Exp(Mean)
+	DistLognormal          = "lognormal"           // Median · exp(Sigma · N(0,1))
+)
+
+// Dist is a distribution of durations. Only the parameters of the chosen Kind may be written,
+// and all of them must be: constant takes value; shifted_exponential takes min and mean;
+// lognormal takes median and sigma.
+type Dist struct {
+	Kind   string   `yaml:"kind"`   // constant | shifted_exponential | lognormal
+	Value  Duration `yaml:"value"`  // constant: the value, ≥ 0
+	Min    Duration `yaml:"min"`    // shifted_exponential: the shift, ≥ 0
+	Mean   Duration `yaml:"mean"`   // shifted_exponential: mean of the exponential part, > 0
+	Median Duration `yaml:"median"` // lognormal: the median, > 0
+	Sigma  float64  `yaml:"sigma"`  // lognormal: σ of the underlying normal, 0 ≤ σ ≤ MaxSigma
+}
+
+// Provider roles.
+const (
+	RoleHub      = "hub"
+	RoleFollower = "follower"
+)
+
+// Provider is one MIMI provider: its servers sit in one region.
+type Provider struct {
+	Name        string   `yaml:"name"`              // required, [a-z0-9-]+, unique
+	Role        string   `yaml:"role"`              // required: hub | follower
+	Region      string   `yaml:"region"`            // required, one of Limits.Regions
+	Cores       int      `yaml:"cores"`             // default 4; 1..1024
+	RequestCost Duration `yaml:"request_cost"`      // CPU per request handled; default 50µs, > 0
+	ByteCost    Duration `yaml:"byte_cost_per_kib"` // CPU per KiB of request body; default 2µs, > 0
+}
+
+// Room is the one room of a run.
+type Room struct {
+	// Members is the number of clients in the room; required, 2 ≤ members ≤ the engine's
+	// full-fidelity maximum (Limits.Engines).
+	Members int `yaml:"members"`
+	// Placement gives the members per provider, in providers order, summing to Members.
+	// Default: round-robin dealing (provider k of P gets ⌈(Members−k)/P⌉).
+	Placement []int `yaml:"placement"`
+	// Access is the share of clients per access type; keys from Limits.AccessTypes, shares
+	// ≥ 0 summing to 1 (±1e-9). Default {wifi: 1}.
+	Access map[string]float64 `yaml:"access"`
+	// Device is the client device class, one of Limits.Devices; default "phone".
+	Device string `yaml:"device"`
+}
+
+// Time modes.
+const (
+	TimeModeCalibrated = "calibrated" // CPU work costs simulated time, from the cost model
+	TimeModeZero       = "zero"       // CPU work is free
+)
+
+// Workload kinds.
+const (
+	WorkloadPoisson = "poisson" // each member sends as a Poisson process
+)
+
+// Workload says what the members send.
+type Workload struct {
+	Kind          string  `yaml:"kind"`            // required: "poisson"
+	RatePerMember float64 `yaml:"rate_per_member"` // required: messages/s per member, 0 < r ≤ 1000
+	PayloadBytes  int     `yaml:"payload_bytes"`   // default 100; 1..1<<20
+}
+
+// Limits carries what the model packages support; the caller supplies it (the CLI wires the
+// real packages) so that this package depends on none of them.
+type Limits struct {
+	Engines     map[string]int // engine name -> max room members in full fidelity
+	Regions     []string       // known regions, e.g. "eu-west-1"
+	AccessTypes []string       // known access types, e.g. "wifi"
+	Devices     []string       // known device classes, e.g. "phone"
+}
+
+// Defaults and bounds. The bounds not fixed by the format's design (MaxRTTMs, MaxSigma) are
+// sanity caps that catch typos before they overflow a model.
+const (
+	DefaultSeed              = 1
+	DefaultEngine            = "gomls"
+	DefaultFidelity          = "full"
+	DefaultTimeMode          = "calibrated"
+	DefaultRetransmitTimeout = Duration(200 * time.Millisecond)
+	DefaultCores             = 4
+	DefaultRequestCost       = Duration(50 * time.Microsecond)
+	DefaultByteCost          = Duration(2 * time.Microsecond)
+	DefaultAccessType        = "wifi"
+	DefaultDevice            = "phone"
+	DefaultPayloadBytes      = 100
+
+	MaxDuration      = Duration(24 * time.Hour)
+	MaxCores         = 1024
+	MaxLoss          = 0.5
+	MaxRatePerMember = 1000.0
+	MaxPayloadBytes  = 1 << 20
+	MaxRTTMs         = 60000.0
+	MaxSigma         = 5.0
+	// MaxFileBytes bounds the size of a scenario file (the default one has under 4 KiB). The
+	// YAML parser takes time quadratic in the size of some malformed inputs, up to about half
+	// a second at this size.
+	MaxFileBytes = 64 << 10
+	// ShareTolerance is how far room.access shares may sum away from 1.
+	ShareTolerance = 1e-9
+)

@@ -1,0 +1,467 @@
+package scenarios
+
+import (
+	"fmt"
+	"math"
+	"regexp"
+	"slices"
+	"strconv"
+	"strings"
+)
+
+var nameSyntax = regexp.MustCompile(`^[a-z0-9-]+$`)
+
+// Allowed values of the fields whose set this package owns.
+var (
+	fidelities = []string{DefaultFidelity}
+	timeModes  = []string{TimeModeCalibrated, TimeModeZero}
+	roles      = []string{RoleHub, RoleFollower}
+	distKinds  = []string{DistConstant, DistShiftedExponential, DistLognormal}
+	workloads  = []string{WorkloadPoisson}
+	distParams = map[string][]string{
+		DistConstant:           {"value"},
+		DistShiftedExponential: {"min", "mean"},
+		DistLognormal:          {"median", "sigma"},
+	}
+)
+
+// Validate checks s, on which Defaults has been called, against the format's rules and lim. It
+// returns nil, one *Error, or several joined with errors.Join. Its errors carry the field path
+// but no file or position; Parse, which knows where each field was written, adds those and
+// also rejects what only the text shows: required fields left out, zero values written where
+// zero means "use the default", and Dist parameters written for another kind.
+func (s *Scenario) Validate(lim Limits) error {
+	c := &checker{lim: lim}
+	c.check(s)
+	return joinErrors(c.errs)
+}
+
+// checker collects the problems of a Scenario. With locs (from Parse) it knows which fields were
+// written; without, a field counts as written when it is non-zero, and never as missing.
+type checker struct {
+	lim  Limits
+	file string
+	locs map[string]loc
+	errs []*Error
+}
+
+// written reports whether the field at path was written (or, without locs, is non-zero).
+func (c *checker) written(path string, nonZero bool) bool {
+	if c.locs == nil {
+		return nonZero
+	}
+	_, ok := c.locs[path]
+	return ok
+}
+
+// missing reports whether the field at path was left out of the file (never without locs).
+func (c *checker) missing(path string) bool {
+	if c.locs == nil {
+		return false
+	}
+	_, ok := c.locs[path]
+	return !ok
+}
+
+// errf reports a problem with the value at path; keyf one with the key itself.
+func (c *checker) errf(path, format string, args ...any) { c.add(path, false, format, args...) }
+func (c *checker) keyf(path, format string, args ...any) { c.add(path, true, format, args...) }
+
+func (c *checker) add(path string, atKey bool, format string, args ...any) {
+	e := &Error{File: c.file, Field: path, Msg: fmt.Sprintf(format, args...)}
+	if c.locs != nil {
+		if l, ok := c.locs[path]; ok {
+			p := l.pos
+			if atKey {
+				p = l.key
+			}
+			e.Line, e.Column = p.Line, p.Column
+		} else {
+			// A missing field: point at the nearest enclosing field that was written.
+			for a := parentPath(path); a != ""; a = parentPath(a) {
+				if l, ok := c.locs[a]; ok {
+					e.Line, e.Column = l.key.Line, l.key.Column
+					break
+				}
+			}
+		}
+	}
+	c.errs = append(c.errs, e)
+}
+
+// parentPath strips the last element of a path: "a.b[2]" → "a.b" → "a" → "".
+func parentPath(p string) string {
+	i := max(strings.LastIndexByte(p, '.'), strings.LastIndexByte(p, '['))
+	if i <= 0 {
+		return ""
+	}
+	return p[:i]
+}
+
+// zeroWritten rejects fields whose zero value means "use the default" but that were written
+// with it, so that Defaults never replaces a value found in the file. Parse runs it before
+// Defaults; without locs it finds nothing.
+func (c *checker) zeroWritten(s *Scenario) {
+	if c.locs == nil {
+		return
+	}
+	if c.written("seed", false) && s.Seed == 0 {
+		c.errf("seed", "must be at least 1 (0 is reserved; remove the field to use the default %d)", DefaultSeed)
+	}
+	if c.written("engine", false) && s.Engine == "" {
+		c.errf("engine", "must not be empty; allowed: %s", list(sortedKeys(c.lim.Engines)))
+	}
+	if c.written("fidelity", false) && s.Fidelity == "" {
+		c.errf("fidelity", "must not be empty; allowed: %s", list(fidelities))
+	}
+	if c.written("time_mode", false) && s.TimeMode == "" {
+		c.errf("time_mode", "must not be empty; allowed: %s", list(timeModes))
+	}
+	if c.written("network.retransmit_timeout", false) && s.Network.RetransmitTimeout == 0 {
+		c.errf("network.retransmit_timeout", "must be > 0")
+	}
+	for i, p := range s.Providers {
+		pp := fmt.Sprintf("providers[%d]", i)
+		if c.written(pp+".cores", false) && p.Cores == 0 {
+			c.errf(pp+".cores", "must be between 1 and %d, got 0", MaxCores)
+		}
+		if c.written(pp+".request_cost", false) && p.RequestCost == 0 {
+			c.errf(pp+".request_cost", "must be > 0 (time_mode: zero turns CPU costs off)")
+		}
+		if c.written(pp+".byte_cost_per_kib", false) && p.ByteCost == 0 {
+			c.errf(pp+".byte_cost_per_kib", "must be > 0 (time_mode: zero turns CPU costs off)")
+		}
+	}
+	if c.written("room.access", false) && len(s.Room.Access) == 0 {
+		c.errf("room.access", "must give at least one access type with its share (remove the field to use the default {%s: 1})", DefaultAccessType)
+	}
+	if c.written("room.device", false) && s.Room.Device == "" {
+		c.errf("room.device", "must not be empty; allowed: %s", list(c.lim.Devices))
+	}
+	if c.written("workload.payload_bytes", false) && s.Workload.PayloadBytes == 0 {
+		c.errf("workload.payload_bytes", "must be between 1 and %d, got 0", MaxPayloadBytes)
+	}
+}
+
+// check validates a Scenario on which Defaults has run.
+func (c *checker) check(s *Scenario) {
+	switch {
+	case c.missing("name"):
+		c.errf("name", `required: a name of lowercase letters, digits and "-"`)
+	case !nameSyntax.MatchString(s.Name):
+		c.errf("name", `%q is not a valid name; use lowercase letters a-z, digits and "-"`, s.Name)
+	}
+	if s.Seed == 0 {
+		c.errf("seed", "must be at least 1")
+	}
+	switch {
+	case c.missing("duration"):
+		c.errf("duration", `required: the simulated measurement window after set-up, e.g. "60s"`)
+	case s.Duration <= 0 || s.Duration > MaxDuration:
+		c.errf("duration", "must be > 0 and at most %s, got %s", MaxDuration, s.Duration)
+	}
+	engineOK := false
+	if _, ok := c.lim.Engines[s.Engine]; ok {
+		engineOK = true
+	} else {
+		c.errf("engine", "unknown engine %q; allowed: %s", s.Engine, list(sortedKeys(c.lim.Engines)))
+	}
+	if !slices.Contains(fidelities, s.Fidelity) {
+		c.errf("fidelity", "%q is not available; allowed: %s", s.Fidelity, list(fidelities))
+	}
+	if !slices.Contains(timeModes, s.TimeMode) {
+		c.errf("time_mode", "unknown time mode %q; allowed: %s", s.TimeMode, list(timeModes))
+	}
+	c.network(&s.Network)
+	c.providers(s.Providers)
+	c.room(s, engineOK)
+	c.workload(&s.Workload)
+}
+
+func (c *checker) network(n *Network) {
+	type pair struct{ a, b string }
+	seen := map[pair]int{}
+	for i, e := range n.RTT {
+		p := fmt.Sprintf("network.rtt[%d]", i)
+		okA := c.region(p+".a", e.A)
+		okB := c.region(p+".b", e.B)
+		switch {
+		case c.missing(p + ".ms"):
+			c.errf(p+".ms", "required: the round-trip time in milliseconds")
+		case math.IsNaN(e.Ms) || e.Ms < 0 || e.Ms > MaxRTTMs:
+			c.errf(p+".ms", "must be between 0 and %g, got %s", MaxRTTMs, num(e.Ms))
+		}
+		if okA && okB {
+			k := pair{min(e.A, e.B), max(e.A, e.B)}
+			if j, dup := seen[k]; dup {
+				c.errf(p, "duplicate RTT override for %s and %s (also network.rtt[%d])", e.A, e.B, j)
+			} else {
+				seen[k] = i
+			}
+		}
+	}
+	for _, t := range sortedKeys(n.Access) {
+		a := n.Access[t]
+		p := joinPath("network.access", t)
+		if !slices.Contains(c.lim.AccessTypes, t) {
+			c.keyf(p, "unknown access type %q; allowed: %s", t, list(c.lim.AccessTypes))
+			continue
+		}
+		if a.Latency != nil {
+			c.dist(p+".latency", a.Latency)
+		}
+		for _, bw := range []struct {
+			name string
+			v    *float64
+		}{{"uplink_mbps", a.UplinkMbps}, {"downlink_mbps", a.DownlinkMbps}} {
+			if bw.v != nil && (math.IsNaN(*bw.v) || math.IsInf(*bw.v, 0) || *bw.v < 0) {
+				c.errf(p+"."+bw.name, "must be > 0 (Mbit/s), or 0 for unlimited, got %s", num(*bw.v))
+			}
+		}
+		if a.Loss != nil {
+			c.loss(p+".loss", *a.Loss)
+		}
+	}
+	c.loss("network.loss", n.Loss)
+	if n.RetransmitTimeout <= 0 {
+		c.errf("network.retransmit_timeout", "must be > 0, got %s", n.RetransmitTimeout)
+	}
+}
+
+func (c *checker) loss(path string, v float64) {
+	if math.IsNaN(v) || v < 0 || v > MaxLoss {
+		c.errf(path, "must be a probability between 0 and %g, got %s", MaxLoss, num(v))
+	}
+}
+
+func (c *checker) region(path, r string) bool {
+	if c.missing(path) {
+		c.errf(path, "required: a region, one of %s", list(c.lim.Regions))
+		return false
+	}
+	if !slices.Contains(c.lim.Regions, r) {
+		c.errf(path, "unknown region %q; allowed: %s", r, list(c.lim.Regions))
+		return false
+	}
+	return true
+}
+
+// oneOf checks that v, the value of the required field at path, is in allowed.
+func (c *checker) oneOf(path, what, v string, allowed []string) bool {
+	if c.missing(path) {
+		c.errf(path, "required: one of %s", list(allowed))
+		return false
+	}
+	if !slices.Contains(allowed, v) {
+		c.errf(path, "unknown %s %q; allowed: %s", what, v, list(allowed))
+		return false
+	}
+	return true
+}
+
+func (c *checker) dist(p string, d *Dist) {
+	if !c.oneOf(p+".kind", "kind", d.Kind, distKinds) {
+		return
+	}
+	takes := distParams[d.Kind]
+	params := []struct {
+		name    string
+		nonZero bool
+	}{
+		{"value", d.Value != 0},
+		{"min", d.Min != 0},
+		{"mean", d.Mean != 0},
+		{"median", d.Median != 0},
+		{"sigma", d.Sigma != 0},
+	}
+	for _, q := range params {
+		fp := p + "." + q.name
+		switch {
+		case slices.Contains(takes, q.name):
+			if c.missing(fp) {
+				c.errf(fp, "required by kind %s, which takes %s", d.Kind, list(takes))
+			}
+		case c.written(fp, q.nonZero):
+			c.keyf(fp, "not a parameter of kind %s, which takes %s; remove it", d.Kind, list(takes))
+		}
+	}
+	nonNeg := func(name string, v Duration) {
+		if v < 0 {
+			c.errf(p+"."+name, "must be ≥ 0, got %s", v)
+		}
+	}
+	switch d.Kind {
+	case DistConstant:
+		nonNeg("value", d.Value)
+	case DistShiftedExponential:
+		nonNeg("min", d.Min)
+		if d.Mean <= 0 && !c.missing(p+".mean") {
+			c.errf(p+".mean", "must be > 0, got %s (use kind constant for a fixed latency)", d.Mean)
+		}
+	case DistLognormal:
+		if d.Median <= 0 && !c.missing(p+".median") {
+			c.errf(p+".median", "must be > 0, got %s", d.Median)
+		}
+		if math.IsNaN(d.Sigma) || d.Sigma < 0 || d.Sigma > MaxSigma {
+			c.errf(p+".sigma", "must be between 0 and %g, got %s", MaxSigma, num(d.Sigma))
+		}
+	}
+}
+
+func (c *checker) providers(ps []Provider) {
+	if len(ps) == 0 {
+		if c.missing("providers") {
+			c.errf("providers", "required: at least one provider, exactly one of them with role hub")
+		} else {
+			c.errf("providers", "must list at least one provider, exactly one of them with role hub")
+		}
+		return
+	}
+	names := map[string]int{}
+	hub, rolesOK := -1, true
+	for i, pr := range ps {
+		p := fmt.Sprintf("providers[%d]", i)
+		switch {
+		case c.missing(p + ".name"):
+			c.errf(p+".name", `required: a name of lowercase letters, digits and "-"`)
+		case !nameSyntax.MatchString(pr.Name):
+			c.errf(p+".name", `%q is not a valid name; use lowercase letters a-z, digits and "-"`, pr.Name)
+		default:
+			if j, dup := names[pr.Name]; dup {
+				c.errf(p+".name", "duplicate provider name %q (also providers[%d])", pr.Name, j)
+			} else {
+				names[pr.Name] = i
+			}
+		}
+		if c.oneOf(p+".role", "role", pr.Role, roles) {
+			if pr.Role == RoleHub {
+				if hub >= 0 {
+					c.errf(p+".role", "a second hub: providers[%d] (%q) is already the hub; exactly one provider has role hub", hub, ps[hub].Name)
+				} else {
+					hub = i
+				}
+			}
+		} else {
+			rolesOK = false
+		}
+		c.region(p+".region", pr.Region)
+		if pr.Cores < 1 || pr.Cores > MaxCores {
+			c.errf(p+".cores", "must be between 1 and %d, got %d", MaxCores, pr.Cores)
+		}
+		if pr.RequestCost <= 0 {
+			c.errf(p+".request_cost", "must be > 0, got %s", pr.RequestCost)
+		}
+		if pr.ByteCost <= 0 {
+			c.errf(p+".byte_cost_per_kib", "must be > 0, got %s", pr.ByteCost)
+		}
+	}
+	if hub < 0 && rolesOK {
+		c.keyf("providers", "no provider has role hub; exactly one must")
+	}
+}
+
+func (c *checker) room(s *Scenario, engineOK bool) {
+	r := &s.Room
+	membersOK := false
+	switch {
+	case c.missing("room.members"):
+		c.errf("room.members", "required: the number of clients in the room, at least 2")
+	case r.Members < 2:
+		c.errf("room.members", "must be at least 2, got %d", r.Members)
+	case engineOK && r.Members > c.lim.Engines[s.Engine]:
+		c.errf("room.members", "%d exceeds the limit of engine %s, %d members in full fidelity (sampled fidelity, for larger rooms, is not yet available)",
+			r.Members, s.Engine, c.lim.Engines[s.Engine])
+	default:
+		membersOK = true
+	}
+	if r.Placement != nil {
+		ok := true
+		if len(r.Placement) != len(s.Providers) {
+			c.errf("room.placement", "has %s but there are %s; give the members of each provider, in providers order",
+				plural(len(r.Placement), "entry", "entries"), plural(len(s.Providers), "provider", "providers"))
+			ok = false
+		}
+		sum, overflow := 0, false
+		for i, n := range r.Placement {
+			if n < 0 {
+				c.errf(fmt.Sprintf("room.placement[%d]", i), "must be ≥ 0, got %d", n)
+				ok = false
+				continue
+			}
+			if sum > math.MaxInt-n {
+				overflow = true
+			} else {
+				sum += n
+			}
+		}
+		if ok && membersOK && (overflow || sum != r.Members) {
+			got := strconv.Itoa(sum)
+			if overflow {
+				got = "more than " + strconv.Itoa(math.MaxInt)
+			}
+			c.errf("room.placement", "sums to %s but room.members is %d", got, r.Members)
+		}
+	}
+	sum := 0.0
+	sharesOK := true
+	for _, t := range sortedKeys(r.Access) {
+		p := joinPath("room.access", t)
+		if !slices.Contains(c.lim.AccessTypes, t) {
+			c.keyf(p, "unknown access type %q; allowed: %s", t, list(c.lim.AccessTypes))
+			sharesOK = false
+			continue
+		}
+		v := r.Access[t]
+		if math.IsNaN(v) || math.IsInf(v, 0) || v < 0 {
+			c.errf(p, "share must be ≥ 0, got %s", num(v))
+			sharesOK = false
+			continue
+		}
+		sum += v
+	}
+	if sharesOK && len(r.Access) > 0 && math.Abs(sum-1) > ShareTolerance {
+		c.errf("room.access", "shares sum to %s; they must sum to 1 (±%g)", num(sum), ShareTolerance)
+	}
+	if !slices.Contains(c.lim.Devices, r.Device) {
+		c.errf("room.device", "unknown device %q; allowed: %s", r.Device, list(c.lim.Devices))
+	}
+}
+
+func (c *checker) workload(w *Workload) {
+	c.oneOf("workload.kind", "workload kind", w.Kind, workloads)
+	switch {
+	case c.missing("workload.rate_per_member"):
+		c.errf("workload.rate_per_member", "required: messages per second per member, > 0 and at most %g", MaxRatePerMember)
+	case math.IsNaN(w.RatePerMember) || w.RatePerMember <= 0 || w.RatePerMember > MaxRatePerMember:
+		c.errf("workload.rate_per_member", "must be > 0 and at most %g messages per second, got %s", MaxRatePerMember, num(w.RatePerMember))
+	}
+	if w.PayloadBytes < 1 || w.PayloadBytes > MaxPayloadBytes {
+		c.errf("workload.payload_bytes", "must be between 1 and %d, got %d", MaxPayloadBytes, w.PayloadBytes)
+	}
+}
+
+// list formats allowed values for messages.
+func list(vs []string) string {
+	if len(vs) == 0 {
+		return "(none: the limits given list no values)"
+	}
+	return strings.Join(vs, ", ")
+}
+
+func plural(n int, one, many string) string {
+	if n == 1 {
+		return "1 " + one
+	}
+	return strconv.Itoa(n) + " " + many
+}
+
+func num(v float64) string { return strconv.FormatFloat(v, 'g', -1, 64) }
+
+func sortedKeys[V any](m map[string]V) []string {
+	ks := make([]string, 0, len(m))
+	for k := range m {
+		ks = append(ks, k)
+	}
+	slices.Sort(ks)
+	return ks
+}
