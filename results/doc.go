@@ -1,0 +1,66 @@
+// Package results defines mimisim's result schema and writes a finished
+// run's results to disk.
+//
+// A run hands the package a [Manifest] (what produced the numbers: tool,
+// scenario, seed, engine, time mode, host, parameters) and a flat list of
+// [Observation] values (one measured value each, e.g. one message's delivery
+// latency). [Write] turns them into a results directory:
+//
+//	manifest.json                  the Manifest, indented, snake_case keys
+//	observations.csv               tidy data: one row per observation
+//	summary.csv, summary.json      per (metric, group) statistics, see Summarize
+//	figures/cdf_<metric>_<group>.png/.svg
+//	                               empirical CDFs of Options.CDFMetric, one per
+//	                               group, plus cdf_<metric>_all overlaying them
+//	report.md                      a short human-readable report
+//
+// The package never runs simulations and never looks at the clock: the same
+// Manifest, observations and Options always give byte-identical files. Maps
+// are only used for grouping and never iterated for output, and every number
+// is formatted with strconv in a fixed format:
+//
+//   - exact values (observations.csv, summary.csv) use
+//     strconv.FormatFloat(v, 'f', -1, 64): the shortest decimal string that
+//     parses back to the same float64, never with an exponent;
+//   - time_s is the observation's TimeNs written as seconds with exactly nine
+//     decimals, computed with integer arithmetic (no rounding);
+//   - summary.json uses encoding/json's float64 encoding, which also
+//     round-trips exactly;
+//   - human-facing text (report.md, FormatTable, figure labels) rounds to six
+//     significant digits, see FormatValue.
+//
+// # Statistics
+//
+// [Summarize] groups observations by (Metric, Group) and adds one row per
+// metric with Group "all" pooling every group. Quantiles are the empirical
+// (inverse-CDF) quantiles of gonum's stat.Quantile with stat.Empirical: for
+// n sorted values x[1] ≤ … ≤ x[n], the p-quantile is x[k] for the smallest k
+// with k ≥ p·n, i.e. the smallest observed value v such that at least a
+// fraction p of the observations are ≤ v. No interpolation is done, so every
+// quantile is an observed value. Stddev is the sample standard deviation
+// (n−1 denominator), and 0 for a single value.
+//
+// # Atomicity
+//
+// Write builds everything in a sibling temporary directory named
+// "<dir>.partial-<random>" and renames it to dir only after every file was
+// written and synced; on any error the temporary directory is removed, so a
+// reader either sees a complete results directory or none. An existing
+// non-empty dir is refused unless Options.Overwrite is set.
+//
+// # Determinism of figures
+//
+// Figures are drawn with gonum.org/v1/plot using its built-in Liberation
+// fonts, so no system font is consulted. PNG and SVG output is byte-identical
+// between calls and between processes on the same platform and Go version
+// (checked on linux/amd64 and linux/386). SVG output was also identical on
+// linux/arm64, but PNG rasterization uses floating point and there the
+// compiler fuses multiply-adds: one golden PNG had 476 of 653184 pixels off
+// by at most 5/255. The golden test therefore compares PNGs by decoded
+// pixels within a small tolerance and SVGs byte for byte. A change of
+// gonum/plot or Go may also change PNG bytes.
+//
+// CDF lines with more than 2000 distinct values are drawn through 2000
+// evenly spaced steps of the exact CDF to keep figures small; report.md says
+// when that happened.
+package results

@@ -1,0 +1,465 @@
+package results
+
+import (
+	"bufio"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"math"
+	"os"
+	"path"
+	"path/filepath"
+	"sort"
+	"strings"
+)
+
+// Names of the files Write produces, relative to the results directory.
+const (
+	ManifestFile     = "manifest.json"
+	ObservationsFile = "observations.csv"
+	SummaryCSVFile   = "summary.csv"
+	SummaryJSONFile  = "summary.json"
+	ReportFile       = "report.md"
+	FiguresDir       = "figures"
+)
+
+// ErrExists is returned (wrapped) by Write when the output directory exists,
+// is not empty and Options.Overwrite is not set.
+var ErrExists = errors.New("results directory already exists and is not empty")
+
+// Write writes the results of one run to the directory dir: manifest.json,
+// observations.csv, summary.csv, summary.json, report.md and, if
+// opts.CDFMetric has observations, figures/cdf_<metric>_<group>.png and .svg
+// for every group plus figures/cdf_<metric>_all.png and .svg overlaying them.
+// Metric and group names are reduced to the characters [A-Za-z0-9._-] in
+// file names, every other byte becoming '_'.
+//
+// Write first checks its input and returns an error, writing nothing, if a
+// Param name is empty, repeated or equal to a fixed column name, if an
+// observation has an empty Metric, an empty Group, the reserved Group "all"
+// or a non-finite Value, if one metric is given in two units, or if two
+// groups of the CDF metric would get the same figure file name (compared
+// case-insensitively).
+//
+// The directory is written atomically: everything is built in a sibling
+// directory "<dir>.partial-<random>" that is renamed to dir only when
+// complete, and removed on any error. If dir exists and is empty it is
+// replaced; if it is not empty Write refuses with an error wrapping ErrExists unless opts.Overwrite is set, in
+// which case the old directory is moved aside, the new one renamed into
+// place, and the old one then deleted. A dir that exists but is not a
+// directory (including a symbolic link) is always refused.
+//
+// The files depend only on m, obs and opts: the same input gives
+// byte-identical files.
+func Write(dir string, m Manifest, obs []Observation, opts Options) (err error) {
+	if dir == "" {
+		return errors.New("results: no output directory given")
+	}
+	abs, err := filepath.Abs(dir)
+	if err != nil {
+		return fmt.Errorf("results: %w", err)
+	}
+	parent, base := filepath.Dir(abs), filepath.Base(abs)
+	if abs == parent {
+		return fmt.Errorf("results: cannot write results to the root directory %q", dir)
+	}
+
+	pl, err := prepare(m, obs, opts)
+	if err != nil {
+		return fmt.Errorf("results: %w", err)
+	}
+	state, err := checkTarget(abs, dir, opts.Overwrite)
+	if err != nil {
+		return err
+	}
+
+	tmp, err := os.MkdirTemp(parent, base+".partial-")
+	if err != nil {
+		return fmt.Errorf("results: creating temporary directory: %w", err)
+	}
+	installed := false
+	defer func() {
+		if !installed {
+			os.RemoveAll(tmp)
+		}
+	}()
+	if err := os.Chmod(tmp, 0o755); err != nil {
+		return fmt.Errorf("results: %w", err)
+	}
+	if err := pl.build(tmp, opts.failHook); err != nil {
+		return fmt.Errorf("results: writing %s: %w", dir, err)
+	}
+	installed, err = install(tmp, abs, dir, state)
+	if installed {
+		syncDir(parent)
+	}
+	return err
+}
+
+// targetState is what Write found at the output path.
+type targetState int
+
+const (
+	targetAbsent targetState = iota
+	targetEmptyDir
+	targetReplace // non-empty directory, Overwrite set
+)
+
+func checkTarget(abs, display string, overwrite bool) (targetState, error) {
+	fi, err := os.Lstat(abs)
+	if errors.Is(err, os.ErrNotExist) {
+		return targetAbsent, nil
+	}
+	if err != nil {
+		return 0, fmt.Errorf("results: %w", err)
+	}
+	if !fi.IsDir() {
+		return 0, fmt.Errorf("results: %s exists and is not a directory", display)
+	}
+	f, err := os.Open(abs)
+	if err != nil {
+		return 0, fmt.Errorf("results: %w", err)
+	}
+	names, err := f.Readdirnames(1)
+	f.Close()
+	if errors.Is(err, io.EOF) || (err == nil && len(names) == 0) {
+		return targetEmptyDir, nil
+	}
+	if err != nil {
+		return 0, fmt.Errorf("results: reading %s: %w", display, err)
+	}
+	if !overwrite {
+		return 0, fmt.Errorf("results: %s: %w", display, ErrExists)
+	}
+	return targetReplace, nil
+}
+
+// install renames the finished tmp directory to abs. It reports whether tmp
+// is now in place (and so must not be removed).
+func install(tmp, abs, display string, state targetState) (bool, error) {
+	switch state {
+	case targetEmptyDir:
+		if err := os.Remove(abs); err != nil {
+			return false, fmt.Errorf("results: replacing empty directory %s: %w", display, err)
+		}
+	case targetReplace:
+		parent, base := filepath.Dir(abs), filepath.Base(abs)
+		old, err := os.MkdirTemp(parent, base+".old-")
+		if err != nil {
+			return false, fmt.Errorf("results: moving previous %s aside: %w", display, err)
+		}
+		if err := os.Remove(old); err != nil {
+			return false, fmt.Errorf("results: moving previous %s aside: %w", display, err)
+		}
+		if err := os.Rename(abs, old); err != nil {
+			return false, fmt.Errorf("results: moving previous %s aside: %w", display, err)
+		}
+		if err := os.Rename(tmp, abs); err != nil {
+			if rerr := os.Rename(old, abs); rerr != nil {
+				return false, fmt.Errorf("results: installing %s: %w (and restoring the previous results from %s failed: %v)", display, err, old, rerr)
+			}
+			return false, fmt.Errorf("results: installing %s: %w", display, err)
+		}
+		if err := os.RemoveAll(old); err != nil {
+			return true, fmt.Errorf("results: wrote %s, but removing the previous results moved to %s failed: %w", display, old, err)
+		}
+		return true, nil
+	}
+	if err := os.Rename(tmp, abs); err != nil {
+		return false, fmt.Errorf("results: installing %s: %w", display, err)
+	}
+	return true, nil
+}
+
+// syncDir makes a rename in dir durable where the platform allows it.
+func syncDir(dir string) {
+	if f, err := os.Open(dir); err == nil {
+		f.Sync() // best effort: not every platform can sync a directory
+		f.Close()
+	}
+}
+
+// plan is everything Write computes before touching the file system.
+type plan struct {
+	manifest Manifest
+	obs      []Observation
+	rows     []SummaryRow
+	opts     Options
+	figures  []figurePlan // in file order: the groups, then the overlay
+}
+
+// figurePlan is one figure: files stem+".png" and stem+".svg".
+type figurePlan struct {
+	group string // AllGroup for the overlay
+	stem  string // slash-separated, relative to the results directory
+	fig   cdfFigure
+}
+
+// reservedColumns are the names a Param may not have.
+var reservedColumns = func() map[string]bool {
+	r := make(map[string]bool)
+	for _, c := range observationColumns {
+		r[c] = true
+	}
+	for _, c := range summaryColumns {
+		r[c] = true
+	}
+	return r
+}()
+
+func prepare(m Manifest, obs []Observation, opts Options) (*plan, error) {
+	seen := make(map[string]bool)
+	for i, p := range m.Params {
+		switch {
+		case p.Name == "":
+			return nil, fmt.Errorf("param %d has an empty name", i)
+		case reservedColumns[p.Name]:
+			return nil, fmt.Errorf("param name %q is also a fixed column name", p.Name)
+		case seen[p.Name]:
+			return nil, fmt.Errorf("param %q given twice", p.Name)
+		}
+		seen[p.Name] = true
+	}
+	units := make(map[string]string)
+	for i, o := range obs {
+		switch {
+		case o.Metric == "":
+			return nil, fmt.Errorf("observation %d has an empty metric", i)
+		case o.Group == "":
+			return nil, fmt.Errorf("observation %d (metric %q) has an empty group", i, o.Metric)
+		case o.Group == AllGroup:
+			return nil, fmt.Errorf("observation %d (metric %q) uses the reserved group %q", i, o.Metric, AllGroup)
+		case math.IsNaN(o.Value) || math.IsInf(o.Value, 0):
+			return nil, fmt.Errorf("observation %d (metric %q) has the non-finite value %v", i, o.Metric, o.Value)
+		}
+		if u, ok := units[o.Metric]; !ok {
+			units[o.Metric] = o.Unit
+		} else if u != o.Unit {
+			return nil, fmt.Errorf("observation %d: metric %q has unit %q, earlier observations have %q", i, o.Metric, o.Unit, u)
+		}
+	}
+	p := &plan{manifest: m, obs: obs, rows: Summarize(obs), opts: opts}
+	figs, err := planFigures(m, obs, opts)
+	if err != nil {
+		return nil, err
+	}
+	p.figures = figs
+	return p, nil
+}
+
+// fileStem returns the slash-separated stem of the CDF figure of metric and
+// group.
+func fileStem(metric, group string) string {
+	return path.Join(FiguresDir, "cdf_"+sanitize(metric)+"_"+sanitize(group))
+}
+
+// sanitize keeps [A-Za-z0-9._-] and replaces every other byte with '_'.
+func sanitize(s string) string {
+	b := []byte(s)
+	for i, c := range b {
+		ok := c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '.' || c == '_' || c == '-'
+		if !ok {
+			b[i] = '_'
+		}
+	}
+	return string(b)
+}
+
+func planFigures(m Manifest, obs []Observation, opts Options) ([]figurePlan, error) {
+	if opts.CDFMetric == "" {
+		return nil, nil
+	}
+	values := make(map[string][]float64)
+	unit := ""
+	for _, o := range obs {
+		if o.Metric == opts.CDFMetric {
+			values[o.Group] = append(values[o.Group], o.Value)
+			unit = o.Unit
+		}
+	}
+	if len(values) == 0 {
+		return nil, nil
+	}
+	groups := make([]string, 0, len(values))
+	for g := range values {
+		groups = append(groups, g)
+	}
+	sort.Strings(groups)
+
+	metric := opts.CDFMetric
+	xLabel := metric
+	if unit != "" {
+		xLabel += " (" + unit + ")"
+	}
+	caption := figureCaption(m)
+	stems := map[string]string{strings.ToLower(fileStem(metric, AllGroup)): AllGroup}
+	var figs []figurePlan
+	var all []cdfSeries
+	for _, g := range groups {
+		stem := fileStem(metric, g)
+		if other, dup := stems[strings.ToLower(stem)]; dup {
+			return nil, fmt.Errorf("groups %q and %q of metric %q would share the figure file %s.png", other, g, metric, stem)
+		}
+		stems[strings.ToLower(stem)] = g
+		xs, ys := CDF(values[g])
+		s := cdfSeries{name: g, xs: xs, ys: ys, n: len(values[g])}
+		all = append(all, s)
+		figs = append(figs, figurePlan{group: g, stem: stem, fig: cdfFigure{
+			title:   opts.Title,
+			heading: fmt.Sprintf("Empirical CDF of %s, group %s (n=%d)", xLabel, g, s.n),
+			caption: caption,
+			xLabel:  xLabel,
+			series:  []cdfSeries{s},
+		}})
+	}
+	figs = append(figs, figurePlan{group: AllGroup, stem: fileStem(metric, AllGroup), fig: cdfFigure{
+		title:   opts.Title,
+		heading: fmt.Sprintf("Empirical CDF of %s, %d groups overlaid", xLabel, len(groups)),
+		caption: caption,
+		xLabel:  xLabel,
+		series:  all,
+		legend:  true,
+	}})
+	return figs, nil
+}
+
+// figureCaption says what produced a figure.
+func figureCaption(m Manifest) string {
+	// The engine's short name only: its version string is in manifest.json and report.md, and
+	// would not fit on the figure.
+	return fmt.Sprintf("engine %s · time mode %s · seed %d · scenario %s",
+		orUnset(m.Engine), orUnset(m.TimeMode), m.Seed, orUnset(m.Scenario))
+}
+
+func orUnset(s string) string {
+	if s == "" {
+		return "(unset)"
+	}
+	return s
+}
+
+// build writes every file into root.
+func (p *plan) build(root string, hook func(string) error) error {
+	fw := fileWriter{root: root, hook: hook}
+	params := p.manifest.Params
+	if err := fw.write(ManifestFile, func(w io.Writer) error {
+		return writeJSON(w, normalizeManifest(p.manifest))
+	}); err != nil {
+		return err
+	}
+	if err := fw.write(ObservationsFile, func(w io.Writer) error {
+		return writeObservationsCSV(w, params, p.obs)
+	}); err != nil {
+		return err
+	}
+	if err := fw.write(SummaryCSVFile, func(w io.Writer) error {
+		return writeSummaryCSV(w, params, p.rows)
+	}); err != nil {
+		return err
+	}
+	if err := fw.write(SummaryJSONFile, func(w io.Writer) error {
+		return writeJSON(w, summaryJSON{Params: nonNilParams(params), Rows: nonNilRows(p.rows)})
+	}); err != nil {
+		return err
+	}
+	if len(p.figures) > 0 {
+		if err := os.Mkdir(filepath.Join(root, FiguresDir), 0o755); err != nil {
+			return err
+		}
+	}
+	for _, f := range p.figures {
+		pngData, svgData, err := renderCDF(f.fig)
+		if err != nil {
+			return fmt.Errorf("%s: %w", f.stem, err)
+		}
+		if err := fw.writeBytes(f.stem+".png", pngData); err != nil {
+			return err
+		}
+		if err := fw.writeBytes(f.stem+".svg", svgData); err != nil {
+			return err
+		}
+	}
+	return fw.write(ReportFile, func(w io.Writer) error {
+		return writeReport(w, p)
+	})
+}
+
+// summaryJSON is the layout of summary.json.
+type summaryJSON struct {
+	Params []Param      `json:"params"`
+	Rows   []SummaryRow `json:"rows"`
+}
+
+func nonNilParams(p []Param) []Param {
+	if p == nil {
+		return []Param{}
+	}
+	return p
+}
+
+func nonNilRows(r []SummaryRow) []SummaryRow {
+	if r == nil {
+		return []SummaryRow{}
+	}
+	return r
+}
+
+// normalizeManifest returns a copy of m with nil slices made empty so that
+// they are written as [] rather than null.
+func normalizeManifest(m Manifest) Manifest {
+	m.Params = nonNilParams(m.Params)
+	if m.Notes == nil {
+		m.Notes = []string{}
+	}
+	return m
+}
+
+// writeJSON writes v indented by two spaces, without HTML escaping, with a
+// trailing newline.
+func writeJSON(w io.Writer, v any) error {
+	enc := json.NewEncoder(w)
+	enc.SetEscapeHTML(false)
+	enc.SetIndent("", "  ")
+	return enc.Encode(v)
+}
+
+// fileWriter creates files below root.
+type fileWriter struct {
+	root string
+	hook func(string) error
+}
+
+func (fw fileWriter) writeBytes(name string, data []byte) error {
+	return fw.write(name, func(w io.Writer) error {
+		_, err := w.Write(data)
+		return err
+	})
+}
+
+// write creates the new file name (slash-separated, relative to root),
+// fills it with fill, and syncs it.
+func (fw fileWriter) write(name string, fill func(io.Writer) error) (err error) {
+	if fw.hook != nil {
+		if err := fw.hook(name); err != nil {
+			return fmt.Errorf("%s: %w", name, err)
+		}
+	}
+	f, err := os.OpenFile(filepath.Join(fw.root, filepath.FromSlash(name)), os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o644)
+	if err != nil {
+		return err
+	}
+	defer func() {
+		if cerr := f.Close(); err == nil && cerr != nil {
+			err = cerr
+		}
+	}()
+	bw := bufio.NewWriterSize(f, 64<<10)
+	if err := fill(bw); err != nil {
+		return fmt.Errorf("%s: %w", name, err)
+	}
+	if err := bw.Flush(); err != nil {
+		return err
+	}
+	return f.Sync()
+}
