@@ -1,0 +1,13 @@
+// Command mimisim runs MIMI/MLS scenarios on the simulator and writes their results.
+//
+// Usage:
+//
+//	mimisim run [FILE] [--seed N] [--out DIR] [--quiet]
+//	mimisim scenarios
+//	mimisim help
+//
+// "mimisim run" with no FILE runs the embedded default scenario: one room of 32 go-mls members
+// over three providers in three regions, exchanging messages for a simulated minute. It prints a
+// summary table and writes a results directory (manifest.json, observations.csv, summary.csv,
+// summary.json, figures/, report.md). See README.md for what each file means.
+package main

@@ -1,0 +1,322 @@
+package main
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"runtime"
+	"runtime/debug"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/mimisim/mimisim/models/client"
+	"github.com/mimisim/mimisim/models/cost"
+	"github.com/mimisim/mimisim/models/mls/engines"
+	"github.com/mimisim/mimisim/models/network"
+	"github.com/mimisim/mimisim/models/world"
+	"github.com/mimisim/mimisim/results"
+	"github.com/mimisim/mimisim/scenarios"
+	"github.com/mimisim/mimisim/sim"
+)
+
+func main() {
+	err := mimisim(os.Args[1:], os.Stdout, os.Stderr)
+	var u usageError
+	switch {
+	case err == nil:
+	case errors.As(err, &u):
+		fmt.Fprintln(os.Stderr, "mimisim:", err)
+		os.Exit(2)
+	default:
+		fmt.Fprintln(os.Stderr, "mimisim:", err)
+		os.Exit(1)
+	}
+}
+
+// usageError is a mistake in the command line itself.
+type usageError struct{ msg string }
+
+func (e usageError) Error() string { return e.msg + " (see mimisim help)" }
+
+const usage = `mimisim — a discrete-event simulator for MIMI messaging over MLS
+
+Usage:
+  mimisim run [FILE] [--seed N] [--out DIR] [--quiet]
+        Run a scenario file, or the embedded default scenario when FILE is
+        omitted ("embedded:NAME" runs another embedded scenario). Prints a
+        summary table and writes a results directory.
+  mimisim scenarios
+        List the embedded scenarios.
+  mimisim help
+        Show this text.
+
+Flags of run:
+  --seed N    override the scenario's seed
+  --out DIR   results directory (default results/<scenario>/seed-<N>; an
+              existing directory there is replaced once the new one is complete)
+  --quiet     no progress line and no summary table
+`
+
+// mimisim is the whole CLI; main only maps its error to an exit code.
+func mimisim(args []string, stdout, stderr io.Writer) error {
+	if len(args) == 0 {
+		fmt.Fprint(stderr, usage)
+		return usageError{"no command given"}
+	}
+	switch args[0] {
+	case "help", "-h", "--help", "-help":
+		fmt.Fprint(stdout, usage)
+		return nil
+	case "scenarios":
+		return listScenarios(stdout)
+	case "run":
+		return runCmd(args[1:], stdout, stderr)
+	}
+	return usageError{fmt.Sprintf("unknown command %q (commands: run, scenarios, help)", args[0])}
+}
+
+// limits are what scenario validation checks against: the real models' names and bounds.
+func limits() scenarios.Limits {
+	return scenarios.Limits{
+		Engines:     engines.Limits(),
+		Regions:     network.Regions(),
+		AccessTypes: network.AccessTypes(),
+		Devices:     cost.DeviceNames(),
+	}
+}
+
+func listScenarios(w io.Writer) error {
+	for _, name := range scenarios.Embedded() {
+		sc, _, err := scenarios.LoadEmbedded(name, limits())
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(w, "%-12s %s\n", name, strings.TrimSpace(strings.SplitN(sc.Description, "\n", 2)[0]))
+	}
+	return nil
+}
+
+// parseInterspersed parses flags that may come before or after positional arguments.
+func parseInterspersed(fs *flag.FlagSet, args []string) ([]string, error) {
+	var pos []string
+	for {
+		if err := fs.Parse(args); err != nil {
+			return nil, err
+		}
+		if fs.NArg() == 0 {
+			return pos, nil
+		}
+		pos = append(pos, fs.Arg(0))
+		args = fs.Args()[1:]
+	}
+}
+
+func runCmd(args []string, stdout, stderr io.Writer) error {
+	fs := flag.NewFlagSet("run", flag.ContinueOnError)
+	fs.SetOutput(io.Discard)
+	seed := fs.String("seed", "", "")
+	out := fs.String("out", "", "")
+	quiet := fs.Bool("quiet", false, "")
+	pos, err := parseInterspersed(fs, args)
+	if err != nil {
+		return usageError{"run: " + err.Error()}
+	}
+	if len(pos) > 1 {
+		return usageError{fmt.Sprintf("run takes at most one scenario file, got %d", len(pos))}
+	}
+
+	// Load and validate the scenario before anything touches the disk.
+	file := "embedded:default"
+	if len(pos) == 1 {
+		file = pos[0]
+	}
+	var sc *scenarios.Scenario
+	var raw []byte
+	if name, ok := strings.CutPrefix(file, "embedded:"); ok {
+		sc, raw, err = scenarios.LoadEmbedded(name, limits())
+	} else {
+		raw, err = os.ReadFile(file)
+		if err == nil {
+			sc, err = scenarios.Parse(file, raw, limits())
+		}
+	}
+	if err != nil {
+		return err
+	}
+	if *seed != "" {
+		n, err := strconv.ParseUint(*seed, 10, 64)
+		if err != nil {
+			return usageError{fmt.Sprintf("--seed: %q is not a whole number from 0 to 2^64-1", *seed)}
+		}
+		sc.Seed = n
+	}
+	dir := *out
+	if dir == "" {
+		dir = filepath.Join("results", sc.Name, fmt.Sprintf("seed-%d", sc.Seed))
+	}
+
+	engine, err := engines.Lookup(sc.Engine)
+	if err != nil {
+		return err
+	}
+	var model client.CostModel = cost.Zero{}
+	calibration := "none (time_mode zero: every CPU cost is zero)"
+	if sc.TimeMode == "calibrated" {
+		table, err := cost.Load(engine.Name())
+		if err != nil {
+			return err
+		}
+		model, calibration = table, table.ID()
+	}
+
+	start := time.Now()
+	prog := &progress{w: stderr, start: start, quiet: *quiet}
+	res, err := world.Run(sc, world.Options{Engine: engine, Cost: model, Progress: prog.update})
+	prog.done()
+	if err != nil {
+		return fmt.Errorf("run %s (seed %d): %w", file, sc.Seed, err)
+	}
+	wall := time.Since(start)
+
+	m := manifest(sc, file, raw, engine.Name(), engine.Version(), calibration, res)
+	if err := os.MkdirAll(filepath.Dir(dir), 0o755); err != nil {
+		return err
+	}
+	if err := results.Write(dir, m, res.Observations, results.Options{CDFMetric: world.MetricDelivery, Overwrite: true}); err != nil {
+		return err
+	}
+	if *quiet {
+		return nil
+	}
+	fmt.Fprintf(stdout, "scenario %s (%s), seed %d, engine %s, time mode %s\n", sc.Name, file, sc.Seed, engine.Name(), sc.TimeMode)
+	fmt.Fprintf(stdout, "%d members on %d providers; set-up %v (virtual); %d messages sent, %d accepted, %d deliveries decrypted and checked\n",
+		res.Members, len(res.Providers), res.SetupTime.Round(time.Microsecond), res.Sent, res.Accepted, res.Deliveries)
+	fmt.Fprintf(stdout, "%d events in %.1fs wall (%.0f events/s); last event at virtual %v\n\n",
+		res.Events, wall.Seconds(), float64(res.Events)/wall.Seconds(), res.EndTime)
+	var rows []results.SummaryRow
+	for _, r := range results.Summarize(res.Observations) {
+		if r.Metric == world.MetricDelivery || r.Metric == world.MetricAccept {
+			rows = append(rows, r)
+		}
+	}
+	if err := results.FormatTable(stdout, rows); err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "\nresults: %s (report.md, summary.csv, observations.csv, figures/)\n", dir)
+	return nil
+}
+
+func manifest(sc *scenarios.Scenario, file string, raw []byte, engine, engineVersion, calibration string, res *world.Result) results.Manifest {
+	sum := sha256.Sum256(raw)
+	host, _ := os.Hostname()
+	m := results.Manifest{
+		Tool: "mimisim", ToolVersion: "devel",
+		Scenario: sc.Name, ScenarioFile: file, ScenarioSHA256: hex.EncodeToString(sum[:]),
+		Seed: sc.Seed, Engine: engine, EngineVersion: engineVersion, Fidelity: sc.Fidelity,
+		TimeMode: sc.TimeMode, Calibration: calibration,
+		GoVersion: runtime.Version(), GOOS: runtime.GOOS, GOARCH: runtime.GOARCH,
+		CPUModel: cpuModel(), NumCPU: runtime.NumCPU(), Hostname: host,
+		Params: []results.Param{
+			{Name: "members", Value: strconv.Itoa(sc.Room.Members)},
+			{Name: "providers", Value: strconv.Itoa(len(sc.Providers))},
+			{Name: "seed", Value: strconv.FormatUint(sc.Seed, 10)},
+		},
+		Events: res.Events, SimulatedNs: int64(res.EndTime), Deterministic: true,
+		Notes: []string{
+			"Latencies are virtual time: modelled network delays plus calibrated CPU costs of real MLS operations.",
+			"Every message was really encrypted by its sender and decrypted and checked by every recipient.",
+		},
+		Extra: map[string]string{
+			"setup_virtual":        res.SetupTime.String(),
+			"messages_sent":        strconv.Itoa(res.Sent),
+			"messages_accepted":    strconv.Itoa(res.Accepted),
+			"deliveries_checked":   strconv.Itoa(res.Deliveries),
+			"max_member_state":     strconv.Itoa(res.MaxStateSize) + " bytes",
+			"transport_overhead_b": "80 per message (estimate, see models/mimi)",
+		},
+	}
+	if bi, ok := debug.ReadBuildInfo(); ok {
+		for _, s := range bi.Settings {
+			switch s.Key {
+			case "vcs.revision":
+				m.GitRevision = s.Value
+			case "vcs.modified":
+				if s.Value == "true" {
+					m.GitRevision += "+modified"
+				}
+			}
+		}
+	}
+	if m.GitRevision == "" {
+		m.GitRevision = gitRevision()
+	}
+	return m
+}
+
+// gitRevision asks git for the revision of the working directory when the binary carries none
+// (go run does not stamp it); "+modified" marks uncommitted changes to tracked files.
+func gitRevision() string {
+	rev, err := exec.Command("git", "rev-parse", "HEAD").Output()
+	if err != nil {
+		return "unknown"
+	}
+	r := strings.TrimSpace(string(rev))
+	if st, err := exec.Command("git", "status", "--porcelain", "--untracked-files=no").Output(); err == nil && len(st) > 0 {
+		r += "+modified"
+	}
+	return r
+}
+
+// cpuModel reads the processor's name on Linux.
+func cpuModel() string {
+	b, err := os.ReadFile("/proc/cpuinfo")
+	if err != nil {
+		return runtime.GOARCH
+	}
+	for _, line := range strings.Split(string(b), "\n") {
+		if k, v, ok := strings.Cut(line, ":"); ok && strings.TrimSpace(k) == "model name" {
+			return strings.TrimSpace(v)
+		}
+	}
+	return runtime.GOARCH
+}
+
+// progress prints a line now and then on runs that take more than a few wall seconds. It uses
+// the wall clock only for display; nothing it does reaches the simulation.
+type progress struct {
+	w     io.Writer
+	start time.Time
+	last  time.Time
+	quiet bool
+	shown bool
+}
+
+func (p *progress) update(now, end sim.Time) {
+	if p.quiet {
+		return
+	}
+	t := time.Now()
+	if t.Sub(p.start) < 3*time.Second || t.Sub(p.last) < 2*time.Second {
+		return
+	}
+	p.last = t
+	p.shown = true
+	phase := "set-up"
+	if end > 0 {
+		phase = fmt.Sprintf("measuring, window ends at %v", end)
+	}
+	fmt.Fprintf(p.w, "\rmimisim: virtual %v (%s), %.0fs wall   ", now, phase, t.Sub(p.start).Seconds())
+}
+
+func (p *progress) done() {
+	if p.shown {
+		fmt.Fprintln(p.w)
+	}
+}
