@@ -2,7 +2,7 @@
 //
 // Usage:
 //
-//	mimisim run [FILE] [--seed N] [--out DIR] [--quiet]
+//	mimisim run [FILE] [--seed N] [--out DIR] [--quiet] [--cpuprofile F] [--memprofile F]
 //	mimisim scenarios
 //	mimisim help
 //

@@ -48,7 +48,7 @@ func (e usageError) Error() string { return e.msg + " (see mimisim help)" }
 const usage = `mimisim — a discrete-event simulator for MIMI messaging over MLS
 
 Usage:
-  mimisim run [FILE] [--seed N] [--out DIR] [--quiet]
+  mimisim run [FILE] [--seed N] [--out DIR] [--quiet] [--cpuprofile F] [--memprofile F]
         Run a scenario file, or the embedded default scenario when FILE is
         omitted ("embedded:NAME" runs another embedded scenario). Prints a
         summary table and writes a results directory.
@@ -62,6 +62,8 @@ Flags of run:
   --out DIR   results directory (default results/<scenario>/seed-<N>; an
               existing directory there is replaced once the new one is complete)
   --quiet     no progress line and no summary table
+  --cpuprofile FILE, --memprofile FILE
+              write pprof CPU / heap profiles of the run
 `
 
 // mimisim is the whole CLI; main only maps its error to an exit code.
@@ -124,6 +126,7 @@ func runCmd(args []string, stdout, stderr io.Writer) error {
 	seed := fs.String("seed", "", "")
 	out := fs.String("out", "", "")
 	quiet := fs.Bool("quiet", false, "")
+	prof := addProfileFlags(fs)
 	pos, err := parseInterspersed(fs, args)
 	if err != nil {
 		return usageError{"run: " + err.Error()}
@@ -176,10 +179,17 @@ func runCmd(args []string, stdout, stderr io.Writer) error {
 		model, calibration = table, table.ID()
 	}
 
+	stopProfiles, err := prof.start()
+	if err != nil {
+		return err
+	}
 	start := time.Now()
 	prog := &progress{w: stderr, start: start, quiet: *quiet}
 	res, err := world.Run(sc, world.Options{Engine: engine, Cost: model, Progress: prog.update})
 	prog.done()
+	if perr := stopProfiles(); perr != nil && err == nil {
+		err = perr
+	}
 	if err != nil {
 		return fmt.Errorf("run %s (seed %d): %w", file, sc.Seed, err)
 	}
