@@ -32,6 +32,12 @@ type Config struct {
 	Cores       int
 	RequestCost time.Duration // CPU per request handled
 	ByteCost    time.Duration // CPU per KiB of request body
+	// BatchWindow, when positive, makes the hub collect the fan-out events for a follower for up
+	// to this long (from the first one waiting) and send them in one notify; BatchMax, when
+	// positive, sends the batch as soon as it holds that many events. Zero: one notify per
+	// accepted event.
+	BatchWindow time.Duration
+	BatchMax    int
 }
 
 // Stats counts a provider's work.
@@ -45,9 +51,14 @@ type Stats struct {
 	Rejected    map[Code]uint64
 	Fanout      uint64 // deliveries to own clients
 	NotifiesOut uint64 // notify requests sent (hub)
+	EventsOut   uint64 // events carried by those notifies
+	Parked      uint64 // deliveries held for offline clients
 }
 
-const kindServiceDone = 2
+const (
+	kindServiceDone = 2
+	kindFlush       = 3
+)
 
 // job is a request waiting for, or holding, a core.
 type job struct {
@@ -75,6 +86,22 @@ type Provider struct {
 	toClient  map[network.NodeID]uint64
 	toPeer    map[network.NodeID]uint64
 	notifies  map[string]*inOrder[*NotifyRequest] // follower: per room, from the hub
+	outbox    map[network.NodeID]*outbox          // hub: events waiting for a batched notify
+	offline   map[string]bool                     // own clients that are disconnected
+	parked    map[string][]parked                 // deliveries waiting for an offline client
+}
+
+// outbox holds the events waiting for one follower while a batch fills.
+type outbox struct {
+	peer   network.NodeID
+	room   string
+	events []Event
+	gen    uint64 // bumped by every flush, so a stale timer does nothing
+}
+
+type parked struct {
+	room   string
+	events []Event
 }
 
 type forward struct {
@@ -91,6 +118,9 @@ func NewProvider(k *sim.Kernel, w *Wire, node, hub network.NodeID, cfg Config) (
 	if cfg.RequestCost < 0 || cfg.ByteCost < 0 {
 		return nil, fmt.Errorf("provider %s: costs must not be negative", cfg.Name)
 	}
+	if cfg.BatchWindow < 0 || cfg.BatchMax < 0 {
+		return nil, fmt.Errorf("provider %s: batch window and size must not be negative", cfg.Name)
+	}
 	return &Provider{
 		cfg: cfg, k: k, wire: w, node: node, hub: hub,
 		stats:       Stats{Rejected: make(map[Code]uint64)},
@@ -101,6 +131,9 @@ func NewProvider(k *sim.Kernel, w *Wire, node, hub network.NodeID, cfg Config) (
 		toClient:    make(map[network.NodeID]uint64),
 		toPeer:      make(map[network.NodeID]uint64),
 		notifies:    make(map[string]*inOrder[*NotifyRequest]),
+		outbox:      make(map[network.NodeID]*outbox),
+		offline:     make(map[string]bool),
+		parked:      make(map[string][]parked),
 	}, nil
 }
 
@@ -136,6 +169,11 @@ func (p *Provider) Handle(k *sim.Kernel, ev sim.Event) {
 		}
 		p.queue = append(p.queue, pkt)
 		p.stats.QueueMax = max(p.stats.QueueMax, len(p.queue))
+	case kindFlush:
+		t := ev.Data.(*flushTimer)
+		if t.gen == t.ob.gen { // the batch this timer was set for is still waiting
+			p.flush(t.ob)
+		}
 	case kindServiceDone:
 		p.busy--
 		p.serve(ev.Data.(*Packet))
@@ -420,18 +458,91 @@ func (p *Provider) fanout(r *room, events []Event, recipients [][]string) {
 		}
 	}
 	for _, b := range batches {
-		if node, ok := p.clients[b.dest]; ok {
-			p.deliver(node, r.id, b.events)
+		if _, ok := p.clients[b.dest]; ok {
+			p.deliverTo(b.dest, r.id, b.events)
 			continue
 		}
 		peer, ok := p.wire.Dir.Provider(b.dest)
 		if !ok {
 			continue // a recipient of an unknown provider: nowhere to send
 		}
-		p.toPeer[peer]++
-		p.stats.NotifiesOut++
-		p.send(peer, &NotifyRequest{ReqID: p.newReq(), LinkSeq: p.toPeer[peer], Room: r.id, Events: b.events})
+		p.queueNotify(peer, r.id, b.events)
 	}
+}
+
+// flushTimer is the payload of a batch's timer event.
+type flushTimer struct {
+	ob  *outbox
+	gen uint64
+}
+
+// queueNotify sends events to a follower now, or adds them to its batch.
+func (p *Provider) queueNotify(peer network.NodeID, room string, events []Event) {
+	ob := p.outbox[peer]
+	if ob == nil || ob.room != room {
+		if ob != nil && len(ob.events) > 0 {
+			p.flush(ob) // one room per notify
+		}
+		ob = &outbox{peer: peer, room: room}
+		p.outbox[peer] = ob
+	}
+	first := len(ob.events) == 0
+	ob.events = append(ob.events, events...)
+	switch {
+	case p.cfg.BatchWindow <= 0, p.cfg.BatchMax > 0 && len(ob.events) >= p.cfg.BatchMax:
+		p.flush(ob)
+	case first:
+		p.k.After(p.cfg.BatchWindow, p, kindFlush, &flushTimer{ob: ob, gen: ob.gen})
+	}
+}
+
+// flush sends a follower's waiting events in one notify.
+func (p *Provider) flush(ob *outbox) {
+	ob.gen++
+	if len(ob.events) == 0 {
+		return
+	}
+	p.toPeer[ob.peer]++
+	p.stats.NotifiesOut++
+	p.stats.EventsOut += uint64(len(ob.events))
+	p.send(ob.peer, &NotifyRequest{ReqID: p.newReq(), LinkSeq: p.toPeer[ob.peer], Room: ob.room, Events: ob.events})
+	ob.events = nil
+}
+
+// SetOnline connects or disconnects one of the provider's own clients. While a client is
+// offline, deliveries to it wait at the provider; when it comes back they are sent, in order,
+// in one delivery per room.
+func (p *Provider) SetOnline(client string, online bool) {
+	if !online {
+		p.offline[client] = true
+		return
+	}
+	delete(p.offline, client)
+	waiting := p.parked[client]
+	delete(p.parked, client)
+	node := p.clients[client]
+	for len(waiting) > 0 {
+		room := waiting[0].room
+		var events []Event
+		i := 0
+		for ; i < len(waiting) && waiting[i].room == room; i++ {
+			events = append(events, waiting[i].events...)
+		}
+		waiting = waiting[i:]
+		p.deliver(node, room, events)
+	}
+}
+
+// Online reports whether an own client is connected.
+func (p *Provider) Online(client string) bool { return !p.offline[client] }
+
+func (p *Provider) deliverTo(client string, roomID string, events []Event) {
+	if p.offline[client] {
+		p.stats.Parked++
+		p.parked[client] = append(p.parked[client], parked{room: roomID, events: events})
+		return
+	}
+	p.deliver(p.clients[client], roomID, events)
 }
 
 func (p *Provider) deliver(node network.NodeID, roomID string, events []Event) {
@@ -467,7 +578,7 @@ func (p *Provider) notify(from network.NodeID, m *NotifyRequest) {
 			}
 		}
 		for _, c := range order {
-			p.deliver(p.clients[c], n.Room, per[c])
+			p.deliverTo(c, n.Room, per[c])
 		}
 	}
 }

@@ -219,3 +219,81 @@ func TestProviderQueuesOnItsCores(t *testing.T) {
 		t.Fatalf("requests %d busy %v queue max %d; want 10, 100µs, 9", st.Requests, st.BusyNs, st.QueueMax)
 	}
 }
+
+func TestNotifyBatching(t *testing.T) {
+	tests := []struct {
+		name      string
+		window    time.Duration
+		max       int
+		notifies  uint64
+		maxEvents int
+	}{
+		{"no batching: one notify per message", 0, 0, 6, 1},
+		{"window gathers all six", time.Second, 0, 1, 6},
+		{"window with a size cap of four", time.Second, 4, 2, 4},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			tb := newTestbed(t)
+			tb.addAll(t)
+			tb.hub.cfg.BatchWindow, tb.hub.cfg.BatchMax = tc.window, tc.max
+			before := tb.hub.Stats().NotifiesOut
+			for i := 0; i < 6; i++ {
+				tb.w.Send(tb.a, tb.hub.Node(), &SubmitMessageRequest{ReqID: uint64(i), Room: "r", Sender: "a@hub", Epoch: 1, Message: []byte{byte(i)}})
+			}
+			tb.k.RunAll()
+			if n := tb.hub.Stats().NotifiesOut - before; n != tc.notifies {
+				t.Fatalf("%d notifies, want %d", n, tc.notifies)
+			}
+			// b receives all six messages in order, in deliveries of at most maxEvents events.
+			var got []byte
+			for _, m := range tb.ib.got {
+				d, ok := m.(*Deliver)
+				if !ok || d.Events[0].Kind != EventMessage {
+					continue
+				}
+				if len(d.Events) > tc.maxEvents {
+					t.Fatalf("a delivery of %d events, want at most %d", len(d.Events), tc.maxEvents)
+				}
+				for _, ev := range d.Events {
+					got = append(got, ev.Payload...)
+				}
+			}
+			if string(got) != "\x00\x01\x02\x03\x04\x05" {
+				t.Fatalf("b got payloads %x", got)
+			}
+		})
+	}
+}
+
+func TestOfflineClientsGetTheirDeliveriesOnReturn(t *testing.T) {
+	tb := newTestbed(t)
+	tb.addAll(t)
+	tb.fol.SetOnline("b@fol", false)
+	for i := 0; i < 3; i++ {
+		tb.w.Send(tb.a, tb.hub.Node(), &SubmitMessageRequest{ReqID: uint64(i), Room: "r", Sender: "a@hub", Epoch: 1, Message: []byte{byte(i)}})
+	}
+	tb.k.RunAll()
+	countMsgs := func(ib *inbox) int {
+		n := 0
+		for _, m := range ib.got {
+			if d, ok := m.(*Deliver); ok && d.Events[0].Kind == EventMessage {
+				n += len(d.Events)
+			}
+		}
+		return n
+	}
+	if countMsgs(tb.ib) != 0 || countMsgs(tb.ic) != 3 || tb.fol.Stats().Parked != 3 {
+		t.Fatalf("while b is offline: b got %d, c got %d, parked %d", countMsgs(tb.ib), countMsgs(tb.ic), tb.fol.Stats().Parked)
+	}
+	back := tb.k.Now()
+	tb.fol.SetOnline("b@fol", true)
+	tb.k.RunAll()
+	d := last[*Deliver](t, tb.ib)
+	if countMsgs(tb.ib) != 3 || len(d.Events) != 3 || string(d.Events[0].Payload)+string(d.Events[2].Payload) != "\x00\x02" {
+		t.Fatalf("after b returned it got %d messages, last delivery %+v", countMsgs(tb.ib), d.Events)
+	}
+	if tb.k.Now() <= back {
+		t.Fatal("the parked delivery took no time to reach b")
+	}
+}
