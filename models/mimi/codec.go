@@ -13,6 +13,7 @@ import (
 type encoder struct{ b []byte }
 
 func (e *encoder) u8(v uint8)   { e.b = append(e.b, v) }
+func (e *encoder) u32(v uint32) { e.b = binary.BigEndian.AppendUint32(e.b, v) }
 func (e *encoder) u64(v uint64) { e.b = binary.BigEndian.AppendUint64(e.b, v) }
 
 func (e *encoder) varint(n int) {
@@ -66,6 +67,16 @@ func (d *decoder) u8() uint8 {
 	}
 	v := d.b[0]
 	d.b = d.b[1:]
+	return v
+}
+
+func (d *decoder) u32() uint32 {
+	if d.err != nil || len(d.b) < 4 {
+		d.fail("truncated uint32")
+		return 0
+	}
+	v := binary.BigEndian.Uint32(d.b)
+	d.b = d.b[4:]
 	return v
 }
 
@@ -159,6 +170,7 @@ func (e *encoder) event(ev *Event) {
 	e.blobs(ev.Handshake)
 	e.bytes(ev.Payload)
 	e.u64(uint64(ev.AcceptedNs))
+	e.u32(ev.Pad)
 }
 
 func (d *decoder) event() Event {
@@ -174,6 +186,7 @@ func (d *decoder) event() Event {
 	ev.Handshake = d.blobs()
 	ev.Payload = d.bytes()
 	ev.AcceptedNs = int64(d.u64())
+	ev.Pad = d.u32()
 	return ev
 }
 
@@ -213,6 +226,8 @@ func Encode(m any) []byte {
 		e.strs(m.Removes)
 		e.blobs(m.Handshake)
 		e.bytes(m.Welcome)
+		e.u32(m.Pad)
+		e.u32(m.WelcomePad)
 	case *UpdateResponse:
 		e.u8(uint8(TypeUpdateResponse))
 		e.u64(m.ReqID)
@@ -269,7 +284,7 @@ func Decode(b []byte) (any, error) {
 		m = &KeyMaterialResponse{ReqID: d.u64(), Code: Code(d.u8()), User: d.str(), KeyPackage: d.bytes()}
 	case TypeUpdateRequest:
 		m = &UpdateRequest{ReqID: d.u64(), Room: d.str(), Sender: d.str(), Epoch: d.u64(),
-			Adds: d.strs(), Removes: d.strs(), Handshake: d.blobs(), Welcome: d.bytes()}
+			Adds: d.strs(), Removes: d.strs(), Handshake: d.blobs(), Welcome: d.bytes(), Pad: d.u32(), WelcomePad: d.u32()}
 	case TypeUpdateResponse:
 		m = &UpdateResponse{ReqID: d.u64(), Code: Code(d.u8()), Epoch: d.u64(), AcceptedNs: int64(d.u64())}
 	case TypeSubmitMessageRequest:

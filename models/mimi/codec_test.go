@@ -10,7 +10,7 @@ import (
 func sampleMessages() []any {
 	ev := []Event{
 		{Kind: EventCommit, Seq: 7, Epoch: 3, Sender: "c001@hub", Recipients: []string{"c000@f", "c002@f"},
-			Handshake: [][]byte{[]byte("proposal"), []byte("commit")}, Payload: []byte{}, AcceptedNs: 12345},
+			Handshake: [][]byte{[]byte("proposal"), []byte("commit")}, Payload: []byte{}, AcceptedNs: 12345, Pad: 1 << 20},
 		{Kind: EventMessage, Seq: 8, Epoch: 4, Sender: "c001@hub", Recipients: []string{"c002@f"},
 			Payload: bytes.Repeat([]byte{0xAB}, 300), AcceptedNs: 99},
 	}
@@ -18,7 +18,7 @@ func sampleMessages() []any {
 		&KeyMaterialRequest{ReqID: 1, Requester: "c000@hub", User: "c003@f", Room: "r"},
 		&KeyMaterialResponse{ReqID: 1, Code: CodeSuccess, User: "c003@f", KeyPackage: []byte("kp")},
 		&UpdateRequest{ReqID: 2, Room: "r", Sender: "c000@hub", Epoch: 5, Adds: []string{"a@f", "b@g"},
-			Removes: []string{"c@h"}, Handshake: [][]byte{[]byte("p"), []byte("c")}, Welcome: []byte("w")},
+			Removes: []string{"c@h"}, Handshake: [][]byte{[]byte("p"), []byte("c")}, Welcome: []byte("w"), Pad: 7, WelcomePad: 3350000},
 		&UpdateResponse{ReqID: 2, Code: CodeWrongEpoch, Epoch: 6, AcceptedNs: 1 << 40},
 		&SubmitMessageRequest{ReqID: 3, Room: "r", Sender: "x@y", Epoch: 9, Message: bytes.Repeat([]byte{1}, 70000)},
 		&SubmitMessageResponse{ReqID: 3, Code: CodeEpochTooOld, Epoch: 10},
@@ -110,4 +110,14 @@ func FuzzDecode(f *testing.F) {
 			t.Fatalf("decode/encode is not the identity:\n in %x\nout %x", b, again)
 		}
 	})
+}
+
+func TestPadBytes(t *testing.T) {
+	msgs := sampleMessages()
+	want := []int{0, 0, 7 + 3350000, 0, 0, 0, 1 << 20, 0, 0}
+	for i, m := range msgs {
+		if got := PadBytes(m); got != want[i] {
+			t.Errorf("PadBytes(%T) = %d, want %d", m, got, want[i])
+		}
+	}
 }

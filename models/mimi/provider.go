@@ -162,7 +162,7 @@ func (p *Provider) Handle(k *sim.Kernel, ev sim.Event) {
 	switch ev.Kind {
 	case KindPacket:
 		pkt := ev.Data.(*Packet)
-		p.stats.BytesIn += uint64(len(pkt.Body) + TransportOverhead)
+		p.stats.BytesIn += uint64(len(pkt.Body) + TransportOverhead) // padding is counted by the network's stats
 		if p.busy < p.cfg.Cores {
 			p.start(pkt)
 			return
@@ -364,12 +364,12 @@ func (p *Provider) update(from network.NodeID, m *UpdateRequest) {
 	p.send(from, &UpdateResponse{ReqID: m.ReqID, Code: CodeSuccess, Epoch: r.epoch, AcceptedNs: now})
 
 	r.seq++
-	commit := Event{Kind: EventCommit, Seq: r.seq, Epoch: m.Epoch, Sender: m.Sender, Handshake: m.Handshake, AcceptedNs: now}
+	commit := Event{Kind: EventCommit, Seq: r.seq, Epoch: m.Epoch, Sender: m.Sender, Handshake: m.Handshake, AcceptedNs: now, Pad: m.Pad}
 	events := []Event{commit}
 	recipients := [][]string{without(old, m.Sender)}
 	if len(m.Adds) > 0 && len(m.Welcome) > 0 {
 		r.seq++
-		events = append(events, Event{Kind: EventWelcome, Seq: r.seq, Epoch: r.epoch, Sender: m.Sender, Payload: m.Welcome, AcceptedNs: now})
+		events = append(events, Event{Kind: EventWelcome, Seq: r.seq, Epoch: r.epoch, Sender: m.Sender, Payload: m.Welcome, AcceptedNs: now, Pad: m.WelcomePad})
 		recipients = append(recipients, slices.Clone(m.Adds))
 	}
 	p.fanout(r, events, recipients)

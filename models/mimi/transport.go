@@ -73,14 +73,16 @@ type Wire struct {
 }
 
 // Send encodes m and sends it from one node to another; the network carries the encoded size
-// plus TransportOverhead.
+// plus TransportOverhead plus the padding m carries as a length (PadBytes). It returns the
+// number of bytes charged.
 func (w *Wire) Send(from, to network.NodeID, m any) int {
 	body := Encode(m)
 	if w.Tap != nil {
 		w.Tap(from, to, body)
 	}
-	w.Net.Send(from, to, len(body)+TransportOverhead, w.Dir.Handler(to), KindPacket, &Packet{From: from, Body: body})
-	return len(body) + TransportOverhead
+	size := len(body) + TransportOverhead + PadBytes(m)
+	w.Net.Send(from, to, size, w.Dir.Handler(to), KindPacket, &Packet{From: from, Body: body})
+	return size
 }
 
 // inOrder releases items tagged with consecutive sequence numbers (starting at 1) in order,

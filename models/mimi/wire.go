@@ -116,6 +116,11 @@ type UpdateRequest struct {
 	Removes   []string
 	Handshake [][]byte
 	Welcome   []byte
+	// Pad and WelcomePad are bytes the commit and the Welcome would have beyond the real ones in
+	// sampled fidelity (nominal size for the room's size minus real size). They are carried as
+	// lengths: the network charges them, nobody parses them.
+	Pad        uint32
+	WelcomePad uint32
 }
 
 // UpdateResponse answers an UpdateRequest. Epoch is the room's epoch after the request:
@@ -166,6 +171,25 @@ type Event struct {
 	Handshake  [][]byte // commit: the handshake messages in order
 	Payload    []byte   // message: the PrivateMessage; welcome: the Welcome
 	AcceptedNs int64
+	Pad        uint32 // bytes charged on the wire beyond Handshake/Payload (sampled fidelity)
+}
+
+// PadBytes returns the padding a message carries as a length (see UpdateRequest.Pad).
+func PadBytes(m any) int {
+	n := 0
+	switch m := m.(type) {
+	case *UpdateRequest:
+		n = int(m.Pad) + int(m.WelcomePad)
+	case *NotifyRequest:
+		for i := range m.Events {
+			n += int(m.Events[i].Pad)
+		}
+	case *Deliver:
+		for i := range m.Events {
+			n += int(m.Events[i].Pad)
+		}
+	}
+	return n
 }
 
 // NotifyRequest carries fan-out events from the hub to a follower (notify/{roomId}).
