@@ -146,7 +146,7 @@ func TestLoadEmbeddedReportsLimits(t *testing.T) {
 	lim := testLimits()
 	lim.Engines = map[string]int{"gomls": 16}
 	_, _, err := LoadEmbedded("default", lim)
-	want := "embedded/default.yaml:48:12: room.members: 32 exceeds the limit of engine gomls, 16 members in full fidelity (sampled fidelity, for larger rooms, is not yet available)"
+	want := "embedded/default.yaml:48:12: room.members: 32 exceeds the limit of engine gomls, 16 members in full fidelity; use fidelity sampled:K for larger rooms"
 	if err == nil || err.Error() != want {
 		t.Errorf("err = %v\nwant %s", err, want)
 	}

@@ -166,8 +166,8 @@ func (c *checker) check(s *Scenario) {
 	} else {
 		c.errf("engine", "unknown engine %q; allowed: %s", s.Engine, list(sortedKeys(c.lim.Engines)))
 	}
-	if !slices.Contains(fidelities, s.Fidelity) {
-		c.errf("fidelity", "%q is not available; allowed: %s", s.Fidelity, list(fidelities))
+	if _, err := SampledK(s.Fidelity); err != nil {
+		c.errf("fidelity", "%v", err)
 	}
 	if !slices.Contains(timeModes, s.TimeMode) {
 		c.errf("time_mode", "unknown time mode %q; allowed: %s", s.TimeMode, list(timeModes))
@@ -368,9 +368,16 @@ func (c *checker) room(s *Scenario, engineOK bool) {
 		c.errf("room.members", "required: the number of clients in the room, at least 2")
 	case r.Members < 2:
 		c.errf("room.members", "must be at least 2, got %d", r.Members)
-	case engineOK && r.Members > c.lim.Engines[s.Engine]:
-		c.errf("room.members", "%d exceeds the limit of engine %s, %d members in full fidelity (sampled fidelity, for larger rooms, is not yet available)",
-			r.Members, s.Engine, c.lim.Engines[s.Engine])
+	case r.Members > MaxMembers:
+		c.errf("room.members", "must be at most %d, got %d", MaxMembers, r.Members)
+	case engineOK && realMembers(s) > c.lim.Engines[s.Engine]:
+		if k, _ := SampledK(s.Fidelity); k > 0 {
+			c.errf("room.members", "fidelity %s makes %d members real, more than engine %s holds (%d); lower K",
+				s.Fidelity, realMembers(s), s.Engine, c.lim.Engines[s.Engine])
+		} else {
+			c.errf("room.members", "%d exceeds the limit of engine %s, %d members in full fidelity; use fidelity sampled:K for larger rooms",
+				r.Members, s.Engine, c.lim.Engines[s.Engine])
+		}
 	default:
 		membersOK = true
 	}
@@ -464,4 +471,42 @@ func sortedKeys[V any](m map[string]V) []string {
 	}
 	slices.Sort(ks)
 	return ks
+}
+
+// MaxMembers bounds room.members in any fidelity.
+const MaxMembers = 1_000_000
+
+// SampledK reads a fidelity: "full" gives 0; "sampled:K" gives K ≥ 1, the number of real members
+// per provider (the others are modelled).
+func SampledK(f string) (int, error) {
+	if f == DefaultFidelity {
+		return 0, nil
+	}
+	rest, ok := strings.CutPrefix(f, "sampled:")
+	if !ok {
+		return 0, fmt.Errorf("%q is not available; allowed: full, sampled:K (K ≥ 1 real members per provider)", f)
+	}
+	k, err := strconv.Atoi(rest)
+	if err != nil || k < 1 {
+		return 0, fmt.Errorf("%q: K must be a whole number ≥ 1", f)
+	}
+	return k, nil
+}
+
+// realMembers is the number of members that run a real MLS state: all of them in full
+// fidelity, at most K per provider in sampled fidelity.
+func realMembers(s *Scenario) int {
+	k, err := SampledK(s.Fidelity)
+	if err != nil || k == 0 {
+		return s.Room.Members
+	}
+	placement := s.Room.Placement
+	if placement == nil {
+		placement = RoundRobin(s.Room.Members, max(1, len(s.Providers)))
+	}
+	n := 0
+	for _, p := range placement {
+		n += min(p, k)
+	}
+	return n
 }

@@ -252,6 +252,11 @@ func manifest(sc *scenarios.Scenario, file string, raw []byte, engine, engineVer
 			"transport_overhead_b": "80 per message (estimate, see models/mimi)",
 		},
 	}
+	if k, _ := scenarios.SampledK(sc.Fidelity); k > 0 {
+		m.Notes = append(m.Notes, fmt.Sprintf("Sampled fidelity: %d real members per provider run go-mls; the others are modelled: "+
+			"they receive every byte and are charged the calibrated CPU cost of each operation for the whole room's size, "+
+			"but hold no MLS state. Commits and Welcomes are charged at the nominal RFC 9420 sizes of models/mls/sizes.go.", k))
+	}
 	if bi, ok := debug.ReadBuildInfo(); ok {
 		for _, s := range bi.Settings {
 			switch s.Key {

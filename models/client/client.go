@@ -1,9 +1,11 @@
 package client
 
 import (
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"math/rand/v2"
+	"slices"
 	"time"
 
 	"github.com/mimisim/mimisim/models/mimi"
@@ -41,6 +43,19 @@ type Config struct {
 	Room     string
 	Provider network.NodeID
 	Node     network.NodeID
+
+	// Sampled fidelity (all zero in full fidelity):
+	// Modelled makes this a modelled member: it holds no MLS state; it receives, and is charged
+	// for, everything a real member would, and sends ciphertext-sized filler.
+	Modelled bool
+	// IsModelled tells real members which senders are modelled (their messages cannot be
+	// decrypted; the real member is charged for the decryption instead).
+	IsModelled func(id string) bool
+	// RoomSize, when set, gives the room's size for the cost model and the nominal sizes, in
+	// place of the real MLS group's.
+	RoomSize func() int
+	// CiphertextSize is the size of a modelled member's application message.
+	CiphertextSize int
 }
 
 // Client is one device in the room.
@@ -62,6 +77,10 @@ type Client struct {
 	inbox    inOrder
 	held     []mimi.Event // events for a later epoch, or received before joining
 
+	// modelled members only: joined, and the epoch they follow from the hub's events
+	joined bool
+	epoch  uint64
+
 	// invite state (the room creator)
 	invite *invite
 	// pending own commit
@@ -75,9 +94,10 @@ type request struct {
 }
 
 type invite struct {
-	users []string
-	kps   map[string][]byte
-	left  int
+	users    []string
+	modelled []string
+	kps      map[string][]byte
+	left     int
 }
 
 // New returns a client. engine is the client's MLS client (it has already published its
@@ -95,6 +115,31 @@ func (c *Client) Node() network.NodeID { return c.cfg.Node }
 
 // Member returns the client's MLS member state, or nil before it has joined.
 func (c *Client) Member() mls.Member { return c.member }
+
+// Modelled reports whether the client is a modelled member (sampled fidelity).
+func (c *Client) Modelled() bool { return c.cfg.Modelled }
+
+// Joined reports whether the client is in the group.
+func (c *Client) Joined() bool { return c.member != nil || c.joined }
+
+// Epoch returns the epoch the client is at.
+func (c *Client) Epoch() uint64 {
+	if c.member != nil {
+		return c.member.Epoch()
+	}
+	return c.epoch
+}
+
+// groupSize is the size the cost model and nominal message sizes use.
+func (c *Client) groupSize() int {
+	if c.cfg.RoomSize != nil {
+		return c.cfg.RoomSize()
+	}
+	if c.member != nil {
+		return c.member.Size()
+	}
+	return 1
+}
 
 // CPUBusy returns the total virtual CPU time the client has used.
 func (c *Client) CPUBusy() time.Duration { return c.cpuBusy }
@@ -134,8 +179,17 @@ func (c *Client) CreateGroup() error {
 
 // Invite claims one KeyPackage of each user through keyMaterial and, when all have arrived,
 // commits to add them all in one commit with a Welcome.
-func (c *Client) Invite(users []string) {
-	c.invite = &invite{users: users, kps: make(map[string][]byte), left: len(users)}
+func (c *Client) Invite(users []string) { c.InviteSampled(users, nil) }
+
+// InviteSampled is Invite for sampled fidelity: it claims the KeyPackages of the real users and
+// adds them for real, and announces the modelled users in the same commit (they hold no
+// KeyPackage; the commit and Welcome are padded to the nominal sizes for the whole room).
+func (c *Client) InviteSampled(users, modelled []string) {
+	c.invite = &invite{users: users, modelled: modelled, kps: make(map[string][]byte), left: len(users)}
+	if len(users) == 0 {
+		c.finishInvite()
+		return
+	}
 	for _, u := range users {
 		id := c.newReq(&request{kind: mimi.TypeKeyMaterialRequest})
 		c.send(&mimi.KeyMaterialRequest{ReqID: id, Requester: c.cfg.ID, User: u, Room: c.cfg.Room})
@@ -160,19 +214,29 @@ func (c *Client) StartWorkload(rate float64, size int, end sim.Time, rng *rand.R
 }
 
 // SendMessage encrypts a new message of size bytes and submits it to the hub via the client's
-// provider.
+// provider. A modelled member sends filler of the size of a real ciphertext, beginning with the
+// message's ledger id.
 func (c *Client) SendMessage(size int) {
-	if c.member == nil {
+	if !c.Joined() {
 		return
 	}
 	s := c.ledger.New(c.cfg.ID, c.k.Now(), size)
-	ct, err := c.member.Protect(s.Plaintext)
-	if err != nil {
-		c.rec.Fail(c, fmt.Errorf("protect message %d: %w", s.ID, err))
-		return
+	var ct []byte
+	if c.cfg.Modelled {
+		ct = make([]byte, max(c.cfg.CiphertextSize, 8))
+		binary.BigEndian.PutUint64(ct, uint64(s.ID))
+	} else {
+		var err error
+		if ct, err = c.member.Protect(s.Plaintext); err != nil {
+			c.rec.Fail(c, fmt.Errorf("protect message %d: %w", s.ID, err))
+			return
+		}
+		if c.cfg.RoomSize != nil {
+			c.ledger.Bind(ct, s.ID)
+		}
 	}
-	epoch := c.member.Epoch()
-	done := c.compute(mls.OpProtect, c.member.Size())
+	epoch := c.Epoch()
+	done := c.compute(mls.OpProtect, c.groupSize())
 	c.at(done, func() {
 		id := c.newReq(&request{kind: mimi.TypeSubmitMessageRequest, msg: s})
 		c.send(&mimi.SubmitMessageRequest{ReqID: id, Room: c.cfg.Room, Sender: c.cfg.ID, Epoch: epoch, Message: ct})
@@ -195,11 +259,24 @@ func (c *Client) CommitUpdate() error {
 
 func (c *Client) submitCommit(p *mls.Pending, adds []string) {
 	c.pending = p
-	done := c.compute(p.Op, c.member.Size()+len(adds))
+	n := c.groupSize()
+	if c.cfg.RoomSize == nil {
+		n += len(adds) // the real group grows by the joiners
+	}
+	req := &mimi.UpdateRequest{Room: c.cfg.Room, Sender: c.cfg.ID, Epoch: p.Epoch,
+		Adds: adds, Handshake: p.Handshake, Welcome: p.Welcome}
+	if c.cfg.RoomSize != nil {
+		// Sampled fidelity: the real commit and Welcome cover only the real members; charge the
+		// nominal sizes for the whole room as padding.
+		req.Pad = uint32(max(0, mls.NominalCommitSize(p.Op, n, len(adds))-p.Size()))
+		if len(p.Welcome) > 0 {
+			req.WelcomePad = uint32(max(0, mls.NominalWelcomeSize(n)-len(p.Welcome)))
+		}
+	}
+	done := c.compute(p.Op, n)
 	c.at(done, func() {
-		id := c.newReq(&request{kind: mimi.TypeUpdateRequest, commit: p})
-		c.send(&mimi.UpdateRequest{ReqID: id, Room: c.cfg.Room, Sender: c.cfg.ID, Epoch: p.Epoch,
-			Adds: adds, Handshake: p.Handshake, Welcome: p.Welcome})
+		req.ReqID = c.newReq(&request{kind: mimi.TypeUpdateRequest, commit: p})
+		c.send(req)
 	})
 }
 
@@ -255,23 +332,35 @@ func (c *Client) keyMaterial(m *mimi.KeyMaterialResponse) {
 		c.rec.Fail(c, fmt.Errorf("keyMaterial for %s: %v", m.User, m.Code))
 		return
 	}
-	inv := c.invite
-	inv.kps[m.User] = m.KeyPackage
-	inv.left--
-	if inv.left > 0 {
-		return
+	c.invite.kps[m.User] = m.KeyPackage
+	c.invite.left--
+	if c.invite.left == 0 {
+		c.finishInvite()
 	}
+}
+
+// finishInvite commits the Add once every KeyPackage has arrived.
+func (c *Client) finishInvite() {
+	inv := c.invite
+	c.invite = nil
 	kps := make([][]byte, len(inv.users))
 	for i, u := range inv.users {
 		kps[i] = inv.kps[u]
 	}
-	c.invite = nil
-	p, err := c.member.Add(kps)
+	var p *mls.Pending
+	var err error
+	if len(kps) > 0 {
+		p, err = c.member.Add(kps)
+	} else {
+		// Nobody real to add (sampled fidelity with one real member): an empty commit carries
+		// the announcement of the modelled members.
+		p, err = c.member.Update()
+	}
 	if err != nil {
 		c.rec.Fail(c, fmt.Errorf("add %d members: %w", len(kps), err))
 		return
 	}
-	c.submitCommit(p, inv.users)
+	c.submitCommit(p, append(slices.Clone(inv.users), inv.modelled...))
 }
 
 func (c *Client) updateResponse(m *mimi.UpdateResponse) {
@@ -290,7 +379,7 @@ func (c *Client) updateResponse(m *mimi.UpdateResponse) {
 		c.rec.Fail(c, fmt.Errorf("adopt accepted commit: %w", err))
 		return
 	}
-	c.rec.Epoch(c, c.member.Epoch(), c.k.Now())
+	c.rec.Epoch(c, c.Epoch(), c.k.Now())
 	c.release()
 }
 
@@ -299,21 +388,10 @@ func (c *Client) updateResponse(m *mimi.UpdateResponse) {
 // a FIFO queue and every later event waits behind them.
 func (c *Client) event(ev mimi.Event) {
 	if ev.Kind == mimi.EventWelcome {
-		if c.member != nil {
-			return // already in the group
-		}
-		m, err := c.engine.Join(ev.Payload)
-		if err != nil {
-			c.rec.Fail(c, fmt.Errorf("join from welcome: %w", err))
-			return
-		}
-		c.member = m
-		done := c.compute(mls.OpJoin, m.Size())
-		c.at(done, func() { c.rec.Joined(c, c.k.Now()) })
-		c.release()
+		c.join(ev)
 		return
 	}
-	if c.member == nil || len(c.held) > 0 || ev.Epoch > c.member.Epoch() {
+	if !c.Joined() || len(c.held) > 0 || ev.Epoch > c.Epoch() {
 		c.held = append(c.held, ev)
 		c.release()
 		return
@@ -321,9 +399,29 @@ func (c *Client) event(ev mimi.Event) {
 	c.apply(ev)
 }
 
+// join enters the group from a Welcome; a modelled member only pays for it.
+func (c *Client) join(ev mimi.Event) {
+	if c.Joined() {
+		return // already in the group
+	}
+	if c.cfg.Modelled {
+		c.joined, c.epoch = true, ev.Epoch
+	} else {
+		m, err := c.engine.Join(ev.Payload)
+		if err != nil {
+			c.rec.Fail(c, fmt.Errorf("join from welcome: %w", err))
+			return
+		}
+		c.member = m
+	}
+	done := c.compute(mls.OpJoin, c.groupSize())
+	c.at(done, func() { c.rec.Joined(c, c.k.Now()) })
+	c.release()
+}
+
 // release applies held events from the front of the queue while the client can.
 func (c *Client) release() {
-	for len(c.held) > 0 && c.member != nil && c.held[0].Epoch <= c.member.Epoch() {
+	for len(c.held) > 0 && c.Joined() && c.held[0].Epoch <= c.Epoch() {
 		ev := c.held[0]
 		c.held = c.held[1:]
 		c.apply(ev)
@@ -332,8 +430,8 @@ func (c *Client) release() {
 
 // apply processes a commit or decrypts a message of the client's current epoch.
 func (c *Client) apply(ev mimi.Event) {
-	if ev.Epoch < c.member.Epoch() {
-		c.rec.Fail(c, fmt.Errorf("%v of epoch %d arrived at epoch %d", ev.Kind, ev.Epoch, c.member.Epoch()))
+	if ev.Epoch < c.Epoch() {
+		c.rec.Fail(c, fmt.Errorf("%v of epoch %d arrived at epoch %d", ev.Kind, ev.Epoch, c.Epoch()))
 		return
 	}
 	if ev.Kind == mimi.EventCommit {
@@ -344,32 +442,45 @@ func (c *Client) apply(ev mimi.Event) {
 }
 
 func (c *Client) processCommit(ev mimi.Event) {
-	size := c.member.Size()
-	if err := c.member.Process(ev.Handshake); err != nil {
+	size := c.groupSize()
+	if c.cfg.Modelled {
+		c.epoch++
+	} else if err := c.member.Process(ev.Handshake); err != nil {
 		c.rec.Fail(c, fmt.Errorf("process commit of epoch %d from %s: %w", ev.Epoch, ev.Sender, err))
 		return
 	}
 	done := c.compute(mls.OpProcessCommit, size)
-	epoch := c.member.Epoch()
+	epoch := c.Epoch()
 	c.at(done, func() { c.rec.Epoch(c, epoch, c.k.Now()) })
 }
 
+// decrypt decrypts a message and checks it against what its sender sent. Where the sender or
+// the recipient is modelled, the recipient is charged the decryption and finds the message by
+// the ledger id that starts the filler.
 func (c *Client) decrypt(ev mimi.Event) {
-	pt, err := c.member.Unprotect(ev.Payload)
-	if err != nil {
-		c.rec.Fail(c, fmt.Errorf("decrypt message from %s at epoch %d: %w", ev.Sender, ev.Epoch, err))
-		return
-	}
-	s, err := c.ledger.Check(pt)
-	if err != nil {
-		c.rec.Fail(c, err)
-		return
+	var s Sent
+	if c.cfg.Modelled || (c.cfg.IsModelled != nil && c.cfg.IsModelled(ev.Sender)) {
+		var err error
+		if s, err = c.ledger.Lookup(ev.Payload); err != nil {
+			c.rec.Fail(c, err)
+			return
+		}
+	} else {
+		pt, err := c.member.Unprotect(ev.Payload)
+		if err != nil {
+			c.rec.Fail(c, fmt.Errorf("decrypt message from %s at epoch %d: %w", ev.Sender, ev.Epoch, err))
+			return
+		}
+		if s, err = c.ledger.Check(pt); err != nil {
+			c.rec.Fail(c, err)
+			return
+		}
 	}
 	if s.Sender != ev.Sender {
 		c.rec.Fail(c, fmt.Errorf("message %d claims sender %s, hub says %s", s.ID, s.Sender, ev.Sender))
 		return
 	}
-	done := c.compute(mls.OpUnprotect, c.member.Size())
+	done := c.compute(mls.OpUnprotect, c.groupSize())
 	c.at(done, func() { c.rec.Decrypted(c, s, c.k.Now()) })
 }
 

@@ -11,8 +11,9 @@ import (
 // Ledger records every application message sent in a run: its id, sender, time and plaintext,
 // so that receivers can check what they decrypt and the run can measure latencies.
 type Ledger struct {
-	rng  *rand.Rand
-	msgs []Sent
+	rng   *rand.Rand
+	msgs  []Sent
+	bound map[string]int64 // real ciphertext → message id, for modelled recipients
 }
 
 // Sent is one message in the ledger.
@@ -68,3 +69,28 @@ func (l *Ledger) Check(plaintext []byte) (Sent, error) {
 
 // Messages returns every message sent, in order.
 func (l *Ledger) Messages() []Sent { return l.msgs }
+
+// Bind records that ciphertext carries message id, so that modelled recipients, which hold no
+// keys, can tell which message they were charged for. Used in sampled fidelity only.
+func (l *Ledger) Bind(ciphertext []byte, id int64) {
+	if l.bound == nil {
+		l.bound = make(map[string]int64)
+	}
+	l.bound[string(ciphertext)] = id
+}
+
+// Lookup finds the message a ciphertext carries without decrypting it: a real ciphertext
+// recorded with Bind, or a modelled member's filler, which begins with the message id.
+func (l *Ledger) Lookup(b []byte) (Sent, error) {
+	if id, ok := l.bound[string(b)]; ok {
+		return l.msgs[id], nil
+	}
+	if len(b) < 8 {
+		return Sent{}, fmt.Errorf("modelled message of %d bytes is too short", len(b))
+	}
+	id := int64(binary.BigEndian.Uint64(b))
+	if id < 0 || id >= int64(len(l.msgs)) {
+		return Sent{}, fmt.Errorf("modelled message names unknown message %d", id)
+	}
+	return l.msgs[id], nil
+}

@@ -9,6 +9,7 @@ import "math"
 //   - an add-one commit without a path ≈ 530 bytes, and each further Add carries one KeyPackage
 //     (≈ 350 bytes);
 //   - a Welcome carrying the ratchet tree ≈ 354 bytes plus ≈ 335 bytes per member.
+//
 // They are estimates for RFC 9420, not for go-mls (draft-09), whose encodings are larger; runs
 // in sampled fidelity say so in their manifest.
 const (

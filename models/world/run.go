@@ -51,13 +51,17 @@ func (w *World) Run() (*Result, error) {
 	if err := w.Hub.CreateRoom(RoomID, creator.ID(), creator.Member().Epoch()); err != nil {
 		return nil, err
 	}
-	var others []string
+	var others, modelled []string
 	for _, c := range w.Clients {
-		if c != creator {
+		switch {
+		case c == creator:
+		case c.Modelled():
+			modelled = append(modelled, c.ID())
+		default:
 			others = append(others, c.ID())
 		}
 	}
-	creator.Invite(others)
+	creator.InviteSampled(others, modelled)
 	w.joined = 1
 
 	// Set-up: until every member has joined.
@@ -151,11 +155,13 @@ func (w *World) result(setup sim.Time) (*Result, error) {
 	}
 	for _, c := range w.Clients {
 		end := int64(w.K.Now())
+		obs = append(obs, results.Observation{Metric: MetricClientCPU, Unit: "ms", Group: w.homeOf[c.ID()], TimeNs: end, Source: c.ID(), Value: ms(c.CPUBusy())})
+		if c.Modelled() {
+			continue // holds no state
+		}
 		size := c.Member().StateSize()
 		res.MaxStateSize = max(res.MaxStateSize, size)
-		obs = append(obs,
-			results.Observation{Metric: MetricClientCPU, Unit: "ms", Group: w.homeOf[c.ID()], TimeNs: end, Source: c.ID(), Value: ms(c.CPUBusy())},
-			results.Observation{Metric: MetricStateSize, Unit: "bytes", Group: w.homeOf[c.ID()], TimeNs: end, Source: c.ID(), Value: float64(size)})
+		obs = append(obs, results.Observation{Metric: MetricStateSize, Unit: "bytes", Group: w.homeOf[c.ID()], TimeNs: end, Source: c.ID(), Value: float64(size)})
 	}
 	res.Observations = obs
 	return res, nil

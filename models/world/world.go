@@ -71,6 +71,11 @@ type World struct {
 	Clients   []*client.Client
 	Ledger    *client.Ledger
 
+	// Sampled fidelity: SampledK real members per provider (0 in full fidelity); the others
+	// are modelled (see client.Config.Modelled).
+	SampledK int
+	modelled map[string]bool
+
 	sc         *scenarios.Scenario
 	opts       Options
 	homeOf     map[string]string // client → provider name
@@ -97,8 +102,22 @@ func Build(sc *scenarios.Scenario, opts Options) (*World, error) {
 	if err != nil {
 		return nil, fmt.Errorf("network: %w", err)
 	}
+	sampledK, err := scenarios.SampledK(sc.Fidelity)
+	if err != nil {
+		return nil, err
+	}
 	w := &World{K: k, Net: net, sc: sc, opts: opts, homeOf: make(map[string]string),
-		accepted: make(map[int64]sim.Time), Ledger: client.NewLedger(k.Stream("payload"))}
+		accepted: make(map[int64]sim.Time), Ledger: client.NewLedger(k.Stream("payload")),
+		SampledK: sampledK, modelled: make(map[string]bool)}
+	var ctSize int
+	var roomSize func() int
+	if sampledK > 0 {
+		if ctSize, err = ciphertextSize(opts.Engine, sc.Workload.PayloadBytes); err != nil {
+			return nil, err
+		}
+		n := sc.Room.Members
+		roomSize = func() int { return n }
+	}
 	dir := mimi.NewDirectory()
 	w.Wire = &mimi.Wire{Net: net, Dir: dir, Tap: opts.Tap}
 
@@ -142,6 +161,7 @@ func Build(sc *scenarios.Scenario, opts Options) (*World, error) {
 	access := accessAssignment(sc, k.Stream("access"))
 	keys := k.Stream("keys")
 	n := 0
+	isModelled := func(id string) bool { return w.modelled[id] }
 	for i, prov := range w.Providers {
 		for j := 0; j < perProvider[i]; j++ {
 			id := mimi.ClientID(prov.Name(), j)
@@ -153,18 +173,26 @@ func Build(sc *scenarios.Scenario, opts Options) (*World, error) {
 			for b := range seed {
 				seed[b] = byte(keys.Uint32())
 			}
-			ec, err := opts.Engine.NewClient(id, seed)
-			if err != nil {
-				return nil, fmt.Errorf("client %s: %w", id, err)
+			cfg := client.Config{ID: id, Device: sc.Room.Device, Room: RoomID, Provider: prov.Node(), Node: node}
+			var ec mls.Client
+			if sampledK > 0 {
+				cfg.IsModelled, cfg.RoomSize, cfg.CiphertextSize = isModelled, roomSize, ctSize
+				cfg.Modelled = j >= sampledK
 			}
-			kp, err := ec.KeyPackage()
-			if err != nil {
-				return nil, fmt.Errorf("client %s: key package: %w", id, err)
+			if cfg.Modelled {
+				w.modelled[id] = true
+			} else {
+				if ec, err = opts.Engine.NewClient(id, seed); err != nil {
+					return nil, fmt.Errorf("client %s: %w", id, err)
+				}
+				kp, err := ec.KeyPackage()
+				if err != nil {
+					return nil, fmt.Errorf("client %s: key package: %w", id, err)
+				}
+				prov.StockKeyPackage(id, kp)
 			}
-			prov.StockKeyPackage(id, kp)
 			prov.AddClient(id, node)
-			c := client.New(k, w.Wire, client.Config{ID: id, Device: sc.Room.Device, Room: RoomID,
-				Provider: prov.Node(), Node: node}, ec, opts.Cost, (*recorder)(w), w.Ledger)
+			c := client.New(k, w.Wire, cfg, ec, opts.Cost, (*recorder)(w), w.Ledger)
 			dir.Register(node, c)
 			w.Clients = append(w.Clients, c)
 			w.homeOf[id] = prov.Name()
@@ -269,4 +297,22 @@ func networkConfig(sc *scenarios.Scenario) (network.Config, error) {
 		cfg.Access[name] = a
 	}
 	return cfg, nil
+}
+
+// ciphertextSize measures the size of one application message of payload bytes with the real
+// engine, in a throwaway one-member group.
+func ciphertextSize(e mls.Engine, payload int) (int, error) {
+	c, err := e.NewClient("probe@size", make([]byte, 32))
+	if err != nil {
+		return 0, err
+	}
+	m, err := c.CreateGroup([]byte("probe"))
+	if err != nil {
+		return 0, err
+	}
+	ct, err := m.Protect(make([]byte, payload))
+	if err != nil {
+		return 0, err
+	}
+	return len(ct), nil
 }

@@ -241,3 +241,50 @@ func TestSetupJoinsEveryone(t *testing.T) {
 		t.Fatalf("setup %v, %d deliveries for %d accepted", res.SetupTime, res.Deliveries, res.Accepted)
 	}
 }
+
+// TestSampledFidelity: 30 members over 3 providers with 2 real members per provider. Everyone
+// joins, every accepted message reaches all 29 others (real members decrypt and check the real
+// ones), and the Welcome each modelled joiner receives is charged at the nominal size for 30.
+func TestSampledFidelity(t *testing.T) {
+	sc := parse(t, smallScenario(30, 4, "fidelity: sampled:2\n"))
+	res, err := Run(sc, Options{Engine: engine(t), Cost: linearCost{}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	w := res.World
+	real := 0
+	for _, c := range w.Clients {
+		if !c.Modelled() {
+			real++
+			if c.Member() == nil || c.Member().Size() != 6 {
+				t.Fatalf("real member %s has a group of %v", c.ID(), c.Member())
+			}
+		}
+	}
+	if real != 6 || len(w.Hub.RoomMembers(RoomID)) != 30 {
+		t.Fatalf("%d real members, hub lists %d participants", real, len(w.Hub.RoomMembers(RoomID)))
+	}
+	if res.Accepted == 0 || res.Deliveries != res.Accepted*29 {
+		t.Fatalf("%d deliveries for %d accepted messages", res.Deliveries, res.Accepted)
+	}
+	toModelled := 0
+	for _, o := range res.Observations {
+		if o.Metric == MetricDelivery && w.modelled[o.Target] {
+			toModelled++
+		}
+	}
+	if toModelled == 0 {
+		t.Fatal("no delivery to a modelled member was observed")
+	}
+	// 24 modelled joiners each receive a Welcome padded to the nominal size for 30 members.
+	welcome := mls.NominalWelcomeSize(30)
+	var in int64
+	for _, c := range w.Clients {
+		if c.Modelled() {
+			in += w.Net.Stats(c.Node()).BytesIn
+		}
+	}
+	if in < int64(24*welcome) {
+		t.Fatalf("modelled members received %d bytes, less than 24 Welcomes of %d", in, welcome)
+	}
+}
