@@ -7,6 +7,17 @@ import (
 	"github.com/mimisim/mimisim/sim"
 )
 
+// benchFaults enables every fault: 5% duplicates, 5% held back, a random extra delay, and
+// node A's outgoing links cut for the whole run (so 1 message in 64 is retransmitted until
+// dropped).
+var benchFaults = Faults{
+	Duplicate:    0.05,
+	Reorder:      0.05,
+	ReorderDelay: ShiftedExponential(10*time.Millisecond, 20*time.Millisecond),
+	ExtraDelay:   ShiftedExponential(0, time.Millisecond),
+	Partitions:   []Partition{{From: 0, To: 1000 * time.Hour, A: []string{"A"}, OneWay: true}},
+}
+
 // BenchmarkSend measures one Send and the kernel events that deliver it (including any
 // retransmissions), in batches of 1024 sends followed by a RunAll, after a warm-up that grows
 // the message pool and the event queue. It reports kernel events handled per wall-clock second.
@@ -19,6 +30,7 @@ func BenchmarkSend(b *testing.B) {
 		{"constant-unlimited", Config{Access: map[string]Access{"c": {Latency: Constant(5 * time.Millisecond)}}}, []string{"c"}},
 		{"defaults", Config{}, AccessTypes()},
 		{"defaults-loss=0.1", Config{Loss: 0.1}, AccessTypes()},
+		{"defaults-all-faults", Config{Loss: 0.1, Faults: benchFaults}, AccessTypes()},
 	}
 	for _, bc := range cases {
 		b.Run(bc.name, func(b *testing.B) {

@@ -38,5 +38,5 @@ func Example() {
 	// RTT 28.5ms
 	// 0.372583334s delivered first
 	// 0.705916668s delivered second
-	// {BytesOut:500000 BytesIn:0 MsgsOut:2 MsgsIn:0 Retransmits:0 Dropped:0}
+	// {BytesOut:500000 BytesIn:0 MsgsOut:2 MsgsIn:0 Retransmits:0 Dropped:0 Partitioned:0 Duplicated:0 Reordered:0}
 }

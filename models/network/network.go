@@ -37,6 +37,9 @@ type Config struct {
 	// MaxRetransmits is how many times a message is retransmitted before it is dropped;
 	// 0 means DefaultMaxRetransmits.
 	MaxRetransmits int
+	// Faults injects link faults (duplication, reordering, extra delay, partitions); the zero
+	// value injects none.
+	Faults Faults
 }
 
 // NodeID identifies a node of a Network; IDs are dense, starting at 0, in AddNode order.
@@ -58,6 +61,12 @@ type NodeStats struct {
 	// Retransmits counts the node's retransmissions, Dropped the messages it gave up on after
 	// MaxRetransmits retransmissions (their handlers are never called).
 	Retransmits, Dropped int64
+	// Partitioned counts the node's transmissions lost to a partition (Config.Faults), each
+	// also counted as a retransmission or, for a message's last allowed transmission, leading
+	// to a drop. Duplicated counts its transmissions that were delivered twice (the copy is
+	// counted again in the receiver's MsgsIn and BytesIn), Reordered its transmissions held
+	// back by Faults.ReorderDelay.
+	Partitioned, Duplicated, Reordered int64
 }
 
 func (s *NodeStats) add(o NodeStats) {
@@ -67,10 +76,13 @@ func (s *NodeStats) add(o NodeStats) {
 	s.MsgsIn += o.MsgsIn
 	s.Retransmits += o.Retransmits
 	s.Dropped += o.Dropped
+	s.Partitioned += o.Partitioned
+	s.Duplicated += o.Duplicated
+	s.Reordered += o.Reordered
 }
 
 // Stream names: one per purpose, so that, say, a scenario without loss draws the same latencies
-// whatever its loss stream would have produced.
+// whatever its loss stream would have produced. Faults have their own streams (faults.go).
 const (
 	latencyStream = "network/latency"
 	lossStream    = "network/loss"
@@ -126,6 +138,7 @@ type Network struct {
 	loss     float64
 	rto      time.Duration
 	maxRetx  int
+	faults   faults
 	free     []*message
 }
 
@@ -177,6 +190,12 @@ func New(k *sim.Kernel, cfg Config) (*Network, error) {
 	if n.maxRetx == 0 {
 		n.maxRetx = DefaultMaxRetransmits
 	}
+	if n.faults, err = resolveFaults(cfg.Faults, rtt); err != nil {
+		return nil, err
+	}
+	n.faults.dupRand = k.Stream(duplicateStream)
+	n.faults.reorderRand = k.Stream(reorderStream)
+	n.faults.extraRand = k.Stream(extraStream)
 	for i, name := range names {
 		l, err := resolveAccess(name, access[name])
 		if err != nil {
@@ -299,6 +318,7 @@ func (n *Network) AddNode(name, region, access string) (NodeID, error) {
 	})
 	n.names[name] = id
 	n.regions[r] = true
+	n.faults.place(name, r)
 	return id, nil
 }
 
@@ -338,8 +358,10 @@ func serialise(size int, bps int64) time.Duration {
 }
 
 // Send sends a message of size bytes from one node to another. When (and if) it arrives, h
-// receives sim.Event{At: arrival, H: h, Kind: kind, Data: data}; the delivery model is in the
-// package documentation. Send panics on an unknown node, a negative size or a nil handler.
+// receives sim.Event{At: arrival, H: h, Kind: kind, Data: data} — twice if Config.Faults
+// duplicates it; the delivery model is in the package documentation. Send panics on an unknown
+// node, a negative size or a nil handler, and the first Send panics if a partition selector
+// names a node that has not been added (see ValidateFaults).
 func (n *Network) Send(from, to NodeID, size int, h sim.Handler, kind int, data any) {
 	if int(from) >= len(n.nodes) || int(to) >= len(n.nodes) || from < 0 || to < 0 {
 		panic(fmt.Sprintf("network: Send(%d → %d): unknown node", from, to))
@@ -349,6 +371,12 @@ func (n *Network) Send(from, to NodeID, size int, h sim.Handler, kind int, data 
 	}
 	if h == nil {
 		panic("network: Send: nil handler")
+	}
+	if !n.faults.checked {
+		if err := n.ValidateFaults(); err != nil {
+			panic(err.Error())
+		}
+		n.faults.checked = true
 	}
 	m := n.get()
 	*m = message{h: h, data: data, kind: kind, size: size, from: from, to: to}
@@ -364,21 +392,41 @@ func (n *Network) transmit(m *message, at sim.Time) {
 	src.upFree = sent
 	src.stats.BytesOut += int64(m.size)
 	m.start = start
+	if len(n.faults.parts) > 0 && n.faults.cut(m.from, m.to, start) {
+		src.stats.Partitioned++
+		n.k.Schedule(start.Add(n.rto), n, evTimeout, m)
+		return
+	}
 	if pLoss := 1 - src.link.keep*dst.link.keep*(1-n.loss); pLoss > 0 && n.lossRand.Float64() < pLoss {
 		n.k.Schedule(start.Add(n.rto), n, evTimeout, m)
 		return
 	}
-	prop := n.sample(src.link.latency) + n.rtt.at(src.region, dst.region)/2 + n.sample(dst.link.latency)
-	arrival := sent.Add(prop)
-	if dst.link.downBps == 0 {
-		n.k.Schedule(arrival, n, evDeliver, m)
-	} else {
-		n.k.Schedule(arrival, n, evArrive, m)
+	rtt2 := n.rtt.at(src.region, dst.region) / 2
+	prop := n.sample(src.link.latency, n.latRand) + rtt2 + n.sample(dst.link.latency, n.latRand)
+	if !n.faults.perturbs {
+		n.arrive(m, dst, sent.Add(prop))
+		return
+	}
+	prop, dup, dupProp := n.perturb(m, src, dst, prop, rtt2)
+	n.arrive(m, dst, sent.Add(prop))
+	if dup != nil {
+		n.arrive(dup, dst, sent.Add(dupProp))
 	}
 }
 
-func (n *Network) sample(d Dist) time.Duration {
-	v := d.Sample(n.latRand)
+// arrive schedules m's arrival at the receiver dst: straight to delivery when dst's downlink
+// is unlimited, otherwise into its downlink queue.
+func (n *Network) arrive(m *message, dst *node, at sim.Time) {
+	if dst.link.downBps == 0 {
+		n.k.Schedule(at, n, evDeliver, m)
+	} else {
+		n.k.Schedule(at, n, evArrive, m)
+	}
+}
+
+// sample draws from d using stream r, panicking on a negative draw.
+func (n *Network) sample(d Dist, r *rand.Rand) time.Duration {
+	v := d.Sample(r)
 	if v < 0 {
 		panic(fmt.Sprintf("network: %v sampled a negative latency %v", d, v))
 	}

@@ -404,26 +404,62 @@ func TestAddNode(t *testing.T) {
 }
 
 // TestSendAllocsNothing: once the pool and the kernel queue have grown, a Send and its delivery
-// allocate nothing, with random latencies, bandwidth limits and loss all active.
+// allocate nothing, with random latencies, bandwidth limits and loss all active, and again with
+// every fault enabled as well (duplicates, reordering, extra delay, partitions that cut, delay
+// and drop messages).
 func TestSendAllocsNothing(t *testing.T) {
-	k := sim.New(3)
-	n := mustNew(t, k, Config{Loss: 0.1})
-	a := mustAdd(t, n, "a", "eu-west-1", "lte")
-	b := mustAdd(t, n, "b", "ap-northeast-1", "wifi")
-	s := &countSink{}
-	step := func() {
-		for range 64 {
-			n.Send(a, b, 1500, s, 0, nil)
-			n.Send(b, a, 300, s, 0, nil)
-		}
-		k.RunAll()
+	allFaults := Faults{
+		Duplicate:    0.2,
+		Reorder:      0.2,
+		ReorderDelay: LogNormal(30*time.Millisecond, 0.7),
+		ExtraDelay:   ShiftedExponential(time.Millisecond, 2*time.Millisecond),
+		Partitions: []Partition{
+			{From: 0, To: 1000 * time.Hour, A: []string{"a"}, B: []string{"b"}, OneWay: true},
+			{From: 2 * time.Second, To: 60 * time.Second, A: []string{"region:us-east-1"}},
+		},
 	}
-	step() // warm up
-	if allocs := testing.AllocsPerRun(20, step); allocs != 0 {
-		t.Errorf("%.1f allocations per 128 sends, want 0", allocs)
+	tests := []struct {
+		name  string
+		cfg   Config
+		check func(t *testing.T, tot NodeStats)
+	}{
+		{"loss", Config{Loss: 0.1}, func(t *testing.T, tot NodeStats) {
+			if tot.Retransmits == 0 {
+				t.Error("no retransmission exercised")
+			}
+		}},
+		{"all-faults", Config{Loss: 0.1, MaxRetransmits: 3, Faults: allFaults}, func(t *testing.T, tot NodeStats) {
+			if tot.Retransmits == 0 || tot.Partitioned == 0 || tot.Dropped == 0 || tot.Duplicated == 0 || tot.Reordered == 0 {
+				t.Errorf("some fault not exercised: %+v", tot)
+			}
+		}},
 	}
-	if s.n == 0 {
-		t.Fatal("nothing delivered")
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			k := sim.New(3)
+			n := mustNew(t, k, tc.cfg)
+			a := mustAdd(t, n, "a", "eu-west-1", "lte")
+			b := mustAdd(t, n, "b", "ap-northeast-1", "wifi")
+			c := mustAdd(t, n, "c", "us-east-1", "5g")
+			s := &countSink{}
+			step := func() {
+				for range 32 {
+					n.Send(a, b, 1500, s, 0, nil)
+					n.Send(b, a, 300, s, 0, nil)
+					n.Send(a, c, 700, s, 0, nil)
+					n.Send(c, b, 900, s, 0, nil)
+				}
+				k.RunAll()
+			}
+			step() // warm up
+			if allocs := testing.AllocsPerRun(20, step); allocs != 0 {
+				t.Errorf("%.1f allocations per 128 sends, want 0", allocs)
+			}
+			if s.n == 0 {
+				t.Fatal("nothing delivered")
+			}
+			tc.check(t, n.Totals())
+		})
 	}
 }
 
