@@ -12,10 +12,12 @@ import (
 // *Packet.
 const KindPacket = 1
 
-// Packet is one encoded message in flight.
+// Packet is one encoded message in flight. Seq numbers the packets of one connection (a
+// directed pair of nodes) from 1; it belongs to the transport, not to the encoded body.
 type Packet struct {
-	From network.NodeID
-	Body []byte
+	From, To network.NodeID
+	Seq      uint64
+	Body     []byte
 }
 
 // Directory maps network nodes to the objects that receive their packets, and provider names to
@@ -64,12 +66,67 @@ func ClientID(provider string, n int) string { return fmt.Sprintf("c%03d@%s", n,
 
 // Wire sends encoded messages over the network to registered handlers, and lets observers see
 // every message a node receives.
+//
+// Each directed pair of nodes is one connection with in-order delivery, as one TLS connection
+// over TCP or one QUIC stream gives: the network draws each message's delay independently, and
+// a message that arrives before an earlier one of the same connection waits for it (head-of-line
+// blocking) before it is handed to the receiver.
 type Wire struct {
 	Net *network.Network
 	Dir *Directory
 	// Tap, when set, is called with every message body as it is sent (tests use it to check
 	// what providers see).
 	Tap func(from, to network.NodeID, body []byte)
+
+	conns map[uint64]*conn
+	// HeadOfLine counts messages that arrived before an earlier one of their connection and
+	// waited for it.
+	HeadOfLine uint64
+}
+
+// conn is the state of one directed connection.
+type conn struct {
+	sent, next uint64
+	held       map[uint64]*Packet
+}
+
+func (w *Wire) conn(from, to network.NodeID) *conn {
+	key := uint64(uint32(from))<<32 | uint64(uint32(to))
+	c := w.conns[key]
+	if c == nil {
+		if w.conns == nil {
+			w.conns = make(map[uint64]*conn)
+		}
+		c = &conn{next: 1}
+		w.conns[key] = c
+	}
+	return c
+}
+
+// Handle receives packets from the network and hands them to their receivers in connection
+// order.
+func (w *Wire) Handle(k *sim.Kernel, ev sim.Event) {
+	p := ev.Data.(*Packet)
+	c := w.conn(p.From, p.To)
+	if p.Seq != c.next {
+		w.HeadOfLine++
+		if c.held == nil {
+			c.held = make(map[uint64]*Packet)
+		}
+		c.held[p.Seq] = p
+		return
+	}
+	h := w.Dir.Handler(p.To)
+	for {
+		c.next++
+		h.Handle(k, sim.Event{At: ev.At, H: h, Kind: KindPacket, Data: p})
+		next, ok := c.held[c.next]
+		if !ok {
+			return
+		}
+		delete(c.held, c.next)
+		p = next
+	}
 }
 
 // Send encodes m and sends it from one node to another; the network carries the encoded size
@@ -81,7 +138,9 @@ func (w *Wire) Send(from, to network.NodeID, m any) int {
 		w.Tap(from, to, body)
 	}
 	size := len(body) + TransportOverhead + PadBytes(m)
-	w.Net.Send(from, to, size, w.Dir.Handler(to), KindPacket, &Packet{From: from, Body: body})
+	c := w.conn(from, to)
+	c.sent++
+	w.Net.Send(from, to, size, w, KindPacket, &Packet{From: from, To: to, Seq: c.sent, Body: body})
 	return size
 }
 

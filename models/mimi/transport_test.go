@@ -1,0 +1,67 @@
+package mimi
+
+import (
+	"testing"
+	"time"
+
+	"github.com/mimisim/mimisim/models/network"
+	"github.com/mimisim/mimisim/sim"
+)
+
+// TestConnectionsDeliverInOrder sends many messages over a link with widely varying delays: the
+// network lets later messages arrive first, the Wire hands them over in sending order, each no
+// earlier than its own arrival.
+func TestConnectionsDeliverInOrder(t *testing.T) {
+	k := sim.New(3)
+	acc := network.DefaultAccess()
+	lte := acc["lte"]
+	lte.Latency = network.LogNormal(40*time.Millisecond, 1.5) // heavy spread: many overtakes
+	lte.Loss, lte.UplinkMbps, lte.DownlinkMbps = 0, 0, 0
+	acc["lte"] = lte
+	net, err := network.New(k, network.Config{Access: acc, RetransmitTimeout: time.Second})
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := NewDirectory()
+	w := &Wire{Net: net, Dir: dir}
+	a, _ := net.AddNode("a@p", "eu-west-1", "lte")
+	p, _ := net.AddNode("p", "eu-west-1", "datacenter")
+	in := &inbox{}
+	dir.Register(p, in)
+	var arrivals []sim.Time
+	dir.Register(a, &inbox{})
+	var sentAt []sim.Time
+	for i := 0; i < 200; i++ {
+		i := i
+		k.Schedule(sim.Time(i)*sim.Time(time.Millisecond), sim.HandlerFunc(func(k *sim.Kernel, _ sim.Event) {
+			sentAt = append(sentAt, k.Now())
+			w.Send(a, p, &SubmitMessageRequest{ReqID: uint64(i)})
+		}), 0, nil)
+	}
+	dir.Register(p, sim.HandlerFunc(func(k *sim.Kernel, ev sim.Event) {
+		m, _ := Decode(ev.Data.(*Packet).Body)
+		in.got = append(in.got, m)
+		arrivals = append(arrivals, k.Now())
+	}))
+	k.RunAll()
+	if len(in.got) != 200 {
+		t.Fatalf("%d of 200 delivered", len(in.got))
+	}
+	for i, m := range in.got {
+		if id := m.(*SubmitMessageRequest).ReqID; id != uint64(i) {
+			t.Fatalf("message %d handed over in position %d", id, i)
+		}
+		if i > 0 && arrivals[i] < arrivals[i-1] {
+			t.Fatal("hand-over times go backwards")
+		}
+		if arrivals[i] < sentAt[i] {
+			t.Fatal("a message arrived before it was sent")
+		}
+	}
+	if w.HeadOfLine == 0 {
+		t.Fatal("no message overtook another: the test does not exercise ordering")
+	}
+	if st := net.Stats(a); st.MsgsOut != 200 {
+		t.Fatalf("network counted %d messages", st.MsgsOut)
+	}
+}
