@@ -1,0 +1,329 @@
+package framing
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"testing"
+
+	"github.com/mimisim/mimisim/models/mls/rfc9420/ciphersuite"
+	"github.com/mimisim/mimisim/models/mls/rfc9420/codec"
+	"github.com/mimisim/mimisim/models/mls/rfc9420/secrettree"
+	"github.com/mimisim/mimisim/models/mls/rfc9420/wire"
+)
+
+// fixture is a two-member group epoch: member 1 sends, keys are deterministic.
+type fixture struct {
+	s                *ciphersuite.Suite
+	gc               *wire.GroupContext
+	signer           *ciphersuite.SignaturePrivateKey
+	membershipKey    []byte
+	senderDataSecret []byte
+	encryptionSecret []byte
+}
+
+func newFixture(t testing.TB, id ciphersuite.ID) *fixture {
+	s, err := ciphersuite.Lookup(id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	signer, err := s.GenerateSignatureKey()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return &fixture{
+		s:                s,
+		gc:               &wire.GroupContext{Version: wire.MLS10, CipherSuite: id, GroupID: []byte("group"), Epoch: 7, TreeHash: []byte{1}, ConfirmedTranscriptHash: []byte{2}},
+		signer:           signer,
+		membershipKey:    bytes.Repeat([]byte{3}, s.Nh()),
+		senderDataSecret: bytes.Repeat([]byte{4}, s.Nh()),
+		encryptionSecret: bytes.Repeat([]byte{5}, s.Nh()),
+	}
+}
+
+func (f *fixture) tree(t testing.TB) *secrettree.SecretTree {
+	tree, err := secrettree.New(f.s, f.encryptionSecret, 2, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return tree
+}
+
+func (f *fixture) keyFunc(ac *AuthenticatedContent) ([]byte, error) {
+	if ac.Content.Sender.Type != SenderMember || ac.Content.Sender.LeafIndex != 1 {
+		return nil, fmt.Errorf("unknown sender %+v", ac.Content.Sender)
+	}
+	return f.signer.PublicKey(), nil
+}
+
+func (f *fixture) content(ct ContentType) *FramedContent {
+	c := &FramedContent{GroupID: f.gc.GroupID, Epoch: f.gc.Epoch, Sender: Sender{Type: SenderMember, LeafIndex: 1}, AuthenticatedData: []byte("ad"), ContentType: ct}
+	switch ct {
+	case ContentApplication:
+		c.ApplicationData = []byte("hello")
+	case ContentProposal:
+		c.Proposal = &wire.Proposal{Type: wire.ProposalRemove, Removed: 0}
+	case ContentCommit:
+		c.Commit = &wire.Commit{Proposals: []wire.ProposalOrRef{{Type: wire.ProposalOrRefReference, Reference: []byte{9}}}}
+	}
+	return c
+}
+
+func TestRoundTripAllSuites(t *testing.T) {
+	for _, id := range ciphersuite.Supported() {
+		f := newFixture(t, id)
+		for _, ct := range []ContentType{ContentApplication, ContentProposal, ContentCommit} {
+			t.Run(fmt.Sprintf("%v/%d", id, ct), func(t *testing.T) {
+				tag := []byte("tag")
+				c := f.content(ct)
+				pm, err := ProtectPrivate(f.s, f.signer, c, f.gc, tag, f.tree(t), f.senderDataSecret, &PrivateOptions{Padding: 7})
+				if err != nil {
+					t.Fatal(err)
+				}
+				enc, err := (&MLSMessage{Version: wire.MLS10, WireFormat: WireFormatPrivateMessage, PrivateMessage: pm}).Encode()
+				if err != nil {
+					t.Fatal(err)
+				}
+				m, err := Decode(enc)
+				if err != nil {
+					t.Fatal(err)
+				}
+				ac, err := UnprotectPrivate(f.s, m.PrivateMessage, f.gc, f.tree(t), f.senderDataSecret, f.keyFunc)
+				if err != nil {
+					t.Fatal(err)
+				}
+				want, _ := codec.Marshal(c)
+				got, _ := codec.Marshal(&ac.Content)
+				if !bytes.Equal(got, want) {
+					t.Fatal("content differs after PrivateMessage round trip")
+				}
+				if ct != ContentApplication {
+					pub, err := ProtectPublic(f.s, f.signer, c, f.gc, tag, f.membershipKey)
+					if err != nil {
+						t.Fatal(err)
+					}
+					ac, err := UnprotectPublic(f.s, pub, f.gc, f.membershipKey, f.keyFunc)
+					if err != nil {
+						t.Fatal(err)
+					}
+					if got, _ := codec.Marshal(&ac.Content); !bytes.Equal(got, want) {
+						t.Fatal("content differs after PublicMessage round trip")
+					}
+				}
+			})
+		}
+	}
+}
+
+func TestUnprotectRejects(t *testing.T) {
+	f := newFixture(t, ciphersuite.MLS128DHKEMX25519AES128GCMSHA256Ed25519)
+	other, _ := f.s.GenerateSignatureKey()
+	protect := func(t *testing.T, c *FramedContent, signer *ciphersuite.SignaturePrivateKey, opts *PrivateOptions) *PrivateMessage {
+		pm, err := ProtectPrivate(f.s, signer, c, f.gc, []byte("tag"), f.tree(t), f.senderDataSecret, opts)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return pm
+	}
+	tests := []struct {
+		name   string
+		mutate func(t *testing.T) (*PrivateMessage, *wire.GroupContext)
+		want   error
+	}{
+		{"wrong-epoch", func(t *testing.T) (*PrivateMessage, *wire.GroupContext) {
+			gc := *f.gc
+			gc.Epoch++
+			return protect(t, f.content(ContentApplication), f.signer, nil), &gc
+		}, ErrWrongEpoch},
+		{"wrong-group", func(t *testing.T) (*PrivateMessage, *wire.GroupContext) {
+			pm := protect(t, f.content(ContentApplication), f.signer, nil)
+			pm.GroupID = []byte("other")
+			return pm, f.gc
+		}, ErrWrongGroup},
+		{"sender-data-tampered", func(t *testing.T) (*PrivateMessage, *wire.GroupContext) {
+			pm := protect(t, f.content(ContentApplication), f.signer, nil)
+			pm.EncryptedSenderData[0] ^= 1
+			return pm, f.gc
+		}, ErrSenderData},
+		{"ciphertext-tampered", func(t *testing.T) (*PrivateMessage, *wire.GroupContext) {
+			pm := protect(t, f.content(ContentApplication), f.signer, nil)
+			pm.Ciphertext[len(pm.Ciphertext)-1] ^= 1
+			return pm, f.gc
+		}, ErrContentDecrypt},
+		{"authenticated-data-changed", func(t *testing.T) (*PrivateMessage, *wire.GroupContext) {
+			pm := protect(t, f.content(ContentApplication), f.signer, nil)
+			pm.AuthenticatedData = []byte("AD")
+			return pm, f.gc
+		}, ErrContentDecrypt},
+		{"content-type-changed", func(t *testing.T) (*PrivateMessage, *wire.GroupContext) {
+			pm := protect(t, f.content(ContentApplication), f.signer, nil)
+			pm.ContentType = ContentProposal
+			return pm, f.gc
+		}, ErrSenderData},
+		{"wrong-signer", func(t *testing.T) (*PrivateMessage, *wire.GroupContext) {
+			return protect(t, f.content(ContentApplication), other, nil), f.gc
+		}, ciphersuite.ErrBadSignature},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			pm, gc := tc.mutate(t)
+			_, err := UnprotectPrivate(f.s, pm, gc, f.tree(t), f.senderDataSecret, f.keyFunc)
+			if !errors.Is(err, tc.want) {
+				t.Fatalf("err = %v, want %v", err, tc.want)
+			}
+		})
+	}
+}
+
+func TestPrivateReplayAndReorder(t *testing.T) {
+	f := newFixture(t, ciphersuite.MLS128DHKEMX25519AES128GCMSHA256Ed25519)
+	send, recv := f.tree(t), f.tree(t)
+	var msgs []*PrivateMessage
+	for i := 0; i < 3; i++ {
+		pm, err := ProtectPrivate(f.s, f.signer, f.content(ContentApplication), f.gc, nil, send, f.senderDataSecret, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		msgs = append(msgs, pm)
+	}
+	for _, i := range []int{2, 0, 1} {
+		if _, err := UnprotectPrivate(f.s, msgs[i], f.gc, recv, f.senderDataSecret, f.keyFunc); err != nil {
+			t.Fatalf("message %d: %v", i, err)
+		}
+	}
+	if _, err := UnprotectPrivate(f.s, msgs[1], f.gc, recv, f.senderDataSecret, f.keyFunc); !errors.Is(err, secrettree.ErrKeyUnavailable) {
+		t.Fatalf("replay: err = %v", err)
+	}
+}
+
+func TestBadPadding(t *testing.T) {
+	// Build a PrivateMessage whose padding has a non-zero byte by encrypting by hand.
+	f := newFixture(t, ciphersuite.MLS128DHKEMX25519AES128GCMSHA256Ed25519)
+	c := f.content(ContentApplication)
+	ac, err := Sign(f.s, f.signer, WireFormatPrivateMessage, c, f.gc, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var w codec.Writer
+	ac.Content.marshalBody(&w)
+	ac.Auth.marshal(&w, c.ContentType)
+	w.Raw([]byte{0, 0, 1})
+	pt, _ := w.Bytes()
+	kn, _ := f.tree(t).Next(1, secrettree.Application)
+	aad, _ := contentAAD(c.GroupID, c.Epoch, c.ContentType, c.AuthenticatedData)
+	ct, _ := f.s.Seal(kn.Key, kn.Nonce, aad, pt)
+	var sd codec.Writer
+	sd.Uint32(1)
+	sd.Uint32(0)
+	sd.Raw([]byte{0, 0, 0, 0})
+	sdPT, _ := sd.Bytes()
+	key, nonce, _ := SenderDataKeyNonce(f.s, f.senderDataSecret, ct)
+	sdAAD, _ := senderDataAAD(c.GroupID, c.Epoch, c.ContentType)
+	esd, _ := f.s.Seal(key, nonce, sdAAD, sdPT)
+	pm := &PrivateMessage{GroupID: c.GroupID, Epoch: c.Epoch, ContentType: c.ContentType, AuthenticatedData: c.AuthenticatedData, EncryptedSenderData: esd, Ciphertext: ct}
+	if _, err := UnprotectPrivate(f.s, pm, f.gc, f.tree(t), f.senderDataSecret, f.keyFunc); !errors.Is(err, ErrBadPadding) {
+		t.Fatalf("err = %v", err)
+	}
+}
+
+func TestPublicRejects(t *testing.T) {
+	f := newFixture(t, ciphersuite.MLS128DHKEMP256AES128GCMSHA256P256)
+	if _, err := ProtectPublic(f.s, f.signer, f.content(ContentApplication), f.gc, nil, f.membershipKey); !errors.Is(err, ErrApplicationInPublic) {
+		t.Fatalf("application as PublicMessage: err = %v", err)
+	}
+	if _, err := ProtectPublic(f.s, f.signer, f.content(ContentCommit), f.gc, nil, f.membershipKey); err == nil {
+		t.Fatal("commit without confirmation tag accepted")
+	}
+	pm, err := ProtectPublic(f.s, f.signer, f.content(ContentProposal), f.gc, nil, f.membershipKey)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := UnprotectPublic(f.s, pm, f.gc, bytes.Repeat([]byte{9}, f.s.Nh()), f.keyFunc); !errors.Is(err, ErrMembershipTag) {
+		t.Fatalf("wrong membership key: err = %v", err)
+	}
+	gc := *f.gc
+	gc.TreeHash = []byte{0xff}
+	if _, err := UnprotectPublic(f.s, pm, &gc, f.membershipKey, f.keyFunc); err == nil {
+		t.Fatal("group context not bound by the membership tag / signature")
+	}
+	// A new_member_proposal sender has no membership tag and signs without the group context.
+	c := f.content(ContentProposal)
+	c.Sender = Sender{Type: SenderNewMemberProposal}
+	pm, err = ProtectPublic(f.s, f.signer, c, f.gc, nil, nil)
+	if err != nil || pm.MembershipTag != nil {
+		t.Fatalf("new member proposal: %v, tag %x", err, pm.MembershipTag)
+	}
+	if _, err := UnprotectPublic(f.s, pm, f.gc, nil, func(*AuthenticatedContent) ([]byte, error) { return f.signer.PublicKey(), nil }); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := ProtectPrivate(f.s, f.signer, c, f.gc, nil, f.tree(t), f.senderDataSecret, nil); !errors.Is(err, ErrSenderNotMember) {
+		t.Fatalf("non-member PrivateMessage: err = %v", err)
+	}
+}
+
+func FuzzDecodeMLSMessage(f *testing.F) {
+	fx := newFixture(f, ciphersuite.MLS128DHKEMX25519AES128GCMSHA256Ed25519)
+	pub, _ := ProtectPublic(fx.s, fx.signer, fx.content(ContentCommit), fx.gc, []byte("tag"), fx.membershipKey)
+	priv, _ := ProtectPrivate(fx.s, fx.signer, fx.content(ContentApplication), fx.gc, nil, fx.tree(f), fx.senderDataSecret, nil)
+	for _, m := range []*MLSMessage{
+		{Version: wire.MLS10, WireFormat: WireFormatPublicMessage, PublicMessage: pub},
+		{Version: wire.MLS10, WireFormat: WireFormatPrivateMessage, PrivateMessage: priv},
+		{Version: wire.MLS10, WireFormat: WireFormatWelcome, Welcome: &wire.Welcome{CipherSuite: 1}},
+	} {
+		b, err := m.Encode()
+		if err != nil {
+			f.Fatal(err)
+		}
+		f.Add(b)
+	}
+	f.Fuzz(func(t *testing.T, b []byte) {
+		m, err := Decode(b)
+		if err != nil {
+			return
+		}
+		re, err := m.Encode()
+		if err != nil || !bytes.Equal(re, b) {
+			t.Fatalf("accepted %x but re-encodes to %x (%v)", b, re, err)
+		}
+	})
+}
+
+func FuzzUnprotectPrivate(f *testing.F) {
+	fx := newFixture(f, ciphersuite.MLS128DHKEMX25519AES128GCMSHA256Ed25519)
+	priv, _ := ProtectPrivate(fx.s, fx.signer, fx.content(ContentProposal), fx.gc, nil, fx.tree(f), fx.senderDataSecret, nil)
+	b, _ := codec.Marshal(priv)
+	f.Add(b)
+	f.Fuzz(func(t *testing.T, b []byte) {
+		var pm PrivateMessage
+		if err := codec.Unmarshal(b, &pm); err != nil {
+			return
+		}
+		_, _ = UnprotectPrivate(fx.s, &pm, fx.gc, fx.tree(t), fx.senderDataSecret, fx.keyFunc)
+	})
+}
+
+func BenchmarkPrivateApplication(b *testing.B) {
+	for _, id := range []ciphersuite.ID{ciphersuite.MLS128DHKEMX25519AES128GCMSHA256Ed25519, ciphersuite.MLS128DHKEMP256AES128GCMSHA256P256} {
+		f := newFixture(b, id)
+		b.Run(fmt.Sprintf("Protect/suite-%d", id), func(b *testing.B) {
+			tree, _ := secrettree.New(f.s, f.encryptionSecret, 2, &secrettree.Config{MaxForwardDistance: 1 << 30})
+			c := f.content(ContentApplication)
+			b.ReportAllocs()
+			for b.Loop() {
+				if _, err := ProtectPrivate(f.s, f.signer, c, f.gc, nil, tree, f.senderDataSecret, nil); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+		b.Run(fmt.Sprintf("Unprotect/suite-%d", id), func(b *testing.B) {
+			send := f.tree(b)
+			pm, _ := ProtectPrivate(f.s, f.signer, f.content(ContentApplication), f.gc, nil, send, f.senderDataSecret, nil)
+			b.ReportAllocs()
+			for b.Loop() {
+				if _, err := UnprotectPrivate(f.s, pm, f.gc, f.tree(b), f.senderDataSecret, f.keyFunc); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}

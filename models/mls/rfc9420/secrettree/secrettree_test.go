@@ -1,0 +1,171 @@
+package secrettree
+
+import (
+	"bytes"
+	"errors"
+	"testing"
+
+	"github.com/mimisim/mimisim/models/mls/rfc9420/ciphersuite"
+	"github.com/mimisim/mimisim/models/mls/rfc9420/treemath"
+)
+
+func newTree(t testing.TB, n treemath.LeafCount, cfg *Config) *SecretTree {
+	s, err := ciphersuite.Lookup(ciphersuite.MLS128DHKEMX25519AES128GCMSHA256Ed25519)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tree, err := New(s, bytes.Repeat([]byte{0x42}, s.Nh()), n, cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return tree
+}
+
+func TestNewValidation(t *testing.T) {
+	s, _ := ciphersuite.Lookup(ciphersuite.MLS128DHKEMX25519AES128GCMSHA256Ed25519)
+	tests := []struct {
+		name   string
+		secret []byte
+		n      treemath.LeafCount
+	}{
+		{"zero-leaves", make([]byte, 32), 0},
+		{"not-power-of-two", make([]byte, 32), 6},
+		{"short-secret", make([]byte, 31), 4},
+	}
+	for _, tc := range tests {
+		if _, err := New(s, tc.secret, tc.n, nil); err == nil {
+			t.Errorf("%s: accepted", tc.name)
+		}
+	}
+}
+
+func TestSenderReceiverAgree(t *testing.T) {
+	sender, receiver := newTree(t, 8, nil), newTree(t, 8, nil)
+	for _, typ := range []RatchetType{Handshake, Application} {
+		for leaf := treemath.LeafIndex(0); leaf < 8; leaf += 3 {
+			for i := 0; i < 5; i++ {
+				kn, err := sender.Next(leaf, typ)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if kn.Generation != uint32(i) {
+					t.Fatalf("generation %d, want %d", kn.Generation, i)
+				}
+				got, err := receiver.Get(leaf, typ, kn.Generation)
+				if err != nil || !bytes.Equal(got.Key, kn.Key) || !bytes.Equal(got.Nonce, kn.Nonce) {
+					t.Fatalf("%v leaf %d gen %d: receiver key differs (%v)", typ, leaf, i, err)
+				}
+			}
+		}
+	}
+	a, _ := newTree(t, 8, nil).Get(0, Handshake, 0)
+	b, _ := newTree(t, 8, nil).Get(0, Application, 0)
+	c, _ := newTree(t, 8, nil).Get(1, Handshake, 0)
+	if bytes.Equal(a.Key, b.Key) || bytes.Equal(a.Key, c.Key) {
+		t.Fatal("ratchets of different types or leaves share keys")
+	}
+}
+
+func TestOutOfOrderAndReplay(t *testing.T) {
+	tests := []struct {
+		name    string
+		cfg     Config
+		gets    []uint32
+		wantErr []error
+	}{
+		{"in-order", DefaultConfig, []uint32{0, 1, 2}, []error{nil, nil, nil}},
+		{"skip-then-fill", DefaultConfig, []uint32{3, 0, 2, 1}, []error{nil, nil, nil, nil}},
+		{"replay", DefaultConfig, []uint32{0, 0}, []error{nil, ErrKeyUnavailable}},
+		{"replay-skipped", DefaultConfig, []uint32{2, 1, 1}, []error{nil, nil, ErrKeyUnavailable}},
+		{"too-far", Config{MaxForwardDistance: 4, MaxRetainedKeys: 8}, []uint32{5, 4}, []error{ErrTooFarAhead, nil}},
+		{"eviction", Config{MaxForwardDistance: 100, MaxRetainedKeys: 2}, []uint32{5, 2, 3, 4}, []error{nil, ErrKeyUnavailable, nil, nil}},
+		{"no-retention", Config{MaxForwardDistance: 100, MaxRetainedKeys: 0}, []uint32{3, 1}, []error{nil, ErrKeyUnavailable}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			cfg := tc.cfg
+			tree := newTree(t, 4, &cfg)
+			ref := newTree(t, 4, &Config{MaxForwardDistance: 1000, MaxRetainedKeys: 1000})
+			for i, g := range tc.gets {
+				kn, err := tree.Get(2, Application, g)
+				if !errors.Is(err, tc.wantErr[i]) {
+					t.Fatalf("get %d (gen %d): err = %v, want %v", i, g, err, tc.wantErr[i])
+				}
+				if err == nil {
+					want, _ := ref.Get(2, Application, g)
+					if !bytes.Equal(kn.Key, want.Key) {
+						t.Fatalf("gen %d: wrong key", g)
+					}
+				}
+			}
+		})
+	}
+}
+
+func TestRestore(t *testing.T) {
+	tree := newTree(t, 2, nil)
+	r, _ := tree.Ratchet(1, Handshake)
+	kn, err := r.Get(0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := r.Get(0); err == nil {
+		t.Fatal("key handed out twice")
+	}
+	r.Restore(kn)
+	again, err := r.Get(0)
+	if err != nil || !bytes.Equal(again.Key, kn.Key) {
+		t.Fatalf("restored key not available: %v", err)
+	}
+}
+
+func TestDeletionSchedule(t *testing.T) {
+	tree := newTree(t, 8, nil)
+	if len(tree.frontier) != 1 {
+		t.Fatalf("fresh tree keeps %d node secrets, want only the root", len(tree.frontier))
+	}
+	if _, err := tree.Ratchet(0, Handshake); err != nil {
+		t.Fatal(err)
+	}
+	// Deriving leaf 0 expands root 7 → 3,11; 3 → 1,5; 1 → 0,2 and consumes 0: the frontier is
+	// {11, 5, 2}; no ancestor of leaf 0 keeps a secret.
+	want := map[treemath.NodeIndex]bool{11: true, 5: true, 2: true}
+	if len(tree.frontier) != len(want) {
+		t.Fatalf("frontier %v", keys(tree.frontier))
+	}
+	for x := range tree.frontier {
+		if !want[x] {
+			t.Fatalf("frontier %v", keys(tree.frontier))
+		}
+	}
+	for l := treemath.LeafIndex(0); l < 8; l++ {
+		if _, err := tree.Ratchet(l, Application); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if len(tree.frontier) != 0 {
+		t.Fatalf("all leaves derived but %d node secrets remain", len(tree.frontier))
+	}
+	if _, err := tree.Ratchet(8, Handshake); !errors.Is(err, ErrLeafOutOfRange) {
+		t.Fatalf("leaf 8 of 8: err = %v", err)
+	}
+}
+
+func keys(m map[treemath.NodeIndex][]byte) []treemath.NodeIndex {
+	var out []treemath.NodeIndex
+	for k := range m {
+		out = append(out, k)
+	}
+	return out
+}
+
+func BenchmarkRatchetNext(b *testing.B) {
+	tree := newTree(b, 2, nil)
+	r, _ := tree.Ratchet(0, Application)
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := r.Next(); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
