@@ -7,6 +7,18 @@
 //
 // A commit is two-phase, as MIMI requires: Member.Add, Remove and Update build a Pending commit
 // without changing the member; Member.Adopt moves the member to the new epoch once the hub has
-// accepted the commit, and after a wrongEpoch the Pending is simply dropped. Engine limits surface as *LimitError values
-// carrying the engine, the operation and the group size.
+// accepted the commit, and after a wrongEpoch the Pending is simply dropped. Engine limits surface
+// as *LimitError values carrying the engine, the operation and the group size.
+//
+// For a "proposals + designated committer" policy, members send proposals instead of commits:
+// Member.ProposeUpdate (which keeps the private key of the proposed leaf until a commit includes
+// it) and Member.ProposeRemove (of another member, or of the member itself to leave). A committer
+// collects other members' proposals of its epoch and builds a Pending with
+// Member.CommitProposals; its Handshake lists the proposals in order and then the commit, so
+// receivers, the proposers included, apply it with Member.Process as any other commit. Proposals
+// of an older epoch are refused with ErrWrongEpoch and have to be sent again. A member that a
+// commit removes gets ErrRemoved from Process.
+//
+// The proposal operations are OpPropose and OpCommitProposals, listed in ProposalOps and kept out
+// of Ops, which is the set every cost table must cover; a table may lack them.
 package mls

@@ -21,11 +21,23 @@ const (
 	OpProtect       Op = "protect"        // encrypt one application message
 	OpUnprotect     Op = "unprotect"      // decrypt one application message
 	OpExport        Op = "export"         // MLS exporter
+
+	// Operations of the proposal-based commit policy; see ProposalOps.
+	OpPropose         Op = "propose"          // build one Update or Remove proposal
+	OpCommitProposals Op = "commit_proposals" // commit other members' proposals (a path when the engine requires one)
 )
 
 // Ops lists every Op in a fixed order.
 var Ops = []Op{OpKeyPackage, OpCreateGroup, OpCommitAdd, OpCommitRemove, OpCommitUpdate,
 	OpProcessCommit, OpJoin, OpProtect, OpUnprotect, OpExport}
+
+// ProposalOps lists the operations of the proposal-based commit policy (Member.ProposeUpdate,
+// ProposeRemove and CommitProposals) in a fixed order. They are deliberately not part of Ops: a cost
+// table must cover every op of Ops, and tables measured before proposals existed lack these, so a
+// cost table may or may not have them (and models/cost currently rejects points for them and
+// panics in Table.CPU for an op a table lacks). How they are charged is left to the caller.
+// Receivers of a proposal commit still process it with Member.Process (OpProcessCommit).
+var ProposalOps = []Op{OpPropose, OpCommitProposals}
 
 // Engine creates clients of one MLS implementation.
 type Engine interface {
@@ -74,7 +86,21 @@ type Member interface {
 	// Adopt moves the member to the epoch of its own pending commit after the hub accepted it.
 	Adopt(p *Pending) error
 	// Process applies another member's commit (the Handshake messages of a Pending, in order).
+	// A member that the commit removes gets an error wrapping ErrRemoved and stays unchanged.
 	Process(handshake [][]byte) error
+
+	// ProposeUpdate builds an Update proposal refreshing the member's own leaf, encoded for sending.
+	// The member keeps the private material it needs for when a commit includes the proposal; it
+	// does not otherwise change.
+	ProposeUpdate() ([]byte, error)
+	// ProposeRemove builds a Remove proposal for the member at leaf (encoded).
+	ProposeRemove(leaf int) ([]byte, error)
+	// CommitProposals builds a commit (with path when the engine requires one) that includes the
+	// given encoded proposals from other members (and none of its own), without changing the member.
+	// The Pending's Handshake lists the proposals in the given order, then the commit, so receivers
+	// (the proposers among them) apply it with Process. A proposal of another epoch than the
+	// member's gives an error wrapping ErrWrongEpoch.
+	CommitProposals(proposals [][]byte) (*Pending, error)
 
 	// Protect encrypts an application message for the current epoch.
 	Protect(plaintext []byte) ([]byte, error)
@@ -127,3 +153,7 @@ func (e *LimitError) Unwrap() error { return e.Err }
 
 // ErrWrongEpoch is returned when a message belongs to another epoch than the member's.
 var ErrWrongEpoch = errors.New("mls: message is for another epoch")
+
+// ErrRemoved is returned by Member.Process when the commit removes the member itself: the member
+// is no longer in the group and stays in its last epoch.
+var ErrRemoved = errors.New("mls: the commit removes this member")

@@ -45,6 +45,10 @@ const (
 
 	// limitText is the go-tls-syntax message go-mls returns when a group outgrows its encoding.
 	limitText = "Encoded length too long for header length"
+
+	// ownCommitText is the go-mls message of State.Handle for a commit of the state's own leaf,
+	// which it returns only after it has verified the commit's signature (see removedBy).
+	ownCommitText = "handle own commits with caching"
 )
 
 // Engine is the cisco/go-mls engine. Its zero value is ready to use.
@@ -241,6 +245,19 @@ func dropStalePathSecrets(st *gm.State) {
 type Member struct {
 	client *Client
 	state  *gm.State
+	// updates holds the private material of the Update proposals the member sent in its current
+	// epoch, keyed by proposal id (the digest of the encoded proposal); see ProposeUpdate.
+	updates map[string]ownUpdate
+}
+
+// ownUpdate is the private material of one Update proposal the member sent.
+type ownUpdate struct {
+	epoch gm.Epoch
+	// ref is go-mls's 64-bit key of the proposal in State.PendingUpdates.
+	ref gm.ProposalRef
+	// carrier holds go-mls's entry for the proposal, PendingUpdates[ref], whose value type is
+	// unexported; only the map is used.
+	carrier *gm.StateSecrets
 }
 
 // pendingState is the private payload of a Pending built by a Member.
@@ -404,6 +421,177 @@ func (m *Member) Update() (*mls.Pending, error) {
 	return m.commit(clone(m.state), nil, mls.OpCommitUpdate, false)
 }
 
+// ProposeUpdate builds an Update proposal with a fresh KeyPackage for the member's leaf (same
+// credential, new init key from the client's secret stream). The leaf secret stays with the member,
+// outside its go-mls state, until the epoch ends; Process hands it to go-mls when a commit of
+// another member includes the proposal.
+func (m *Member) ProposeUpdate() ([]byte, error) {
+	secret := m.client.secret()
+	kp, err := m.client.newKeyPackage(secret)
+	if err != nil {
+		return nil, m.fail(mls.OpPropose, "update key package", err)
+	}
+	// State.Update records the secret in the state's PendingUpdates map; give it a map of its own
+	// so that the member's state does not change.
+	tmp := *m.state
+	tmp.PendingUpdates = emptyLike(m.state.PendingUpdates)
+	pt, err := tmp.Update(secret, nil, *kp)
+	if err != nil {
+		return nil, m.fail(mls.OpPropose, "update proposal", err)
+	}
+	enc, err := syntax.Marshal(*pt)
+	if err != nil {
+		return nil, m.fail(mls.OpPropose, "encode update proposal", err)
+	}
+	if len(tmp.PendingUpdates) != 1 {
+		return nil, fmt.Errorf("gomls: %s: go-mls kept %d update secrets, want 1", mls.OpPropose, len(tmp.PendingUpdates))
+	}
+	u := ownUpdate{epoch: m.state.Epoch, carrier: &gm.StateSecrets{PendingUpdates: tmp.PendingUpdates}}
+	for ref := range tmp.PendingUpdates {
+		u.ref = ref
+	}
+	m.forgetOldUpdates()
+	if m.updates == nil {
+		m.updates = map[string]ownUpdate{}
+	}
+	m.updates[string(Suite.Digest(enc))] = u
+	return enc, nil
+}
+
+// emptyLike returns an empty map of the type of m (go-mls's PendingUpdates map has an unexported
+// value type).
+func emptyLike[K comparable, V any](map[K]V) map[K]V { return map[K]V{} }
+
+// forgetOldUpdates drops the private material of Update proposals sent in earlier epochs: no
+// commit can include them any more.
+func (m *Member) forgetOldUpdates() {
+	maps.DeleteFunc(m.updates, func(_ string, u ownUpdate) bool { return u.epoch != m.state.Epoch })
+}
+
+// ProposeRemove builds a Remove proposal for the member at leaf. The leaf may be the member's own
+// (a request to leave); it must then be committed by another member.
+func (m *Member) ProposeRemove(leaf int) ([]byte, error) {
+	switch {
+	case leaf < 0 || gm.LeafCount(leaf) >= m.state.Tree.Size():
+		return nil, fmt.Errorf("gomls: %s: remove leaf %d is outside the tree of %d leaves", mls.OpPropose, leaf, m.state.Tree.Size())
+	case !m.occupied(gm.LeafIndex(leaf)):
+		return nil, fmt.Errorf("gomls: %s: remove leaf %d is empty", mls.OpPropose, leaf)
+	}
+	pt, err := m.state.Remove(gm.LeafIndex(leaf))
+	if err != nil {
+		return nil, m.fail(mls.OpPropose, "remove proposal", err)
+	}
+	enc, err := syntax.Marshal(*pt)
+	if err != nil {
+		return nil, m.fail(mls.OpPropose, "encode remove proposal", err)
+	}
+	return enc, nil
+}
+
+// occupied reports whether leaf is inside the tree and holds a member.
+func (m *Member) occupied(leaf gm.LeafIndex) bool {
+	if gm.LeafCount(leaf) >= m.state.Tree.Size() {
+		return false
+	}
+	_, ok := m.state.Tree.KeyPackage(leaf)
+	return ok
+}
+
+// CommitProposals builds a commit of other members' proposals of the member's epoch. The proposals
+// are verified (signature, sender, content) on a copy of the state, in order, and committed with an
+// UpdatePath when go-mls requires one (any Update or Remove); the Pending carries a Welcome when a
+// proposal adds members. The adapter refuses what RFC 9420 makes a commit invalid for and go-mls
+// does not check: the committer's own proposals, a proposal given twice, two Updates or Removes of
+// one leaf, a Remove of the committer, an empty or outside leaf, and one KeyPackage added twice.
+func (m *Member) CommitProposals(proposals [][]byte) (_ *mls.Pending, err error) {
+	const op = mls.OpCommitProposals
+	defer guard(string(op), &err)
+	if len(proposals) == 0 {
+		return nil, fmt.Errorf("gomls: %s: no proposals (use Update for an empty commit)", op)
+	}
+	work := clone(m.state)
+	seen := map[string]int{}          // proposal id -> index
+	touched := map[gm.LeafIndex]int{} // leaf updated or removed -> index
+	joiners := map[string]int{}       // digest of an added KeyPackage -> index
+	handshake := make([][]byte, 0, len(proposals)+1)
+	for i, enc := range proposals {
+		var pt gm.MLSPlaintext
+		if err := decode(enc, &pt); err != nil {
+			return nil, fmt.Errorf("gomls: %s: decode proposal %d: %w", op, i, err)
+		}
+		switch {
+		case !bytes.Equal(pt.GroupID, m.state.GroupID):
+			return nil, fmt.Errorf("gomls: %s: proposal %d is for another group", op, i)
+		case pt.Epoch != m.state.Epoch:
+			return nil, fmt.Errorf("gomls: %s: %w: proposal %d is for epoch %d, member is in epoch %d",
+				op, mls.ErrWrongEpoch, i, pt.Epoch, m.state.Epoch)
+		case pt.Content.Proposal == nil:
+			return nil, fmt.Errorf("gomls: %s: message %d is not a proposal", op, i)
+		case pt.Sender.Type != gm.SenderTypeMember:
+			return nil, fmt.Errorf("gomls: %s: proposal %d is not from a member", op, i)
+		case gm.LeafIndex(pt.Sender.Sender) == m.state.Index:
+			return nil, fmt.Errorf("gomls: %s: proposal %d is the committer's own", op, i)
+		}
+		id, err := proposalID(&pt)
+		if err != nil {
+			return nil, fmt.Errorf("gomls: %s: proposal %d: %w", op, i, err)
+		}
+		if j, dup := seen[id]; dup {
+			return nil, fmt.Errorf("gomls: %s: proposal %d repeats proposal %d", op, i, j)
+		}
+		seen[id] = i
+		var leaf gm.LeafIndex // the leaf an Update or Remove changes
+		switch p := pt.Content.Proposal; {
+		case p.Add != nil:
+			if p.Add.KeyPackage.CipherSuite != Suite {
+				return nil, fmt.Errorf("gomls: %s: proposal %d adds a key package of ciphersuite %v", op, i, p.Add.KeyPackage.CipherSuite)
+			}
+			kp, err := syntax.Marshal(p.Add.KeyPackage)
+			if err != nil {
+				return nil, fmt.Errorf("gomls: %s: proposal %d: %w", op, i, err)
+			}
+			if j, dup := joiners[string(Suite.Digest(kp))]; dup {
+				return nil, fmt.Errorf("gomls: %s: proposal %d adds the key package of proposal %d", op, i, j)
+			}
+			joiners[string(Suite.Digest(kp))] = i
+		case p.Update != nil:
+			if p.Update.KeyPackage.CipherSuite != Suite {
+				// go-mls panics on this.
+				return nil, fmt.Errorf("gomls: %s: proposal %d updates to a key package of ciphersuite %v", op, i, p.Update.KeyPackage.CipherSuite)
+			}
+			leaf = gm.LeafIndex(pt.Sender.Sender)
+		case p.Remove != nil:
+			leaf = p.Remove.Removed
+			switch {
+			case leaf == m.state.Index:
+				return nil, fmt.Errorf("gomls: %s: proposal %d removes the committer", op, i)
+			case !m.occupied(leaf):
+				return nil, fmt.Errorf("gomls: %s: proposal %d removes leaf %d, which is empty or outside the tree", op, i, leaf)
+			}
+		}
+		if p := pt.Content.Proposal; p.Update != nil || p.Remove != nil {
+			if j, dup := touched[leaf]; dup {
+				return nil, fmt.Errorf("gomls: %s: proposals %d and %d both update or remove leaf %d", op, j, i, leaf)
+			}
+			touched[leaf] = i
+		}
+		if _, err := work.Handle(&pt); err != nil {
+			return nil, fmt.Errorf("gomls: %s: proposal %d: %w", op, i, err)
+		}
+		handshake = append(handshake, bytes.Clone(enc))
+	}
+	return m.commit(work, handshake, op, len(joiners) > 0)
+}
+
+// proposalID returns go-mls's id of a proposal (the digest of its encoding) as a map key.
+func proposalID(pt *gm.MLSPlaintext) (string, error) {
+	enc, err := syntax.Marshal(*pt)
+	if err != nil {
+		return "", err
+	}
+	return string(Suite.Digest(enc)), nil
+}
+
 // cache hands the sender's own proposal to its working state, as go-mls requires before Commit,
 // and returns its encoding.
 func (m *Member) cache(work *gm.State, pt *gm.MLSPlaintext) ([]byte, error) {
@@ -459,17 +647,27 @@ func (m *Member) Adopt(p *mls.Pending) error {
 			mls.ErrWrongEpoch, p.Epoch, m.Epoch())
 	}
 	m.state = ps.next
+	m.forgetOldUpdates()
 	return nil
 }
 
 // Process applies another member's proposals and commit, in order. The member changes only if
 // every message is accepted.
+//
+// An Update proposal of the member itself is matched, by proposal id, with the private material
+// ProposeUpdate kept, which is handed to go-mls just for this commit. If the commit removes the
+// member, go-mls verifies the commit, blanks the member's own leaf and direct path and then fails
+// to decrypt the UpdatePath; Process reports that as an error wrapping mls.ErrRemoved.
 func (m *Member) Process(handshake [][]byte) (err error) {
 	defer guard("process", &err)
 	if len(handshake) == 0 {
 		return errors.New("gomls: process: no messages")
 	}
 	work := clone(m.state)
+	// go-mls looks the secrets of the member's own Updates up in PendingUpdates; the live state's
+	// map stays empty and gets only the entries of this handshake (see ProposeUpdate).
+	work.PendingUpdates = emptyLike(work.PendingUpdates)
+	removesMe := map[string]bool{} // ids of the accepted Remove proposals of the member's leaf
 	for i, enc := range handshake {
 		var pt gm.MLSPlaintext
 		if err := decode(enc, &pt); err != nil {
@@ -489,18 +687,70 @@ func (m *Member) Process(handshake [][]byte) (err error) {
 		case last && ct != gm.ContentTypeCommit:
 			return fmt.Errorf("gomls: process: last message is not a commit")
 		}
+		var id string
+		if !last {
+			var err error
+			if id, err = proposalID(&pt); err != nil {
+				return fmt.Errorf("gomls: process: message %d: %w", i, err)
+			}
+			if pt.Sender.Type == gm.SenderTypeMember && gm.LeafIndex(pt.Sender.Sender) == m.state.Index &&
+				pt.Content.Proposal.Update != nil {
+				u, ok := m.updates[id]
+				if !ok || u.epoch != m.state.Epoch {
+					return fmt.Errorf("gomls: process: message %d is an Update proposal of this member that it holds no secret for", i)
+				}
+				// Entries are added in handshake order: should two own Updates collide in go-mls's
+				// ref, the later one, which go-mls applies last, wins, as it must.
+				for ref, v := range u.carrier.PendingUpdates {
+					work.PendingUpdates[ref] = v
+				}
+			}
+		}
 		next, err := work.Handle(&pt)
 		if err != nil {
+			if last && m.removedBy(&pt, removesMe) {
+				return fmt.Errorf("gomls: process: %w (leaf %d); go-mls: %v", mls.ErrRemoved, m.state.Index, err)
+			}
 			return fmt.Errorf("gomls: process: message %d: %w", i, err)
 		}
-		if last {
-			if next == nil {
-				return errors.New("gomls: process: the commit produced no new state")
+		if !last {
+			if r := pt.Content.Proposal.Remove; r != nil && r.Removed == m.state.Index {
+				removesMe[id] = true
 			}
-			m.state = next
+			continue
 		}
+		if next == nil {
+			return errors.New("gomls: process: the commit produced no new state")
+		}
+		if _, ok := next.Tree.KeyPackage(m.state.Index); !ok {
+			// Not reached with go-mls, whose Remove commits always carry an UpdatePath.
+			return fmt.Errorf("gomls: process: %w (leaf %d is empty after the commit)", mls.ErrRemoved, m.state.Index)
+		}
+		clear(next.PendingUpdates)
+		m.state = next
+		m.forgetOldUpdates()
 	}
 	return nil
+}
+
+// removedBy reports whether commit, which go-mls refused, lists one of the accepted Remove
+// proposals of the member's leaf (ids in removesMe) and carries a valid signature of a member.
+// go-mls verifies the signature before it applies the proposals, but its refusal does not say how
+// far it got; so the signature is checked again by handling the commit in a copy of the state that
+// takes the committer's leaf index, where go-mls stops right after the signature check because a
+// commit of its own must come from Commit ("handle own commits with caching").
+func (m *Member) removedBy(commit *gm.MLSPlaintext, removesMe map[string]bool) bool {
+	listed := false
+	for _, id := range commit.Content.Commit.Commit.Removes {
+		listed = listed || removesMe[string(id.Hash)]
+	}
+	if !listed || commit.Sender.Type != gm.SenderTypeMember {
+		return false
+	}
+	probe := clone(m.state)
+	probe.Index = gm.LeafIndex(commit.Sender.Sender)
+	_, err := probe.Handle(commit)
+	return err != nil && strings.Contains(err.Error(), ownCommitText)
 }
 
 // Protect encrypts an application message for the current epoch.
@@ -562,7 +812,8 @@ type publicState struct {
 // StateSize returns the TLS-encoded size of the member's state: the public group state (ratchet
 // tree with every KeyPackage, transcript hashes, extensions) plus go-mls's StateSecrets (private
 // tree secrets, key schedule with its secret trees and hash ratchets, signature key, pending
-// proposals). It returns -1 if go-mls cannot encode the state.
+// proposals, and the update secrets of the member's outstanding Update proposals). It returns -1
+// if go-mls cannot encode the state.
 func (m *Member) StateSize() int {
 	s := m.state
 	pub, err := syntax.Marshal(publicState{
@@ -577,7 +828,13 @@ func (m *Member) StateSize() int {
 	if err != nil {
 		return -1
 	}
-	sec, err := syntax.Marshal(s.GetSecrets())
+	secrets := s.GetSecrets() // its PendingUpdates is a fresh copy
+	for _, u := range m.updates {
+		for ref, v := range u.carrier.PendingUpdates {
+			secrets.PendingUpdates[ref] = v
+		}
+	}
+	sec, err := syntax.Marshal(secrets)
 	if err != nil {
 		return -1
 	}

@@ -690,7 +690,8 @@ func TestDeterministicReplay(t *testing.T) {
 
 // TestLimitAt129Members pins MaxMembers: at 128 members the deepest leaves can still commit with
 // an UpdatePath; at 129 the members in the first 128 leaves cannot (go-mls's nested parent-hash
-// encoding outgrows a one-byte length) and get a *mls.LimitError, while leaf 128 still can.
+// encoding outgrows a one-byte length) and get a *mls.LimitError, for Update, Remove and
+// CommitProposals alike (proposing still works), while leaf 128 still can.
 func TestLimitAt129Members(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds groups of 128 and 129 members")
@@ -720,6 +721,12 @@ func TestLimitAt129Members(t *testing.T) {
 		{mls.OpCommitUpdate, at129[0].Update},
 		{mls.OpCommitUpdate, at129[127].Update},
 		{mls.OpCommitRemove, func() (*mls.Pending, error) { return at129[5].Remove([]int{6}) }},
+		{mls.OpCommitProposals, func() (*mls.Pending, error) {
+			return at129[0].CommitProposals(proposeUpdates(t, at129, 1, 128))
+		}},
+		{mls.OpCommitProposals, func() (*mls.Pending, error) {
+			return at129[64].CommitProposals([][]byte{proposeRemove(t, at129, 3, 4)})
+		}},
 	}
 	for _, c := range cases {
 		_, err := c.run()
@@ -734,6 +741,12 @@ func TestLimitAt129Members(t *testing.T) {
 	p, err = at129[128].Update()
 	if err != nil {
 		t.Fatalf("update by leaf 128 of 129: %v", err)
+	}
+	deliver(t, at129, 128, p)
+	agree(t, at129)
+	p, err = at129[128].CommitProposals(proposeUpdates(t, at129, 0, 127))
+	if err != nil {
+		t.Fatalf("proposal commit by leaf 128 of 129: %v", err)
 	}
 	deliver(t, at129, 128, p)
 	agree(t, at129)
