@@ -1,7 +1,7 @@
 # mimisim — common tasks. The README's two commands work without make.
 GO ?= go
 
-.PHONY: run test vet bench fuzz calibrate figure
+.PHONY: run test vet bench fuzz calibrate figure calibrate-fit profile
 
 run:            ## run the embedded default scenario
 	$(GO) run ./cmd/mimisim run
@@ -13,8 +13,11 @@ vet:
 	$(GO) vet ./...
 	gofmt -l $$(git ls-files '*.go')
 
-bench:          ## kernel, network and go-mls benchmarks (benchstat-comparable output)
-	$(GO) test -run '^$$' -bench . -benchmem ./sim ./models/network ./bench
+# BENCHFLAGS adds go test flags, e.g. make bench BENCHFLAGS='-count 6' > new.txt for benchstat.
+BENCHFLAGS ?=
+bench:          ## kernel, network, MIMI, whole-run and go-mls benchmarks (benchstat-comparable output, ≈ 2 min)
+	$(GO) test -run '^$$' -bench . -benchmem $(BENCHFLAGS) ./sim ./models/network
+	$(GO) test -run '^$$' -bench . -benchmem -benchtime 300ms $(BENCHFLAGS) ./bench
 
 fuzz:           ## each fuzz target for 30 s
 	$(GO) test ./models/mimi -run '^$$' -fuzz FuzzDecode -fuzztime 30s
@@ -27,3 +30,18 @@ calibrate:      ## re-measure the go-mls cost table (see models/cost/doc.go)
 figure:         ## regenerate the README figure from a default run
 	$(GO) run ./cmd/mimisim run --quiet --out results/default/seed-1
 	cp results/default/seed-1/figures/cdf_delivery_latency_all.png docs/default-delivery-cdf.png
+
+calibrate-fit:  ## time every MLS op in-process and write the fitted calibration and its figures
+	$(GO) run ./cmd/mimisim calibrate --out models/cost/tables/gomls-fit.json
+
+profile:        ## CPU profile of the default run and its top functions
+	$(GO) run ./cmd/mimisim run --quiet --out /tmp/mimisim-profile --cpuprofile /tmp/mimisim-cpu.pprof
+	$(GO) run ./cmd/mimisim profile /tmp/mimisim-cpu.pprof --top 25
+
+.PHONY: sweep sweep-quick
+
+sweep:          ## the fan-out sweep: 2 … 32 members × 2 replications (results/fanout-size/sweep)
+	$(GO) run ./cmd/mimisim sweep embedded:fanout-size
+
+sweep-quick:    ## its quick variant: 2 and 4 members × 2 replications (results/fanout-size/sweep-quick)
+	$(GO) run ./cmd/mimisim sweep embedded:fanout-size --quick

@@ -40,6 +40,30 @@
 // quantile is an observed value. Stddev is the sample standard deviation
 // (n−1 denominator), and 0 for a single value.
 //
+// # Sweeps
+//
+// [WriteSweep] writes the results of a parameter sweep — many runs (jobs), one per point of the
+// swept parameters and replication — into one directory of the same shape. The Manifest's
+// [SweepInfo] lists the axes, points and jobs with their seeds; observations.csv and summary.csv
+// lead with the columns point, one per axis (and, in observations.csv, replication and seed).
+// [SummarizeSweep] gives, per point, metric and group, the statistics of Summarize over the
+// point's pooled observations and, treating each replication's mean as one sample, the mean of
+// the replications' means with a [CILevel] (95%) confidence interval from Student's t with
+// r−1 degrees of freedom ([MeanCI]); with one replication the interval is undefined, written as
+// empty CSV cells and JSON nulls, and report.md says so. Figures: per metric, the means with
+// their intervals against the first axis (mean_*), the same on log–log axes with the power law
+// log y = a + k·log x fitted by least squares to each group's means and k ± its standard error
+// in the legend (scaling_*, when the first axis is positive numbers; [FitPowerLaw]), and the
+// CDFs of Options.CDFMetric per value of the first axis (cdf_*); one of each per combination
+// of the other axes' values.
+//
+// # Rebuilding
+//
+// [Rebuild] recomputes summary.csv, summary.json, figures/ and report.md of a results directory
+// from its manifest.json and observations.csv ([ReadManifest], [ReadObservationsCSV],
+// [ReadSweepObservationsCSV]), byte-identical to what Write or WriteSweep wrote with the same
+// Options, and replaces the directory atomically.
+//
 // # Atomicity
 //
 // Write builds everything in a sibling temporary directory named

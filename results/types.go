@@ -65,6 +65,10 @@ type Manifest struct {
 	// Extra holds further key/value facts; encoding/json writes the keys
 	// sorted, so the output does not depend on map order.
 	Extra map[string]string `json:"extra,omitempty"`
+
+	// Sweep describes the sweep that produced the results, for WriteSweep;
+	// nil (and left out of manifest.json) for a single run.
+	Sweep *SweepInfo `json:"sweep,omitempty"`
 }
 
 // Options controls Write.

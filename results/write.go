@@ -53,6 +53,19 @@ var ErrExists = errors.New("results directory already exists and is not empty")
 // The files depend only on m, obs and opts: the same input gives
 // byte-identical files.
 func Write(dir string, m Manifest, obs []Observation, opts Options) (err error) {
+	return writeDir(dir, opts.Overwrite, func() (func(root string) error, error) {
+		pl, err := prepare(m, obs, opts)
+		if err != nil {
+			return nil, err
+		}
+		return func(root string) error { return pl.build(root, opts.failHook) }, nil
+	})
+}
+
+// writeDir writes a results directory atomically, as Write documents: plan checks the input and
+// returns the function that fills a directory, which runs on a temporary sibling of dir that is
+// then renamed into place. Nothing touches the file system before plan succeeds.
+func writeDir(dir string, overwrite bool, plan func() (func(root string) error, error)) error {
 	if dir == "" {
 		return errors.New("results: no output directory given")
 	}
@@ -65,11 +78,11 @@ func Write(dir string, m Manifest, obs []Observation, opts Options) (err error) 
 		return fmt.Errorf("results: cannot write results to the root directory %q", dir)
 	}
 
-	pl, err := prepare(m, obs, opts)
+	build, err := plan()
 	if err != nil {
 		return fmt.Errorf("results: %w", err)
 	}
-	state, err := checkTarget(abs, dir, opts.Overwrite)
+	state, err := checkTarget(abs, dir, overwrite)
 	if err != nil {
 		return err
 	}
@@ -87,7 +100,7 @@ func Write(dir string, m Manifest, obs []Observation, opts Options) (err error) 
 	if err := os.Chmod(tmp, 0o755); err != nil {
 		return fmt.Errorf("results: %w", err)
 	}
-	if err := pl.build(tmp, opts.failHook); err != nil {
+	if err := build(tmp); err != nil {
 		return fmt.Errorf("results: writing %s: %w", dir, err)
 	}
 	installed, err = install(tmp, abs, dir, state)
@@ -221,23 +234,8 @@ func prepare(m Manifest, obs []Observation, opts Options) (*plan, error) {
 		}
 		seen[p.Name] = true
 	}
-	units := make(map[string]string)
-	for i, o := range obs {
-		switch {
-		case o.Metric == "":
-			return nil, fmt.Errorf("observation %d has an empty metric", i)
-		case o.Group == "":
-			return nil, fmt.Errorf("observation %d (metric %q) has an empty group", i, o.Metric)
-		case o.Group == AllGroup:
-			return nil, fmt.Errorf("observation %d (metric %q) uses the reserved group %q", i, o.Metric, AllGroup)
-		case math.IsNaN(o.Value) || math.IsInf(o.Value, 0):
-			return nil, fmt.Errorf("observation %d (metric %q) has the non-finite value %v", i, o.Metric, o.Value)
-		}
-		if u, ok := units[o.Metric]; !ok {
-			units[o.Metric] = o.Unit
-		} else if u != o.Unit {
-			return nil, fmt.Errorf("observation %d: metric %q has unit %q, earlier observations have %q", i, o.Metric, o.Unit, u)
-		}
+	if err := checkObservations(obs); err != nil {
+		return nil, err
 	}
 	p := &plan{manifest: m, obs: obs, rows: Summarize(obs), opts: opts}
 	figs, err := planFigures(m, obs, opts)
@@ -246,6 +244,30 @@ func prepare(m Manifest, obs []Observation, opts Options) (*plan, error) {
 	}
 	p.figures = figs
 	return p, nil
+}
+
+// checkObservations applies Write's rules for observations: a metric and a group (not "all")
+// each, finite values, one unit per metric.
+func checkObservations(obs []Observation) error {
+	units := make(map[string]string)
+	for i, o := range obs {
+		switch {
+		case o.Metric == "":
+			return fmt.Errorf("observation %d has an empty metric", i)
+		case o.Group == "":
+			return fmt.Errorf("observation %d (metric %q) has an empty group", i, o.Metric)
+		case o.Group == AllGroup:
+			return fmt.Errorf("observation %d (metric %q) uses the reserved group %q", i, o.Metric, AllGroup)
+		case math.IsNaN(o.Value) || math.IsInf(o.Value, 0):
+			return fmt.Errorf("observation %d (metric %q) has the non-finite value %v", i, o.Metric, o.Value)
+		}
+		if u, ok := units[o.Metric]; !ok {
+			units[o.Metric] = o.Unit
+		} else if u != o.Unit {
+			return fmt.Errorf("observation %d: metric %q has unit %q, earlier observations have %q", i, o.Metric, o.Unit, u)
+		}
+	}
+	return nil
 }
 
 // fileStem returns the slash-separated stem of the CDF figure of metric and
@@ -342,17 +364,24 @@ func orUnset(s string) string {
 // build writes every file into root.
 func (p *plan) build(root string, hook func(string) error) error {
 	fw := fileWriter{root: root, hook: hook}
-	params := p.manifest.Params
 	if err := fw.write(ManifestFile, func(w io.Writer) error {
 		return writeJSON(w, normalizeManifest(p.manifest))
 	}); err != nil {
 		return err
 	}
 	if err := fw.write(ObservationsFile, func(w io.Writer) error {
-		return writeObservationsCSV(w, params, p.obs)
+		return writeObservationsCSV(w, p.manifest.Params, p.obs)
 	}); err != nil {
 		return err
 	}
+	return p.buildDerived(root, hook)
+}
+
+// buildDerived writes the files computed from the manifest and the observations (summaries,
+// figures, report) into root.
+func (p *plan) buildDerived(root string, hook func(string) error) error {
+	fw := fileWriter{root: root, hook: hook}
+	params := p.manifest.Params
 	if err := fw.write(SummaryCSVFile, func(w io.Writer) error {
 		return writeSummaryCSV(w, params, p.rows)
 	}); err != nil {

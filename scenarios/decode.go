@@ -9,7 +9,6 @@ import (
 	"slices"
 	"strconv"
 	"strings"
-	"time"
 	"unicode/utf8"
 
 	"github.com/goccy/go-yaml"
@@ -153,6 +152,10 @@ func (d *decoder) decode(path string, n ast.Node, v reflect.Value) {
 		d.duration(path, n, v)
 		return
 	}
+	if v.Type() == quickType {
+		d.quick(path, n, v)
+		return
+	}
 	switch v.Kind() {
 	case reflect.Pointer:
 		p := reflect.New(v.Type().Elem())
@@ -199,6 +202,8 @@ func (d *decoder) decode(path string, n ast.Node, v reflect.Value) {
 		}
 	case reflect.Float64:
 		d.float(path, n, v)
+	case reflect.Interface:
+		d.sweepValue(path, n, v)
 	default:
 		// Only reached if a field of an unsupported type is added to the Scenario types.
 		d.errAt(path, nodePos(n), "internal error: cannot decode into %s", v.Type())
@@ -446,22 +451,9 @@ func (d *decoder) duration(path string, n ast.Node, v reflect.Value) {
 		d.errAt(path, nodePos(n), "bare number %s is not a duration; add a unit, e.g. %q or %q", t, t+"ms", t+"s")
 		return
 	case *ast.StringNode:
-		s := strings.TrimSpace(x.Value)
-		if numberSyntax.MatchString(s) {
-			d.errAt(path, nodePos(n), "bare number %q is not a duration; add a unit, e.g. %q or %q", s, s+"ms", s+"s")
-			return
-		}
-		if rest, ok := strings.CutPrefix(s, "-"); ok && rest != "" {
-			d.errAt(path, nodePos(n), "negative duration %q is not allowed", s)
-			return
-		}
-		t, err := time.ParseDuration(s)
-		if err != nil {
-			if durationSyntax.MatchString(strings.TrimPrefix(s, "+")) {
-				d.errAt(path, nodePos(n), "duration %q is out of range (at most %s)", s, time.Duration(math.MaxInt64))
-			} else {
-				d.errAt(path, nodePos(n), "invalid duration %q; %s", s, units)
-			}
+		t, msg := parseDurationText(x.Value)
+		if msg != "" {
+			d.errAt(path, nodePos(n), "%s", msg)
 			return
 		}
 		v.SetInt(int64(t))

@@ -14,6 +14,8 @@ package scenarios
 //	room.access                   {wifi: 1}
 //	room.device                   "phone"
 //	workload.payload_bytes        100
+//	sweep.replications            1 (when there is a sweep)
+//	sweep.quick.replications      2 (when there is a quick section)
 //
 // network.loss defaults to 0 and network.rtt and network.access to no overrides, which are their
 // zero values. Required fields (name, duration, providers with name, role and region,
@@ -63,6 +65,14 @@ func (s *Scenario) Defaults() {
 	}
 	if s.Workload.PayloadBytes == 0 {
 		s.Workload.PayloadBytes = DefaultPayloadBytes
+	}
+	if s.Sweep != nil {
+		if s.Sweep.Replications == 0 {
+			s.Sweep.Replications = DefaultReplications
+		}
+		if q := s.Sweep.Quick; q != nil && q.Replications == 0 {
+			q.Replications = DefaultQuickReplications
+		}
 	}
 }
 

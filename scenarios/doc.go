@@ -38,5 +38,14 @@
 // read (syntax, unknown fields, types) are reported first and alone; the value checks run only
 // on a file that reads cleanly.
 //
+// # Sweeps
+//
+// A scenario with a sweep section (Sweep) is a parameter sweep: Expand lists its jobs, one Point
+// per combination of the axes' values and replication, each with its own copy of the scenario
+// and a seed that JobSeed derives from the scenario's seed, the point's values and the
+// replication. Validate (and so Parse) checks every point of the sweep and of its quick variant
+// with all the rules above; a problem names the point and is placed at the value that causes
+// it. SweepFields lists the fields an axis may sweep.
+//
 // The format is documented field by field in docs/scenario-format.md.
 package scenarios

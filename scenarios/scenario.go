@@ -33,6 +33,9 @@ type Scenario struct {
 	Room Room `yaml:"room"`
 	// Workload says who sends what, how often.
 	Workload Workload `yaml:"workload"`
+	// Sweep, when set, makes the scenario a parameter sweep (mimisim sweep): see Sweep and
+	// Expand. mimisim run ignores it and runs the scenario as written.
+	Sweep *Sweep `yaml:"sweep"`
 }
 
 // Duration is a time.Duration written in YAML as a string with a unit, such as "250ms", "60s"

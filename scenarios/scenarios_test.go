@@ -54,7 +54,7 @@ func TestParseAppliesDocumentedDefaults(t *testing.T) {
 }
 
 func TestEmbeddedDefault(t *testing.T) {
-	if got, want := Embedded(), []string{"default"}; !slices.Equal(got, want) {
+	if got, want := Embedded(), []string{"default", "fanout-size"}; !slices.Equal(got, want) {
 		t.Fatalf("Embedded() = %q, want %q", got, want)
 	}
 	s, raw, err := LoadEmbedded("default", testLimits())
@@ -137,7 +137,7 @@ func isShareLine(l string) bool {
 
 func TestLoadEmbeddedUnknown(t *testing.T) {
 	_, _, err := LoadEmbedded("../default", testLimits())
-	if err == nil || err.Error() != `unknown embedded scenario "../default"; available: default` {
+	if err == nil || err.Error() != `unknown embedded scenario "../default"; available: default, fanout-size` {
 		t.Errorf("LoadEmbedded: err = %v", err)
 	}
 }
@@ -216,6 +216,9 @@ func TestParseAccepts(t *testing.T) {
 		}},
 		{"zero time mode and explicit options", base + "time_mode: zero\nengine: tinymls\nseed: 42\n", func(s *Scenario) bool {
 			return s.TimeMode == "zero" && s.Engine == "tinymls" && s.Seed == 42
+		}},
+		{"measured time mode", base + "time_mode: measured\n", func(s *Scenario) bool {
+			return s.TimeMode == "measured"
 		}},
 		{"compound duration and document markers", "---\n" + edit("duration: 60s", "duration: 1h2m3.5s") + "...\n", func(s *Scenario) bool {
 			return s.Duration == Duration(time.Hour+2*time.Minute+3500*time.Millisecond)
@@ -389,6 +392,9 @@ func TestFormatDocListsEveryField(t *testing.T) {
 			}
 			for _, f := range fieldsOf(typ) {
 				path := joinPath(prefix, f.name)
+				if strings.HasPrefix(f.name, "<") {
+					path = prefix + "." + f.name // a placeholder for keys, such as sweep.quick.<field>
+				}
 				if !strings.Contains(string(doc), "`"+path+"`") {
 					t.Errorf("docs/scenario-format.md does not document `%s`", path)
 				}
@@ -435,6 +441,11 @@ func FuzzParse(f *testing.F) {
 		f.Fatal(err)
 	}
 	f.Add(data)
+	sweep, err := os.ReadFile("files/fanout-size.yaml")
+	if err != nil {
+		f.Fatal(err)
+	}
+	f.Add(sweep)
 	f.Add([]byte(base))
 	f.Add([]byte(base + wifiLatency + "{kind: lognormal, median: 3ms, sigma: 0.5}\n"))
 	f.Add([]byte("a: &x [*x]\n"))

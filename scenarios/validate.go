@@ -14,7 +14,7 @@ var nameSyntax = regexp.MustCompile(`^[a-z0-9-]+$`)
 // Allowed values of the fields whose set this package owns.
 var (
 	fidelities = []string{DefaultFidelity}
-	timeModes  = []string{TimeModeCalibrated, TimeModeZero}
+	timeModes  = []string{TimeModeCalibrated, TimeModeZero, "measured"} // measured: wall-clock CPU costs (cmd/mimisim)
 	roles      = []string{RoleHub, RoleFollower}
 	distKinds  = []string{DistConstant, DistShiftedExponential, DistLognormal}
 	workloads  = []string{WorkloadPoisson}
@@ -141,6 +141,7 @@ func (c *checker) zeroWritten(s *Scenario) {
 	if c.written("workload.payload_bytes", false) && s.Workload.PayloadBytes == 0 {
 		c.errf("workload.payload_bytes", "must be between 1 and %d, got 0", MaxPayloadBytes)
 	}
+	c.sweepZeroWritten(s)
 }
 
 // check validates a Scenario on which Defaults has run.
@@ -176,6 +177,7 @@ func (c *checker) check(s *Scenario) {
 	c.providers(s.Providers)
 	c.room(s, engineOK)
 	c.workload(&s.Workload)
+	c.sweep(s)
 }
 
 func (c *checker) network(n *Network) {

@@ -16,7 +16,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/mimisim/mimisim/models/client"
 	"github.com/mimisim/mimisim/models/cost"
 	"github.com/mimisim/mimisim/models/mls/engines"
 	"github.com/mimisim/mimisim/models/network"
@@ -48,12 +47,33 @@ func (e usageError) Error() string { return e.msg + " (see mimisim help)" }
 const usage = `mimisim — a discrete-event simulator for MIMI messaging over MLS
 
 Usage:
-  mimisim run [FILE] [--seed N] [--out DIR] [--quiet] [--cpuprofile F] [--memprofile F]
+  mimisim run [FILE] [--seed N] [--out DIR] [--quiet] [--time-mode M]
+              [--calibration F] [--cpuprofile F] [--memprofile F]
         Run a scenario file, or the embedded default scenario when FILE is
         omitted ("embedded:NAME" runs another embedded scenario). Prints a
         summary table and writes a results directory.
   mimisim scenarios
         List the embedded scenarios.
+  mimisim sweep FILE [--jobs N] [--quick] [--out DIR] [--quiet]
+              [--cpuprofile F] [--memprofile F]
+        Run every job (point × replication) of a scenario's sweep section
+        in parallel and write one results directory with 95% confidence
+        intervals across replications, scaling fits and figures.
+  mimisim report DIR
+        Rebuild summary.csv/json, figures/ and report.md of a results
+        directory from its manifest.json and observations.csv.
+  mimisim calibrate [--engine E] [--sizes 2,4,8,...] [--reps N] [--out FILE]
+        Time every MLS operation of an engine at a range of group sizes,
+        fit a cost curve per operation and write the calibration file
+        (default models/cost/tables/<engine>-fit.json) and a figure per
+        operation beside it (<file without .json>-<op>.png).
+  mimisim profile FILE [--top N] [--cum] [--sample TYPE]
+        Print the functions with the most flat and cumulative time (or
+        bytes) in a pprof profile, such as run --cpuprofile writes.
+  mimisim bench phold [--lps 1024] [--pop 16] [--events N] [--seed S]
+              [--cpuprofile F] [--memprofile F]
+        Run the PHOLD kernel benchmark (bench/phold) and print one line:
+        phold lps=… pop=… events=… wall_s=… events_per_s=…
   mimisim help
         Show this text.
 
@@ -62,8 +82,39 @@ Flags of run:
   --out DIR   results directory (default results/<scenario>/seed-<N>; an
               existing directory there is replaced once the new one is complete)
   --quiet     no progress line and no summary table
+  --time-mode calibrated|zero|measured
+              override the scenario's time_mode: CPU costs from the cost
+              table, none, or the wall-clock time of each real MLS call
+              (not deterministic; the manifest says so)
+  --calibration FILE
+              cost table to charge instead of the engine's embedded one: a
+              point table or a calibration file written by calibrate
   --cpuprofile FILE, --memprofile FILE
               write pprof CPU / heap profiles of the run
+
+Flags of sweep:
+  --jobs N    parallel jobs (default: the number of CPUs); the results do not
+              depend on it
+  --quick     run the sweep's quick variant (sweep.quick; default the first
+              two values of each axis and 2 replications)
+  --out DIR   results directory (default results/<scenario>/sweep, or
+              sweep-quick; replaced once the new one is complete)
+  --quiet     no progress line and no summary table
+
+Flags of calibrate:
+  --engine E    engine to measure (default gomls)
+  --sizes LIST  group sizes (default 2, 4, 8, ... up to the engine's limit)
+  --reps N      timed repetitions per operation and size (default 5)
+  --mintime D   minimum duration of one repetition (default 50ms)
+  --out FILE    calibration file (default models/cost/tables/<engine>-fit.json)
+  --no-figures  do not draw the figures
+  --quiet       no progress and no summary
+
+Flags of profile:
+  --top N       functions to show (default 20)
+  --cum         sort by cumulative instead of flat value
+  --sample TYPE sample type to aggregate (default: the profile's default,
+                e.g. cpu, or inuse_space for heap profiles; alloc_space too)
 `
 
 // mimisim is the whole CLI; main only maps its error to an exit code.
@@ -80,8 +131,18 @@ func mimisim(args []string, stdout, stderr io.Writer) error {
 		return listScenarios(stdout)
 	case "run":
 		return runCmd(args[1:], stdout, stderr)
+	case "calibrate":
+		return calibrateCmd(args[1:], stdout, stderr)
+	case "profile":
+		return profileCmd(args[1:], stdout)
+	case "sweep":
+		return sweepCmd(args[1:], stdout, stderr)
+	case "report":
+		return reportCmd(args[1:], stdout)
+	case "bench":
+		return benchCmd(args[1:], stdout, stderr)
 	}
-	return usageError{fmt.Sprintf("unknown command %q (commands: run, scenarios, help)", args[0])}
+	return usageError{fmt.Sprintf("unknown command %q (commands: run, scenarios, sweep, report, calibrate, profile, help)", args[0])}
 }
 
 // limits are what scenario validation checks against: the real models' names and bounds.
@@ -126,6 +187,8 @@ func runCmd(args []string, stdout, stderr io.Writer) error {
 	seed := fs.String("seed", "", "")
 	out := fs.String("out", "", "")
 	quiet := fs.Bool("quiet", false, "")
+	timeMode := fs.String("time-mode", "", "")
+	calFile := fs.String("calibration", "", "")
 	prof := addProfileFlags(fs)
 	pos, err := parseInterspersed(fs, args)
 	if err != nil {
@@ -169,14 +232,12 @@ func runCmd(args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	var model client.CostModel = cost.Zero{}
-	calibration := "none (time_mode zero: every CPU cost is zero)"
-	if sc.TimeMode == "calibrated" {
-		table, err := cost.Load(engine.Name())
-		if err != nil {
-			return err
-		}
-		model, calibration = table, table.ID()
+	if err := setTimeMode(sc, *timeMode); err != nil {
+		return err
+	}
+	model, calibration, err := costModel(sc.TimeMode, engine.Name(), *calFile)
+	if err != nil {
+		return err
 	}
 
 	stopProfiles, err := prof.start()
@@ -196,6 +257,7 @@ func runCmd(args []string, stdout, stderr io.Writer) error {
 	wall := time.Since(start)
 
 	m := manifest(sc, file, raw, engine.Name(), engine.Version(), calibration, res)
+	applyTimeMode(&m, sc.TimeMode)
 	if err := os.MkdirAll(filepath.Dir(dir), 0o755); err != nil {
 		return err
 	}

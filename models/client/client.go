@@ -29,6 +29,8 @@ type Recorder interface {
 	Decrypted(c *Client, m Sent, at sim.Time)
 	// Epoch: the client reached a new epoch by adopting its own commit or processing another's.
 	Epoch(c *Client, epoch uint64, at sim.Time)
+	// Committed: a wish to commit (WantCommit) ended, accepted or given up.
+	Committed(c *Client, o CommitOutcome)
 	// Rejected: the hub rejected a request of the client with code.
 	Rejected(c *Client, req mimi.Type, code mimi.Code, at sim.Time)
 	// Fail: something that must not happen (a decryption failure, a plaintext mismatch, an
@@ -56,6 +58,8 @@ type Config struct {
 	RoomSize func() int
 	// CiphertextSize is the size of a modelled member's application message.
 	CiphertextSize int
+	// Home is the name of the client's provider (the group of its observations).
+	Home string
 }
 
 // Client is one device in the room.
@@ -71,11 +75,17 @@ type Client struct {
 
 	cpuFree sim.Time // when the client's core is next free
 	cpuBusy time.Duration
+	watch   *stopwatch // time_mode measured only (measured.go)
 
 	nextReq  uint64
 	requests map[uint64]*request
 	inbox    inOrder
 	held     []mimi.Event // events for a later epoch, or received before joining
+
+	offline bool // disconnected: sends nothing (offline.go)
+
+	done     []completion // queued effects of operations on the core, oldest at doneHead
+	doneHead int
 
 	// modelled members only: joined, and the epoch they follow from the hub's events
 	joined bool
@@ -83,8 +93,9 @@ type Client struct {
 
 	// invite state (the room creator)
 	invite *invite
-	// pending own commit
+	// pending own commit, and the commit the client wants accepted (commit.go)
 	pending *mls.Pending
+	wish    *wish
 }
 
 type request struct {
@@ -103,8 +114,10 @@ type invite struct {
 // New returns a client. engine is the client's MLS client (it has already published its
 // KeyPackages through the world); cost, rec and ledger are shared by the run.
 func New(k *sim.Kernel, w *mimi.Wire, cfg Config, engine mls.Client, cost CostModel, rec Recorder, ledger *Ledger) *Client {
-	return &Client{cfg: cfg, k: k, wire: w, engine: engine, cost: cost, rec: rec, ledger: ledger,
+	c := &Client{cfg: cfg, k: k, wire: w, engine: engine, cost: cost, rec: rec, ledger: ledger,
 		requests: make(map[uint64]*request)}
+	c.startWatch()
+	return c
 }
 
 // ID returns the client's identifier.
@@ -115,6 +128,9 @@ func (c *Client) Node() network.NodeID { return c.cfg.Node }
 
 // Member returns the client's MLS member state, or nil before it has joined.
 func (c *Client) Member() mls.Member { return c.member }
+
+// Home returns the name of the client's provider.
+func (c *Client) Home() string { return c.cfg.Home }
 
 // Modelled reports whether the client is a modelled member (sampled fidelity).
 func (c *Client) Modelled() bool { return c.cfg.Modelled }
@@ -146,7 +162,7 @@ func (c *Client) CPUBusy() time.Duration { return c.cpuBusy }
 
 // compute charges op on the client's core and returns when it completes.
 func (c *Client) compute(op mls.Op, groupSize int) sim.Time {
-	d := c.cost.CPU(op, groupSize, c.cfg.Device)
+	d := c.charge(op, groupSize)
 	start := max(c.k.Now(), c.cpuFree)
 	c.cpuFree = start.Add(d)
 	c.cpuBusy += d
@@ -156,6 +172,59 @@ func (c *Client) compute(op mls.Op, groupSize int) sim.Time {
 // at runs f at time t.
 func (c *Client) at(t sim.Time, f func()) {
 	c.k.Schedule(t, sim.HandlerFunc(func(*sim.Kernel, sim.Event) { f() }), 0, nil)
+}
+
+// kindCPUDone is the event kind of a completed operation on the client's core.
+const kindCPUDone = 1 << 20
+
+// What a completed operation does.
+const (
+	doneFunc      = iota // run f
+	doneDecrypted        // report sent as decrypted
+	doneEpoch            // report the epoch reached
+	doneJoined           // report the join
+	doneSubmit           // submit sent's ciphertext ct for epoch
+)
+
+// completion is the effect of an operation, applied when the core finishes it. The core is a
+// FIFO, so completions come due in the order they were queued: a ring of values replaces one
+// closure (and one allocation) per operation on the hot paths.
+type completion struct {
+	kind  uint8
+	epoch uint64
+	sent  Sent
+	ct    []byte
+	f     func()
+}
+
+// afterCPU applies x at t, the completion time compute returned.
+func (c *Client) afterCPU(t sim.Time, x completion) {
+	c.done = append(c.done, x)
+	c.k.Schedule(t, c, kindCPUDone, nil)
+}
+
+// completed applies the oldest queued completion.
+func (c *Client) completed() {
+	x := c.done[c.doneHead]
+	c.done[c.doneHead] = completion{}
+	c.doneHead++
+	if c.doneHead == len(c.done) {
+		c.done, c.doneHead = c.done[:0], 0
+	}
+	now := c.k.Now()
+	switch x.kind {
+	case doneFunc:
+		x.f()
+	case doneDecrypted:
+		c.rec.Decrypted(c, x.sent, now)
+	case doneEpoch:
+		c.rec.Epoch(c, x.epoch, now)
+	case doneJoined:
+		c.rec.Joined(c, now)
+	case doneSubmit:
+		id := c.newReq(&request{kind: mimi.TypeSubmitMessageRequest, msg: x.sent})
+		c.send(&mimi.SubmitMessageRequest{ReqID: id, Room: c.cfg.Room, Sender: c.cfg.ID, Epoch: x.epoch, Message: x.ct})
+	}
 }
 
 func (c *Client) send(m any) { c.wire.Send(c.cfg.Node, c.cfg.Provider, m) }
@@ -216,11 +285,17 @@ func (c *Client) StartWorkload(rate float64, size int, end sim.Time, rng *rand.R
 // SendMessage encrypts a new message of size bytes and submits it to the hub via the client's
 // provider. A modelled member sends filler of the size of a real ciphertext, beginning with the
 // message's ledger id.
-func (c *Client) SendMessage(size int) {
-	if !c.Joined() {
+func (c *Client) SendMessage(size int) { c.SendTagged(size, "") }
+
+// SendTagged is SendMessage for a message with a purpose (the ledger's Tag), such as call
+// signalling; recipients see the tag in Recorder.Decrypted.
+func (c *Client) SendTagged(size int, tag string) {
+	if !c.Joined() || c.offline {
 		return
 	}
 	s := c.ledger.New(c.cfg.ID, c.k.Now(), size)
+	s.Tag = tag
+	c.ledger.msgs[s.ID].Tag = tag
 	var ct []byte
 	if c.cfg.Modelled {
 		ct = make([]byte, max(c.cfg.CiphertextSize, 8))
@@ -235,12 +310,8 @@ func (c *Client) SendMessage(size int) {
 			c.ledger.Bind(ct, s.ID)
 		}
 	}
-	epoch := c.Epoch()
 	done := c.compute(mls.OpProtect, c.groupSize())
-	c.at(done, func() {
-		id := c.newReq(&request{kind: mimi.TypeSubmitMessageRequest, msg: s})
-		c.send(&mimi.SubmitMessageRequest{ReqID: id, Room: c.cfg.Room, Sender: c.cfg.ID, Epoch: epoch, Message: ct})
-	})
+	c.afterCPU(done, completion{kind: doneSubmit, sent: s, epoch: c.Epoch(), ct: ct})
 }
 
 // CommitUpdate builds an empty commit with path and submits it; the client adopts it when the
@@ -274,14 +345,18 @@ func (c *Client) submitCommit(p *mls.Pending, adds []string) {
 		}
 	}
 	done := c.compute(p.Op, n)
-	c.at(done, func() {
+	c.afterCPU(done, completion{f: func() {
 		req.ReqID = c.newReq(&request{kind: mimi.TypeUpdateRequest, commit: p})
 		c.send(req)
-	})
+	}})
 }
 
 // Handle receives packets from the client's provider.
 func (c *Client) Handle(k *sim.Kernel, ev sim.Event) {
+	if ev.Kind == kindCPUDone {
+		c.completed()
+		return
+	}
 	pkt := ev.Data.(*mimi.Packet)
 	m, err := mimi.Decode(pkt.Body)
 	if err != nil {
@@ -368,19 +443,18 @@ func (c *Client) updateResponse(m *mimi.UpdateResponse) {
 	if r == nil {
 		return
 	}
-	p := r.commit
-	c.pending = nil
 	if m.Code != mimi.CodeSuccess {
+		if c.pending == r.commit {
+			c.pending = nil
+		}
 		c.rec.Rejected(c, mimi.TypeUpdateRequest, m.Code, c.k.Now())
+		c.commitAnswered(m.Code, m.Epoch)
 		c.release()
 		return
 	}
-	if err := c.member.Adopt(p); err != nil {
-		c.rec.Fail(c, fmt.Errorf("adopt accepted commit: %w", err))
-		return
-	}
-	c.rec.Epoch(c, c.Epoch(), c.k.Now())
-	c.release()
+	// Accepted: the commit is adopted when it comes back through the delivery stream
+	// (adoptOwn), which may happen before or after this response.
+	c.commitAnswered(m.Code, m.Epoch)
 }
 
 // event handles one fan-out event on arrival. Events arrive in the hub's order, so those the
@@ -415,7 +489,7 @@ func (c *Client) join(ev mimi.Event) {
 		c.member = m
 	}
 	done := c.compute(mls.OpJoin, c.groupSize())
-	c.at(done, func() { c.rec.Joined(c, c.k.Now()) })
+	c.afterCPU(done, completion{kind: doneJoined})
 	c.release()
 }
 
@@ -441,7 +515,27 @@ func (c *Client) apply(ev mimi.Event) {
 	}
 }
 
+// adoptOwn adopts the client's pending commit when the hub's fan-out brings it back.
+func (c *Client) adoptOwn(ev mimi.Event) {
+	p := c.pending
+	if p == nil || p.Epoch != ev.Epoch {
+		c.rec.Fail(c, fmt.Errorf("the hub returned a commit of epoch %d that the client has no pending commit for", ev.Epoch))
+		return
+	}
+	c.pending = nil
+	if err := c.member.Adopt(p); err != nil {
+		c.rec.Fail(c, fmt.Errorf("adopt accepted commit: %w", err))
+		return
+	}
+	c.rec.Epoch(c, c.Epoch(), c.k.Now())
+	c.tryCommit()
+}
+
 func (c *Client) processCommit(ev mimi.Event) {
+	if ev.Sender == c.cfg.ID && !c.cfg.Modelled {
+		c.adoptOwn(ev)
+		return
+	}
 	size := c.groupSize()
 	if c.cfg.Modelled {
 		c.epoch++
@@ -451,7 +545,8 @@ func (c *Client) processCommit(ev mimi.Event) {
 	}
 	done := c.compute(mls.OpProcessCommit, size)
 	epoch := c.Epoch()
-	c.at(done, func() { c.rec.Epoch(c, epoch, c.k.Now()) })
+	c.afterCPU(done, completion{kind: doneEpoch, epoch: epoch})
+	c.tryCommit()
 }
 
 // decrypt decrypts a message and checks it against what its sender sent. Where the sender or
@@ -481,7 +576,7 @@ func (c *Client) decrypt(ev mimi.Event) {
 		return
 	}
 	done := c.compute(mls.OpUnprotect, c.groupSize())
-	c.at(done, func() { c.rec.Decrypted(c, s, c.k.Now()) })
+	c.afterCPU(done, completion{kind: doneDecrypted, sent: s})
 }
 
 // inOrder applies Deliver messages in their LinkSeq order.

@@ -51,6 +51,7 @@ func (l *log) Accepted(*Client, int64, sim.Time, sim.Time)      {}
 func (l *log) Decrypted(_ *Client, m Sent, _ sim.Time)          { l.decrypted = append(l.decrypted, m.ID) }
 func (l *log) Epoch(_ *Client, e uint64, _ sim.Time)            { l.epochs = append(l.epochs, e) }
 func (l *log) Rejected(*Client, mimi.Type, mimi.Code, sim.Time) {}
+func (l *log) Committed(*Client, CommitOutcome)                 {}
 func (l *log) Fail(_ *Client, err error)                        { l.fails = append(l.fails, err) }
 
 type flatCost struct{}

@@ -13,7 +13,7 @@ import (
 type Ledger struct {
 	rng   *rand.Rand
 	msgs  []Sent
-	bound map[string]int64 // real ciphertext → message id, for modelled recipients
+	bound map[[16]byte]int64 // real ciphertext (its last 16 bytes, the AEAD tag) → message id
 }
 
 // Sent is one message in the ledger.
@@ -22,6 +22,7 @@ type Sent struct {
 	Sender    string
 	At        sim.Time // when the user hit send (before encryption)
 	Plaintext []byte
+	Tag       string // what the message is for, e.g. a call's offer; "" for chat
 }
 
 // NewLedger returns a ledger drawing message filler from rng.
@@ -74,15 +75,24 @@ func (l *Ledger) Messages() []Sent { return l.msgs }
 // keys, can tell which message they were charged for. Used in sampled fidelity only.
 func (l *Ledger) Bind(ciphertext []byte, id int64) {
 	if l.bound == nil {
-		l.bound = make(map[string]int64)
+		l.bound = make(map[[16]byte]int64)
 	}
-	l.bound[string(ciphertext)] = id
+	l.bound[tagOf(ciphertext)] = id
+}
+
+// tagOf returns the last 16 bytes of a ciphertext: the AEAD tag of an MLS PrivateMessage, which
+// tells messages apart (a collision would need two equal 128-bit tags).
+func tagOf(b []byte) (t [16]byte) {
+	if len(b) >= 16 {
+		copy(t[:], b[len(b)-16:])
+	}
+	return t
 }
 
 // Lookup finds the message a ciphertext carries without decrypting it: a real ciphertext
 // recorded with Bind, or a modelled member's filler, which begins with the message id.
 func (l *Ledger) Lookup(b []byte) (Sent, error) {
-	if id, ok := l.bound[string(b)]; ok {
+	if id, ok := l.bound[tagOf(b)]; ok && len(b) >= 16 {
 		return l.msgs[id], nil
 	}
 	if len(b) < 8 {

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io/fs"
 	"math"
+	"os"
 	"slices"
 	"sort"
 	"strings"
@@ -28,8 +29,24 @@ type Point struct {
 	NsPerOp float64 `json:"ns_per_op"`
 }
 
+// RawPoint is one repetition of a calibration measurement: Iterations calls of op in a group of
+// Members members took NsPerOp nanoseconds each on average. Bytes is the size of the message the
+// op made or read, if any.
+type RawPoint struct {
+	Op         mls.Op  `json:"op"`
+	Members    int     `json:"members"`
+	Rep        int     `json:"rep"`
+	Iterations int     `json:"iterations"`
+	NsPerOp    float64 `json:"ns_per_op"`
+	Bytes      int     `json:"bytes,omitempty"`
+}
+
 // Table is a measured cost table of one engine on one machine. Its zero value is not usable:
 // build tables with Load or Parse, or call Validate before CPU.
+//
+// A point table (no Fits) interpolates its Points. A fitted table (written by mimisim calibrate)
+// has one Fit per op and evaluates the fitted curves instead; its Points are the medians the
+// curves were fitted to and Raw holds every repetition.
 type Table struct {
 	Engine    string  `json:"engine"`
 	Machine   string  `json:"machine"`
@@ -40,7 +57,12 @@ type Table struct {
 	Notes     string  `json:"notes"`
 	Points    []Point `json:"points"`
 
+	FitRule string     `json:"fit_rule,omitempty"` // how the fits were chosen (FitRule)
+	Fits    []Fit      `json:"fits,omitempty"`     // one per op; when present, CPU evaluates them
+	Raw     []RawPoint `json:"raw,omitempty"`      // every repetition behind Points
+
 	curves map[mls.Op][]Point // per op, sorted by Members; set by Validate
+	fits   map[mls.Op]Curve   // per op, set by Validate when Fits is not empty
 }
 
 var (
@@ -48,10 +70,15 @@ var (
 	_ Model = Zero{}
 )
 
-//go:embed tables
+// The embedded tables: tables/<engine>.json is an engine's default; other JSON files there (such
+// as the fitted calibrations <engine>-fit.json) are shipped alongside and loaded by file name.
+// The figures of calibrations are not embedded.
+//
+//go:embed tables/*.json
 var tables embed.FS
 
-// Engines lists the engines that have an embedded default table.
+// Engines lists the engines that have an embedded default table: the files tables/<name>.json
+// whose engine is <name>.
 func Engines() []string {
 	entries, err := fs.ReadDir(tables, "tables")
 	if err != nil {
@@ -59,7 +86,18 @@ func Engines() []string {
 	}
 	var names []string
 	for _, e := range entries {
-		if name, ok := strings.CutSuffix(e.Name(), ".json"); ok {
+		name, ok := strings.CutSuffix(e.Name(), ".json")
+		if !ok {
+			continue
+		}
+		data, err := tables.ReadFile("tables/" + e.Name())
+		if err != nil {
+			continue
+		}
+		var head struct {
+			Engine string `json:"engine"`
+		}
+		if json.Unmarshal(data, &head) == nil && head.Engine == name {
 			names = append(names, name)
 		}
 	}
@@ -85,6 +123,19 @@ func Load(engine string) (*Table, error) {
 	return t, nil
 }
 
+// LoadFile reads and validates a cost table (a point table or a fitted calibration) from a file.
+func LoadFile(path string) (*Table, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("cost: %w", err)
+	}
+	t, err := Parse(data)
+	if err != nil {
+		return nil, fmt.Errorf("cost: %s: %w", path, err)
+	}
+	return t, nil
+}
+
 // Parse decodes a JSON cost table (unknown fields are an error) and validates it.
 func Parse(data []byte) (*Table, error) {
 	dec := json.NewDecoder(bytes.NewReader(data))
@@ -101,7 +152,8 @@ func Parse(data []byte) (*Table, error) {
 
 // Validate checks the table and indexes it for CPU. Every op of mls.Ops needs at least one point;
 // points need a known op, at least one member, a finite non-negative cost, and no two points may
-// share op and size.
+// share op and size. A table with fits needs exactly one fit per op, each of a known form with
+// finite non-negative coefficients (and zero for those its form does not use).
 func (t *Table) Validate() error {
 	if t.Engine == "" {
 		return errors.New("cost table has no engine")
@@ -139,12 +191,50 @@ func (t *Table) Validate() error {
 	if len(missing) > 0 {
 		return fmt.Errorf("cost table of %s has no points for %s", t.Engine, strings.Join(missing, ", "))
 	}
-	t.curves = curves
+	for i, r := range t.Raw {
+		if !known[r.Op] || r.Members < 1 || r.Iterations < 1 || !(r.NsPerOp >= 0) || math.IsInf(r.NsPerOp, 0) {
+			return fmt.Errorf("raw point %d: %+v is not a measurement", i, r)
+		}
+	}
+	var fits map[mls.Op]Curve
+	if len(t.Fits) > 0 {
+		fits = make(map[mls.Op]Curve, len(t.Fits))
+		for i, f := range t.Fits {
+			if !known[f.Op] {
+				return fmt.Errorf("fit %d: unknown op %q", i, f.Op)
+			}
+			if _, dup := fits[f.Op]; dup {
+				return fmt.Errorf("two fits for %s", f.Op)
+			}
+			if err := f.Curve.check(); err != nil {
+				return fmt.Errorf("fit of %s: %w", f.Op, err)
+			}
+			fits[f.Op] = f.Curve
+		}
+		for _, op := range mls.Ops {
+			if _, ok := fits[op]; !ok {
+				missing = append(missing, string(op))
+			}
+		}
+		if len(missing) > 0 {
+			return fmt.Errorf("cost table of %s has no fits for %s", t.Engine, strings.Join(missing, ", "))
+		}
+	}
+	t.curves, t.fits = curves, fits
 	return nil
 }
 
-// ID returns a short identifier of the table for manifests, "<engine>@<date>".
-func (t *Table) ID() string { return t.Engine + "@" + t.Date }
+// Fitted reports whether CPU evaluates fitted curves rather than interpolating points.
+func (t *Table) Fitted() bool { return len(t.Fits) > 0 }
+
+// ID returns a short identifier of the table for manifests: "<engine>@<date>" for a point table,
+// "<engine>@<date>+fit" for a fitted one.
+func (t *Table) ID() string {
+	if t.Fitted() {
+		return t.Engine + "@" + t.Date + "+fit"
+	}
+	return t.Engine + "@" + t.Date
+}
 
 // Sizes returns the group sizes measured for op, ascending.
 func (t *Table) Sizes(op mls.Op) []int {
@@ -166,10 +256,12 @@ func (t *Table) curve(op mls.Op) []Point {
 	return c
 }
 
-// CPU returns the cost of op in a group of n members on device: the measured cost interpolated
-// linearly in log2(n) between the measured sizes, the first point's cost below the first size,
-// and beyond the last size the last segment extended with its slope (a negative slope counts as
-// flat, so costs never fall below the last measurement), scaled by DeviceFactor(device).
+// CPU returns the cost of op in a group of n members on device, scaled by DeviceFactor(device).
+// A fitted table evaluates the op's fitted curve at n (sizes below 1 count as 1). A point table
+// interpolates: the measured cost interpolated linearly in log2(n) between the measured sizes,
+// the first point's cost below the first size, and beyond the last size the last segment
+// extended with its slope (a negative slope counts as flat, so costs never fall below the last
+// measurement).
 //
 // CPU panics for an op the table lacks (Validate rejects such tables), for an unknown device (check
 // devices with DeviceFactor first) and for a table that was not validated.
@@ -181,9 +273,12 @@ func (t *Table) CPU(op mls.Op, n int, device string) time.Duration {
 	return time.Duration(math.Round(t.ns(op, n) * f))
 }
 
-// ns is the interpolated cost on the reference machine in nanoseconds.
+// ns is the cost on the reference machine in nanoseconds.
 func (t *Table) ns(op mls.Op, n int) float64 {
 	c := t.curve(op)
+	if t.fits != nil {
+		return t.fits[op].Eval(n)
+	}
 	if n <= c[0].Members || len(c) == 1 {
 		return c[0].NsPerOp // below the first size, or a single point: flat
 	}

@@ -14,6 +14,34 @@
 // Load validates a table: a table that lacks any op of mls.Ops is rejected, so an unknown op can
 // never be charged zero by accident; CPU panics for an op or device it does not know (programmer
 // errors, since Load validated the table and scenarios should check devices with DeviceFactor).
+// LoadFile reads any table from a file (run --calibration); Engines lists the embedded defaults,
+// tables/<engine>.json, and skips other files there such as fitted calibrations.
+//
+// # Fitted tables
+//
+// `mimisim calibrate` (bench/calib) times every op in-process at a range of sizes, several
+// repetitions each, and writes a fitted table: Raw holds every repetition, Points the median of
+// each size, and Fits one cost curve per op. A table with Fits evaluates them in CPU instead of
+// interpolating. Each curve is one of the Forms — a, a + b·log2 n, a + c·n, a + b·log2 n + c·n,
+// a + c·n·log2 n, a + c·n² — fitted by least squares on relative residuals (each row weighted by
+// 1/measured, so every size counts alike however much it costs; the solver is gonum's QR on a
+// column-scaled design matrix). A form with a negative coefficient is rejected; the others are
+// scored by AICc = m·ln(RSS/m) + 2k + 2k(k+1)/(m−k−1) for m sizes and k coefficients (a form
+// needs m ≥ k+2), and the one with the fewest coefficients among those within 2 of the best
+// score is chosen (FitRule). Each Fit records its residuals and every candidate's score or
+// reason for rejection. Unlike the point table's log2 extrapolation, a fitted curve keeps its
+// O(n) growth beyond the last measured size, which matters where the cost model is asked for
+// rooms larger than the engine holds (sampled fidelity). tables/gomls-fit.json is such a
+// calibration, shipped beside the default; its figures (tables/gomls-fit-<op>.png, not
+// embedded) plot the repetitions, medians and curve of each op.
+//
+// # Measured time
+//
+// Wall is the model of time_mode "measured": it implements Measured, and a client whose model
+// is Measured times each real MLS call and charges Charge(op, n, device, elapsed), the
+// wall-clock time times the device factor. Ops that were not executed are charged the
+// Fallback table's cost. Tables and Zero are never shown a wall-clock time, so runs with them
+// stay deterministic; measured runs are not.
 //
 // # The gomls table
 //

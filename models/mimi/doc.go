@@ -18,4 +18,6 @@
 //   - submitMessage: only members may send (notAllowed); a message for an older epoch gets
 //     epochTooOld and one for an epoch the hub has not reached gets wrongEpoch.
 //   - notify: the hub sends each accepted event once to every follower that has a recipient.
+//     A commit goes to every member, its sender included (the sender adopts it when it arrives
+//     in order); a message goes to every member but its sender.
 package mimi

@@ -85,10 +85,10 @@ type Provider struct {
 	forwarded map[uint64]forward // our request id → where the answer goes
 	toClient  map[network.NodeID]uint64
 	toPeer    map[network.NodeID]uint64
-	notifies  map[string]*inOrder[*NotifyRequest] // follower: per room, from the hub
-	outbox    map[network.NodeID]*outbox          // hub: events waiting for a batched notify
-	offline   map[string]bool                     // own clients that are disconnected
-	parked    map[string][]parked                 // deliveries waiting for an offline client
+	notifies  map[network.NodeID]*inOrder[*NotifyRequest] // follower: per hub connection (LinkSeq spans rooms)
+	outbox    map[network.NodeID]*outbox                  // hub: events waiting for a batched notify
+	offline   map[string]bool                             // own clients that are disconnected
+	parked    map[string][]parked                         // deliveries waiting for an offline client
 }
 
 // outbox holds the events waiting for one follower while a batch fills.
@@ -130,7 +130,7 @@ func NewProvider(k *sim.Kernel, w *Wire, node, hub network.NodeID, cfg Config) (
 		forwarded:   make(map[uint64]forward),
 		toClient:    make(map[network.NodeID]uint64),
 		toPeer:      make(map[network.NodeID]uint64),
-		notifies:    make(map[string]*inOrder[*NotifyRequest]),
+		notifies:    make(map[network.NodeID]*inOrder[*NotifyRequest]),
 		outbox:      make(map[network.NodeID]*outbox),
 		offline:     make(map[string]bool),
 		parked:      make(map[string][]parked),
@@ -366,7 +366,10 @@ func (p *Provider) update(from network.NodeID, m *UpdateRequest) {
 	r.seq++
 	commit := Event{Kind: EventCommit, Seq: r.seq, Epoch: m.Epoch, Sender: m.Sender, Handshake: m.Handshake, AcceptedNs: now, Pad: m.Pad}
 	events := []Event{commit}
-	recipients := [][]string{without(old, m.Sender)}
+	// The committer gets its own commit back too: it adopts its pending commit when the commit
+	// comes through its ordered delivery stream, after every event the hub sequenced before it
+	// (the response alone could overtake earlier messages on another path).
+	recipients := [][]string{old}
 	if len(m.Adds) > 0 && len(m.Welcome) > 0 {
 		r.seq++
 		events = append(events, Event{Kind: EventWelcome, Seq: r.seq, Epoch: r.epoch, Sender: m.Sender, Payload: m.Welcome, AcceptedNs: now, Pad: m.WelcomePad})
@@ -555,10 +558,10 @@ func (p *Provider) deliver(node network.NodeID, roomID string, events []Event) {
 // to its recipients among the follower's clients, in the hub's order.
 func (p *Provider) notify(from network.NodeID, m *NotifyRequest) {
 	p.send(from, &NotifyResponse{ReqID: m.ReqID, Code: CodeSuccess})
-	o := p.notifies[m.Room]
+	o := p.notifies[from]
 	if o == nil {
 		o = &inOrder[*NotifyRequest]{}
-		p.notifies[m.Room] = o
+		p.notifies[from] = o
 	}
 	for _, n := range o.add(m.LinkSeq, m) {
 		// Group the events per recipient, keeping their order.

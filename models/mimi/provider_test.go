@@ -179,10 +179,9 @@ func TestFirstCommitWins(t *testing.T) {
 	if d := last[*Deliver](t, tb.ia); d.Events[0].Kind != EventCommit || string(d.Events[0].Handshake[0]) != "b" {
 		t.Fatalf("a got %+v", d.Events)
 	}
-	for _, m := range tb.ib.got {
-		if d, ok := m.(*Deliver); ok && d.Events[0].Kind == EventCommit {
-			t.Fatal("the committer received its own commit")
-		}
+	// b gets its own commit back, in its ordered delivery stream.
+	if d := last[*Deliver](t, tb.ib); d.Events[0].Kind != EventCommit || d.Events[0].Sender != "b@fol" {
+		t.Fatalf("the committer did not get its own commit back: %+v", d.Events)
 	}
 }
 
@@ -295,5 +294,22 @@ func TestOfflineClientsGetTheirDeliveriesOnReturn(t *testing.T) {
 	}
 	if tb.k.Now() <= back {
 		t.Fatal("the parked delivery took no time to reach b")
+	}
+}
+
+// TestTwoRoomsShareAFollower: the hub numbers its notifies to a follower across rooms, so a
+// second room's first notify must not wait for a number only the first room used.
+func TestTwoRoomsShareAFollower(t *testing.T) {
+	tb := newTestbed(t)
+	tb.addAll(t)
+	if err := tb.hub.CreateRoom("r2", "a@hub", 0); err != nil {
+		t.Fatal(err)
+	}
+	tb.w.Send(tb.a, tb.hub.Node(), &UpdateRequest{ReqID: 9, Room: "r2", Sender: "a@hub", Epoch: 0,
+		Adds: []string{"b@fol"}, Handshake: [][]byte{[]byte("commit")}, Welcome: []byte("welcome-2")})
+	tb.k.RunAll()
+	d := last[*Deliver](t, tb.ib)
+	if d.Room != "r2" || d.Events[0].Kind != EventWelcome || string(d.Events[0].Payload) != "welcome-2" {
+		t.Fatalf("b's last delivery: room %s, %+v", d.Room, d.Events)
 	}
 }

@@ -18,6 +18,7 @@ type Packet struct {
 	From, To network.NodeID
 	Seq      uint64
 	Body     []byte
+	conn     *conn
 }
 
 // Directory maps network nodes to the objects that receive their packets, and provider names to
@@ -107,7 +108,7 @@ func (w *Wire) conn(from, to network.NodeID) *conn {
 // order.
 func (w *Wire) Handle(k *sim.Kernel, ev sim.Event) {
 	p := ev.Data.(*Packet)
-	c := w.conn(p.From, p.To)
+	c := p.conn
 	if p.Seq != c.next {
 		w.HeadOfLine++
 		if c.held == nil {
@@ -140,7 +141,7 @@ func (w *Wire) Send(from, to network.NodeID, m any) int {
 	size := len(body) + TransportOverhead + PadBytes(m)
 	c := w.conn(from, to)
 	c.sent++
-	w.Net.Send(from, to, size, w, KindPacket, &Packet{From: from, To: to, Seq: c.sent, Body: body})
+	w.Net.Send(from, to, size, w, KindPacket, &Packet{From: from, To: to, Seq: c.sent, Body: body, conn: c})
 	return size
 }
 

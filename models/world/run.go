@@ -20,7 +20,21 @@ const (
 	MetricBusy      = "provider_cpu"     // core time a provider used, ms, one observation per provider
 	MetricClientCPU = "client_cpu"       // virtual CPU time a client used, ms, grouped by provider
 	MetricStateSize = "member_state"     // a member's state size at the end, bytes, grouped by provider
+
+	// Commit contention (Options.Commits), grouped by the committer's provider unless noted.
+	MetricCommitTime     = "commit_time"          // wish → the hub's acceptance reached the committer, ms
+	MetricCommitAttempts = "commit_attempts"      // commits submitted per accepted wish
+	MetricCommitWasted   = "commit_wasted_cpu"    // CPU spent on refused commits per wish, ms
+	MetricCommitSuccess  = "commit_success_ratio" // accepted commits / commits submitted, one value, group "room"
+	MetricEpochRate      = "epochs_per_s"         // epochs the hub accepted per second of the window, one value, group "room"
+	MetricCommitGaveUp   = "commit_gave_up"       // wishes abandoned after MaxAttempts, one value, group "room"
 )
+
+// commitTally counts the commit contention of a run.
+type commitTally struct {
+	attempts, accepted, gaveUp int
+	startEpoch                 uint64
+}
 
 // Run builds the scenario's world and runs it to the end.
 func Run(sc *scenarios.Scenario, opts Options) (*Result, error) {
@@ -82,9 +96,25 @@ func (w *World) Run() (*Result, error) {
 		c.StartWorkload(w.sc.Workload.RatePerMember, w.sc.Workload.PayloadBytes, w.measureEnd,
 			k.Stream("workload/"+c.ID()))
 	}
+	if cw := w.opts.Commits; cw != nil {
+		if err := w.startCommits(cw); err != nil {
+			return nil, err
+		}
+	}
+	if w.call != nil {
+		w.startCall()
+	}
+	if ow := w.opts.Offline; ow != nil {
+		if err := w.startOffline(ow); err != nil {
+			return nil, err
+		}
+	}
 	w.runUntil(w.measureEnd.Add(drainLimit), w.measureEnd, nil)
 	if w.failure != nil {
 		return nil, w.failure
+	}
+	if w.call != nil && !w.call.done {
+		return nil, fmt.Errorf("the call (%s, %d participants) was not set up by the end of the run", w.call.cfg.Design, len(w.call.parts))
 	}
 	return w.result(setup)
 }
@@ -134,6 +164,19 @@ func (w *World) result(setup sim.Time) (*Result, error) {
 			w.delivered, want, w.K.Now())
 	}
 	obs := w.obs
+	if w.opts.Commits != nil {
+		end := int64(w.K.Now())
+		ratio := 0.0
+		if w.commits.attempts > 0 {
+			ratio = float64(w.commits.accepted) / float64(w.commits.attempts)
+		}
+		epoch, _ := w.Hub.RoomEpoch(RoomID)
+		rate := float64(epoch-w.commits.startEpoch) / time.Duration(w.sc.Duration).Seconds()
+		obs = append(obs,
+			results.Observation{Metric: MetricCommitSuccess, Unit: "ratio", Group: "room", TimeNs: end, Value: ratio},
+			results.Observation{Metric: MetricEpochRate, Unit: "1/s", Group: "room", TimeNs: end, Value: rate},
+			results.Observation{Metric: MetricCommitGaveUp, Unit: "wishes", Group: "room", TimeNs: end, Value: float64(w.commits.gaveUp)})
+	}
 	for _, p := range w.Providers {
 		st := w.Net.Stats(p.Node())
 		pr := ProviderResult{Name: p.Name(), Role: p.Role().String(), Stats: p.Stats(), BytesOut: uint64(st.BytesOut), BytesIn: uint64(st.BytesIn)}
@@ -172,6 +215,9 @@ type recorder World
 
 func (r *recorder) Joined(c *client.Client, at sim.Time) {
 	w := (*World)(r)
+	if w.callSession(c) {
+		return
+	}
 	w.joined++
 	w.obs = append(w.obs, results.Observation{Metric: MetricJoin, Unit: "ms", Group: w.homeOf[c.ID()],
 		TimeNs: int64(at), Target: c.ID(), Value: ms(time.Duration(at))})
@@ -187,11 +233,86 @@ func (r *recorder) Accepted(c *client.Client, id int64, sentAt, at sim.Time) {
 func (r *recorder) Decrypted(c *client.Client, m client.Sent, at sim.Time) {
 	w := (*World)(r)
 	w.delivered++
-	w.obs = append(w.obs, results.Observation{Metric: MetricDelivery, Unit: "ms", Group: w.homeOf[c.ID()],
+	w.obs = append(w.obs, results.Observation{Metric: MetricDelivery, Unit: "ms", Group: c.Home(),
 		TimeNs: int64(at), Source: m.Sender, Target: c.ID(), ID: m.ID, Value: ms(at.Sub(m.At))})
+	if m.Tag != "" {
+		w.callMessage(c, m)
+	}
 }
 
-func (r *recorder) Epoch(c *client.Client, epoch uint64, at sim.Time) {}
+func (r *recorder) Epoch(c *client.Client, epoch uint64, at sim.Time) { (*World)(r).callSession(c) }
+
+func (r *recorder) Committed(c *client.Client, o client.CommitOutcome) {
+	w := (*World)(r)
+	w.commits.attempts += o.Attempts
+	g := w.homeOf[c.ID()]
+	if !o.Accepted {
+		w.commits.gaveUp++
+		return
+	}
+	w.commits.accepted++
+	at := int64(o.End)
+	w.obs = append(w.obs,
+		results.Observation{Metric: MetricCommitTime, Unit: "ms", Group: g, TimeNs: at, Source: c.ID(), Value: ms(o.End.Sub(o.Start))},
+		results.Observation{Metric: MetricCommitAttempts, Unit: "commits", Group: g, TimeNs: at, Source: c.ID(), Value: float64(o.Attempts)},
+		results.Observation{Metric: MetricCommitWasted, Unit: "ms", Group: g, TimeNs: at, Source: c.ID(), Value: ms(o.Wasted)})
+}
+
+// startCommits schedules the commit rounds of the measurement window.
+func (w *World) startCommits(cw *CommitWorkload) error {
+	if err := cw.Policy.Validate(); err != nil {
+		return err
+	}
+	if cw.Rate <= 0 || cw.Committers < 1 {
+		return fmt.Errorf("commit workload: need a rate > 0 and at least one committer")
+	}
+	// Committers: real members, one from each provider in turn.
+	var byProvider [][]*client.Client
+	idx := map[string]int{}
+	for _, c := range w.Clients {
+		if c.Modelled() {
+			continue
+		}
+		h := w.homeOf[c.ID()]
+		i, ok := idx[h]
+		if !ok {
+			i = len(byProvider)
+			idx[h] = i
+			byProvider = append(byProvider, nil)
+		}
+		byProvider[i] = append(byProvider[i], c)
+	}
+	var committers []*client.Client
+	for round := 0; len(committers) < cw.Committers; round++ {
+		added := false
+		for _, list := range byProvider {
+			if round < len(list) && len(committers) < cw.Committers {
+				committers = append(committers, list[round])
+				added = true
+			}
+		}
+		if !added {
+			return fmt.Errorf("commit workload: %d committers wanted, the room has %d real members", cw.Committers, len(committers))
+		}
+	}
+	w.commits.startEpoch, _ = w.Hub.RoomEpoch(RoomID)
+	rounds := w.K.Stream("commits/rounds")
+	var tick sim.HandlerFunc
+	next := func() {
+		gap := time.Duration(rounds.ExpFloat64() / cw.Rate * 1e9)
+		if t := w.K.Now().Add(gap); t < w.measureEnd {
+			w.K.Schedule(t, tick, 0, nil)
+		}
+	}
+	tick = func(*sim.Kernel, sim.Event) {
+		for _, c := range committers {
+			c.WantCommit(cw.Policy, w.K.Stream("commits/"+c.ID()))
+		}
+		next()
+	}
+	next()
+	return nil
+}
 
 func (r *recorder) Rejected(c *client.Client, req mimi.Type, code mimi.Code, at sim.Time) {
 	w := (*World)(r)
@@ -206,4 +327,38 @@ func (r *recorder) Fail(c *client.Client, err error) {
 		w.failure = fmt.Errorf("at %v client %s: %w", w.K.Now(), c.ID(), err)
 	}
 	w.K.Stop()
+}
+
+// MetricOffline is the time a member spent offline, ms, grouped by its provider.
+const MetricOffline = "offline_time"
+
+// startOffline disconnects a share of the members and schedules their return.
+func (w *World) startOffline(ow *OfflineWorkload) error {
+	if ow.Share < 0 || ow.Share > 1 || ow.Reconnect == nil {
+		return fmt.Errorf("offline workload: need a share in [0, 1] and a reconnect distribution")
+	}
+	order := make([]*client.Client, len(w.Clients))
+	copy(order, w.Clients)
+	rng := w.K.Stream("offline")
+	rng.Shuffle(len(order), func(i, j int) { order[i], order[j] = order[j], order[i] })
+	n := int(ow.Share*float64(len(order)) + 0.5)
+	provider := map[string]*mimi.Provider{}
+	for _, p := range w.Providers {
+		provider[p.Name()] = p
+	}
+	for _, c := range order[:n] {
+		c := c
+		p := provider[w.homeOf[c.ID()]]
+		start := w.K.Now()
+		c.SetOnline(false)
+		p.SetOnline(c.ID(), false)
+		back := start.Add(ow.Reconnect.Sample(rng))
+		w.K.Schedule(back, sim.HandlerFunc(func(k *sim.Kernel, _ sim.Event) {
+			c.SetOnline(true)
+			p.SetOnline(c.ID(), true)
+			w.obs = append(w.obs, results.Observation{Metric: MetricOffline, Unit: "ms", Group: w.homeOf[c.ID()],
+				TimeNs: int64(k.Now()), Target: c.ID(), Value: ms(k.Now().Sub(start))})
+		}), 0, nil)
+	}
+	return nil
 }

@@ -33,6 +33,30 @@ type Options struct {
 	// DrainLimit bounds the time after the measurement window for deliveries to finish
 	// (default 10 minutes).
 	DrainLimit time.Duration
+	// Commits, when set, adds commit contention to the measurement window.
+	Commits *CommitWorkload
+	// Offline, when set, disconnects a share of the members at the start of the window.
+	Offline *OfflineWorkload
+	// Call, when set, sets up one voice/video call in the window (call.go).
+	Call *CallWorkload
+}
+
+// OfflineWorkload takes a share of the members offline when the measurement window starts
+// (chosen by a seeded shuffle); each reconnects after a delay drawn from Reconnect. While
+// offline a member sends nothing and its provider holds its deliveries.
+type OfflineWorkload struct {
+	Share     float64
+	Reconnect network.Dist
+}
+
+// CommitWorkload makes members commit concurrently: in rounds at Poisson times of Rate per
+// second, each of Committers members wants an empty commit with path accepted, following
+// Policy when the hub refuses it. Committers are the first real members, taken in turn from
+// each provider.
+type CommitWorkload struct {
+	Committers int
+	Rate       float64
+	Policy     client.CommitPolicy
 }
 
 // ProviderResult is one provider's totals.
@@ -83,6 +107,8 @@ type World struct {
 	setupDone  bool
 	measureEnd sim.Time
 	obs        []results.Observation
+	commits    commitTally
+	call       *call
 	accepted   map[int64]sim.Time
 	delivered  int
 	failure    error
@@ -173,7 +199,7 @@ func Build(sc *scenarios.Scenario, opts Options) (*World, error) {
 			for b := range seed {
 				seed[b] = byte(keys.Uint32())
 			}
-			cfg := client.Config{ID: id, Device: sc.Room.Device, Room: RoomID, Provider: prov.Node(), Node: node}
+			cfg := client.Config{ID: id, Device: sc.Room.Device, Room: RoomID, Provider: prov.Node(), Node: node, Home: prov.Name()}
 			var ec mls.Client
 			if sampledK > 0 {
 				cfg.IsModelled, cfg.RoomSize, cfg.CiphertextSize = isModelled, roomSize, ctSize
@@ -197,6 +223,11 @@ func Build(sc *scenarios.Scenario, opts Options) (*World, error) {
 			w.Clients = append(w.Clients, c)
 			w.homeOf[id] = prov.Name()
 			n++
+		}
+	}
+	if opts.Call != nil {
+		if err := w.buildCall(opts.Call); err != nil {
+			return nil, err
 		}
 	}
 	return w, nil

@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/mimisim/mimisim/models/client"
 	"github.com/mimisim/mimisim/models/mimi"
 	"github.com/mimisim/mimisim/models/mls"
 	"github.com/mimisim/mimisim/models/mls/engines"
@@ -286,5 +287,168 @@ func TestSampledFidelity(t *testing.T) {
 	}
 	if in < int64(24*welcome) {
 		t.Fatalf("modelled members received %d bytes, less than 24 Welcomes of %d", in, welcome)
+	}
+}
+
+func commitRun(t *testing.T, committers int, policy client.CommitPolicy) (*Result, map[string]float64) {
+	t.Helper()
+	sc := parse(t, smallScenario(9, 11, ""))
+	res, err := Run(sc, Options{Engine: engine(t), Cost: linearCost{},
+		Commits: &CommitWorkload{Committers: committers, Rate: 1, Policy: policy}})
+	if err != nil {
+		t.Fatalf("%d committers, %s: %v", committers, policy.Kind, err)
+	}
+	room := map[string]float64{}
+	for _, o := range res.Observations {
+		if o.Group == "room" {
+			room[o.Metric] = o.Value
+		}
+	}
+	// Convergence: every member at the hub's epoch, agreeing on the authenticator.
+	w := res.World
+	epoch, _ := w.Hub.RoomEpoch(RoomID)
+	auth := w.Clients[0].Member().EpochAuthenticator()
+	for _, c := range w.Clients {
+		if c.Epoch() != epoch || !bytes.Equal(c.Member().EpochAuthenticator(), auth) {
+			t.Fatalf("%s at epoch %d, hub at %d (or authenticators differ)", c.ID(), c.Epoch(), epoch)
+		}
+	}
+	return res, room
+}
+
+// TestCommitContention: with one committer every commit succeeds first time; with more
+// committers racing under immediate retry the success ratio falls; every wish is eventually
+// accepted and every member converges.
+func TestCommitContention(t *testing.T) {
+	immediate := client.CommitPolicy{Kind: client.PolicyImmediate}
+	var ratios []float64
+	for _, c := range []int{1, 3, 9} {
+		res, room := commitRun(t, c, immediate)
+		ratios = append(ratios, room[MetricCommitSuccess])
+		if room[MetricEpochRate] <= 0 || room[MetricCommitGaveUp] != 0 {
+			t.Fatalf("%d committers: %v", c, room)
+		}
+		n := 0
+		for _, o := range res.Observations {
+			if o.Metric == MetricCommitTime {
+				n++
+			}
+		}
+		if n == 0 {
+			t.Fatalf("%d committers: no commit accepted", c)
+		}
+	}
+	if ratios[0] != 1 || !(ratios[1] < 1 && ratios[2] < ratios[1]) {
+		t.Fatalf("success ratios for 1, 3, 9 committers: %v; want 1 then falling", ratios)
+	}
+	for _, p := range []client.CommitPolicy{
+		{Kind: client.PolicyBackoff, Base: 20 * time.Millisecond, Max: time.Second},
+		{Kind: client.PolicyRandomDelay, Min: 0, Max: 500 * time.Millisecond},
+	} {
+		_, room := commitRun(t, 9, p)
+		if room[MetricCommitSuccess] <= 0 || room[MetricCommitGaveUp] != 0 {
+			t.Fatalf("%s: %v", p.Kind, room)
+		}
+		t.Logf("%s: success ratio %.3f (immediate %.3f)", p.Kind, room[MetricCommitSuccess], ratios[2])
+	}
+}
+
+// TestOfflineRecipients: members offline at the window's start get every message when they
+// return, and their latencies include the time they were away.
+func TestOfflineRecipients(t *testing.T) {
+	sc := parse(t, smallScenario(9, 2, ""))
+	base, err := Run(sc, Options{Engine: engine(t), Cost: linearCost{}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err := Run(sc, Options{Engine: engine(t), Cost: linearCost{},
+		Offline: &OfflineWorkload{Share: 1.0 / 3, Reconnect: network.Constant(5 * time.Second)}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Deliveries != res.Accepted*8 {
+		t.Fatalf("%d deliveries for %d accepted", res.Deliveries, res.Accepted)
+	}
+	offline := map[string]bool{}
+	for _, o := range res.Observations {
+		if o.Metric == MetricOffline {
+			offline[o.Target] = true
+			if o.Value != 5000 {
+				t.Fatalf("offline for %v ms, want 5000", o.Value)
+			}
+		}
+	}
+	if len(offline) != 3 {
+		t.Fatalf("%d members were offline, want 3", len(offline))
+	}
+	maxLatency := func(r *Result, toOffline bool) float64 {
+		m := 0.0
+		for _, o := range r.Observations {
+			if o.Metric == MetricDelivery && offline[o.Target] == toOffline {
+				m = max(m, o.Value)
+			}
+		}
+		return m
+	}
+	if got := maxLatency(res, true); got < 4000 {
+		t.Fatalf("worst latency to a returning member %v ms; messages sent while it was away should wait ~5 s", got)
+	}
+	if maxLatency(base, true) > 1000 {
+		t.Fatal("baseline already slow")
+	}
+}
+
+func callRun(t *testing.T, design string, participants int) map[string]float64 {
+	t.Helper()
+	sc := parse(t, smallScenario(12, 3, ""))
+	res, err := Run(sc, Options{Engine: engine(t), Cost: linearCost{}, Call: &CallWorkload{
+		Design: design, Participants: participants, At: time.Second, SignalBytes: 2000,
+		ICERoundTrips: 2, DTLSRoundTrips: 2}})
+	if err != nil {
+		t.Fatalf("%s with %d: %v", design, participants, err)
+	}
+	got := map[string]float64{}
+	ready := 0
+	for _, o := range res.Observations {
+		if o.Group == "call" {
+			got[o.Metric] = o.Value
+		}
+		if o.Metric == MetricCallReady {
+			ready++
+		}
+	}
+	if ready != participants {
+		t.Fatalf("%s: %d participants ready, want %d", design, ready, participants)
+	}
+	return got
+}
+
+// TestCallSetup compares the three designs: epoch keys need no commit; one commit per joiner
+// needs participants−1 commits and takes longer as the call grows; one commit for all needs one.
+func TestCallSetup(t *testing.T) {
+	for _, tc := range []struct {
+		design  string
+		n       int
+		commits float64
+	}{
+		{CallEpochKeys, 4, 0},
+		{CallPerJoiner, 4, 3},
+		{CallOneCommit, 4, 1},
+	} {
+		got := callRun(t, tc.design, tc.n)
+		if got[MetricCallCommits] != tc.commits || got[MetricCallFirst] <= 0 ||
+			got[MetricCallAll] < got[MetricCallFirst] || got[MetricCallBytes] <= 0 {
+			t.Fatalf("%s: %v", tc.design, got)
+		}
+		t.Logf("%s, %d participants: first %.1f ms, all %.1f ms, %v commits, %v bytes", tc.design, tc.n,
+			got[MetricCallFirst], got[MetricCallAll], got[MetricCallCommits], got[MetricCallBytes])
+	}
+	var prev float64
+	for _, n := range []int{2, 4, 8} {
+		all := callRun(t, CallPerJoiner, n)[MetricCallAll]
+		if all <= prev {
+			t.Fatalf("subgroup_per_joiner: %d participants took %.1f ms, not more than %.1f for fewer", n, all, prev)
+		}
+		prev = all
 	}
 }

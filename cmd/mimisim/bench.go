@@ -1,0 +1,54 @@
+package main
+
+import (
+	"flag"
+	"fmt"
+	"io"
+
+	"github.com/mimisim/mimisim/bench/phold"
+)
+
+// benchCmd runs one of the kernel benchmarks: "mimisim bench phold [flags]".
+func benchCmd(args []string, stdout, stderr io.Writer) error {
+	if len(args) == 0 {
+		return usageError{"bench: which benchmark? (benchmarks: phold)"}
+	}
+	switch args[0] {
+	case "phold":
+		return benchPHOLD(args[1:], stdout)
+	}
+	return usageError{fmt.Sprintf("bench: unknown benchmark %q (benchmarks: phold)", args[0])}
+}
+
+// benchPHOLD runs PHOLD (package bench/phold) on the kernel and prints its one-line result,
+// "phold lps=… pop=… events=… wall_s=… events_per_s=…"; bench/peers prints the same line for
+// ns-3 and SimPy.
+func benchPHOLD(args []string, stdout io.Writer) error {
+	fs := flag.NewFlagSet("bench phold", flag.ContinueOnError)
+	fs.SetOutput(io.Discard)
+	lps := fs.Int("lps", phold.DefaultLPs, "")
+	pop := fs.Int("pop", phold.DefaultPop, "")
+	events := fs.Uint64("events", phold.DefaultEvents, "")
+	seed := fs.Uint64("seed", phold.DefaultSeed, "")
+	prof := addProfileFlags(fs)
+	if err := fs.Parse(args); err != nil {
+		return usageError{"bench phold: " + err.Error()}
+	}
+	if fs.NArg() > 0 {
+		return usageError{fmt.Sprintf("bench phold: unexpected argument %q", fs.Arg(0))}
+	}
+	cfg := phold.Config{LPs: *lps, Pop: *pop, Events: *events, Seed: *seed}
+	if err := cfg.Validate(); err != nil {
+		return usageError{"bench " + err.Error()}
+	}
+	stop, err := prof.start()
+	if err != nil {
+		return err
+	}
+	res := phold.Run(cfg)
+	if err := stop(); err != nil {
+		return err
+	}
+	_, err = fmt.Fprintln(stdout, res.Line())
+	return err
+}
