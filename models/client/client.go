@@ -115,7 +115,7 @@ type invite struct {
 // KeyPackages through the world); cost, rec and ledger are shared by the run.
 func New(k *sim.Kernel, w *mimi.Wire, cfg Config, engine mls.Client, cost CostModel, rec Recorder, ledger *Ledger) *Client {
 	c := &Client{cfg: cfg, k: k, wire: w, engine: engine, cost: cost, rec: rec, ledger: ledger,
-		requests: make(map[uint64]*request)}
+		requests: make(map[uint64]*request), inbox: inOrder{next: 1}}
 	c.startWatch()
 	return c
 }
@@ -358,7 +358,7 @@ func (c *Client) Handle(k *sim.Kernel, ev sim.Event) {
 		return
 	}
 	pkt := ev.Data.(*mimi.Packet)
-	m, err := mimi.Decode(pkt.Body)
+	m, err := c.wire.Decode(pkt.Body)
 	if err != nil {
 		c.rec.Fail(c, fmt.Errorf("from provider: %w", err))
 		return
@@ -379,6 +379,13 @@ func (c *Client) Handle(k *sim.Kernel, ev sim.Event) {
 		}
 		c.rec.Accepted(c, r.msg.ID, r.msg.At, c.k.Now())
 	case *mimi.Deliver:
+		if m.LinkSeq == c.inbox.next && len(c.inbox.held) == 0 {
+			c.inbox.next++ // in order with nothing held: the common case, without a copy
+			for _, ev := range m.Events {
+				c.event(ev)
+			}
+			return
+		}
 		for _, d := range c.inbox.add(m) {
 			for _, ev := range d.Events {
 				c.event(ev)

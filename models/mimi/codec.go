@@ -39,9 +39,57 @@ func (e *encoder) list(n int, f func(i int)) {
 	for i := 0; i < n; i++ {
 		f(i)
 	}
-	body := append([]byte(nil), e.b[start:]...)
+	// Make room for the length prefix by moving the body in place (no copy of it elsewhere).
+	size := len(e.b) - start
+	prefix := varintLen(size)
+	for i := 0; i < prefix; i++ {
+		e.b = append(e.b, 0)
+	}
+	copy(e.b[start+prefix:], e.b[start:start+size])
 	e.b = e.b[:start]
-	e.bytes(body)
+	e.varint(size)
+	e.b = e.b[:start+prefix+size]
+}
+
+// varintLen is the length of the minimal variable-size encoding of n.
+func varintLen(n int) int {
+	switch {
+	case n < 1<<6:
+		return 1
+	case n < 1<<14:
+		return 2
+	default:
+		return 4
+	}
+}
+
+// sizeHint estimates a message's encoded size, so that encoding allocates once.
+func sizeHint(m any) int {
+	n := 64
+	add := func(evs []Event) {
+		for i := range evs {
+			n += 48 + len(evs[i].Payload) + 16*len(evs[i].Recipients)
+			for _, h := range evs[i].Handshake {
+				n += 4 + len(h)
+			}
+		}
+	}
+	switch m := m.(type) {
+	case *UpdateRequest:
+		n += len(m.Welcome) + 16*(len(m.Adds)+len(m.Removes))
+		for _, h := range m.Handshake {
+			n += 4 + len(h)
+		}
+	case *SubmitMessageRequest:
+		n += len(m.Message)
+	case *KeyMaterialResponse:
+		n += len(m.KeyPackage)
+	case *NotifyRequest:
+		add(m.Events)
+	case *Deliver:
+		add(m.Events)
+	}
+	return n
 }
 
 func (e *encoder) strs(v []string) { e.list(len(v), func(i int) { e.str(v[i]) }) }
@@ -52,6 +100,24 @@ func (e *encoder) blobs(v [][]byte) {
 type decoder struct {
 	b   []byte
 	err error
+	in  *Interner
+}
+
+// Interner hands out one copy of each decoded string, so that decoding the same names (rooms,
+// clients) over and over allocates nothing. It only saves memory and time: Decode and
+// DecodeInterned give equal messages.
+type Interner struct{ m map[string]string }
+
+func (in *Interner) intern(b []byte) string {
+	if s, ok := in.m[string(b)]; ok { // no allocation for the lookup
+		return s
+	}
+	if in.m == nil {
+		in.m = make(map[string]string)
+	}
+	s := string(b)
+	in.m[s] = s
+	return s
 }
 
 func (d *decoder) fail(what string) {
@@ -131,7 +197,13 @@ func (d *decoder) bytes() []byte {
 	return v
 }
 
-func (d *decoder) str() string { return string(d.bytes()) }
+func (d *decoder) str() string {
+	b := d.bytes()
+	if d.in != nil {
+		return d.in.intern(b)
+	}
+	return string(b)
+}
 
 // list decodes a vector of elements, calling f with a decoder over the vector's content until
 // it is consumed.
@@ -201,7 +273,7 @@ func (d *decoder) events() []Event {
 // Encode returns the wire encoding of a message. m must be a pointer to one of the message
 // types of this package; anything else is a programmer error and panics.
 func Encode(m any) []byte {
-	e := &encoder{b: make([]byte, 0, 64)}
+	e := &encoder{b: make([]byte, 0, sizeHint(m))}
 	e.u8(WireVersion)
 	switch m := m.(type) {
 	case *KeyMaterialRequest:
@@ -270,8 +342,11 @@ func Encode(m any) []byte {
 
 // Decode parses one encoded message and returns a pointer to the message value. Malformed,
 // truncated or over-long input returns an error wrapping ErrDecode.
-func Decode(b []byte) (any, error) {
-	d := &decoder{b: b}
+func Decode(b []byte) (any, error) { return DecodeInterned(b, nil) }
+
+// DecodeInterned is Decode with the strings taken from in (nil: fresh strings).
+func DecodeInterned(b []byte, in *Interner) (any, error) {
+	d := &decoder{b: b, in: in}
 	if v := d.u8(); d.err == nil && v != WireVersion {
 		return nil, fmt.Errorf("%w: version %d, want %d", ErrDecode, v, WireVersion)
 	}

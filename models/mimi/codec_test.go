@@ -121,3 +121,28 @@ func TestPadBytes(t *testing.T) {
 		}
 	}
 }
+
+func TestDecodeInternedEqualsDecode(t *testing.T) {
+	var in Interner
+	for _, m := range sampleMessages() {
+		b := Encode(m)
+		a, err1 := Decode(b)
+		c, err2 := DecodeInterned(b, &in)
+		d, err3 := DecodeInterned(b, &in) // second time: from the table
+		if err1 != nil || err2 != nil || err3 != nil || !reflect.DeepEqual(a, c) || !reflect.DeepEqual(a, d) {
+			t.Fatalf("%T: interned decoding differs", m)
+		}
+	}
+	if n := testing.AllocsPerRun(100, func() { in.intern([]byte("c000@hub")) }); n != 0 {
+		t.Fatalf("interning a known name allocates %v times", n)
+	}
+}
+
+func BenchmarkEncodeDeliver(b *testing.B) {
+	d := &Deliver{LinkSeq: 7, Room: "room-1", Events: []Event{{Kind: EventMessage, Seq: 9, Epoch: 1,
+		Sender: "c000@hub", Recipients: []string{"c001@prov-us"}, Payload: make([]byte, 264)}}}
+	b.ReportAllocs()
+	for b.Loop() {
+		Encode(d)
+	}
+}

@@ -87,6 +87,7 @@ type Provider struct {
 	toPeer    map[network.NodeID]uint64
 	notifies  map[network.NodeID]*inOrder[*NotifyRequest] // follower: per hub connection (LinkSeq spans rooms)
 	outbox    map[network.NodeID]*outbox                  // hub: events waiting for a batched notify
+	one       [1]Event                                    // scratch for single-event deliveries
 	offline   map[string]bool                             // own clients that are disconnected
 	parked    map[string][]parked                         // deliveries waiting for an offline client
 }
@@ -204,7 +205,7 @@ func (p *Provider) newReq() uint64 { p.nextReq++; return p.nextReq }
 // serve runs a request whose service time has elapsed.
 func (p *Provider) serve(pkt *Packet) {
 	p.stats.Requests++
-	m, err := Decode(pkt.Body)
+	m, err := p.wire.Decode(pkt.Body)
 	if err != nil {
 		// A malformed request is dropped: there is no request id to answer.
 		p.stats.Rejected[CodeInvalidProposal]++
@@ -542,7 +543,8 @@ func (p *Provider) Online(client string) bool { return !p.offline[client] }
 func (p *Provider) deliverTo(client string, roomID string, events []Event) {
 	if p.offline[client] {
 		p.stats.Parked++
-		p.parked[client] = append(p.parked[client], parked{room: roomID, events: events})
+		// events may be the provider's scratch space: keep a copy.
+		p.parked[client] = append(p.parked[client], parked{room: roomID, events: slices.Clone(events)})
 		return
 	}
 	p.deliver(p.clients[client], roomID, events)
@@ -564,11 +566,26 @@ func (p *Provider) notify(from network.NodeID, m *NotifyRequest) {
 		p.notifies[from] = o
 	}
 	for _, n := range o.add(m.LinkSeq, m) {
-		// Group the events per recipient, keeping their order.
+		if len(n.Events) == 1 {
+			// The common case, one event: each recipient gets it alone. The event is
+			// re-addressed in place; deliverTo encodes it at once (or copies it when parking).
+			ev := n.Events[0]
+			all := ev.Recipients
+			for i := range all {
+				if _, ok := p.clients[all[i]]; !ok {
+					continue
+				}
+				ev.Recipients = all[i : i+1]
+				p.one[0] = ev
+				p.deliverTo(all[i], n.Room, p.one[:])
+			}
+			continue
+		}
+		// Several events (a batch): group them per recipient, keeping their order.
 		var order []string
 		per := map[string][]Event{}
 		for _, ev := range n.Events {
-			for _, c := range ev.Recipients {
+			for i, c := range ev.Recipients {
 				if _, ok := p.clients[c]; !ok {
 					continue
 				}
@@ -576,7 +593,7 @@ func (p *Provider) notify(from network.NodeID, m *NotifyRequest) {
 					order = append(order, c)
 				}
 				e := ev
-				e.Recipients = []string{c}
+				e.Recipients = ev.Recipients[i : i+1]
 				per[c] = append(per[c], e)
 			}
 		}

@@ -83,6 +83,17 @@ type Wire struct {
 	// HeadOfLine counts messages that arrived before an earlier one of their connection and
 	// waited for it.
 	HeadOfLine uint64
+
+	names Interner
+}
+
+// Decode decodes a message received over the Wire, sharing decoded names between receivers.
+// A nil Wire decodes without sharing.
+func (w *Wire) Decode(b []byte) (any, error) {
+	if w == nil {
+		return Decode(b)
+	}
+	return DecodeInterned(b, &w.names)
 }
 
 // conn is the state of one directed connection.

@@ -323,11 +323,11 @@ func (w *World) callProgress() {
 	}
 	_ = first
 	for i, p := range c.parts {
-		w.obs = append(w.obs, results.Observation{Metric: MetricCallReady, Unit: "ms", Group: w.homeOf[p.ID()],
+		w.obs.add(results.Observation{Metric: MetricCallReady, Unit: "ms", Group: w.homeOf[p.ID()],
 			TimeNs: int64(ready[i]), Target: p.ID(), Value: ms(ready[i].Sub(c.start))})
 	}
 	g := "call"
-	w.obs = append(w.obs,
+	w.obs.add(
 		results.Observation{Metric: MetricCallFirst, Unit: "ms", Group: g, TimeNs: int64(second), Value: ms(second.Sub(c.start))},
 		results.Observation{Metric: MetricCallAll, Unit: "ms", Group: g, TimeNs: int64(now), Value: ms(now.Sub(c.start))},
 		results.Observation{Metric: MetricCallCommits, Unit: "commits", Group: g, TimeNs: int64(now), Value: float64(c.commits)},

@@ -163,7 +163,7 @@ func (w *World) result(setup sim.Time) (*Result, error) {
 		return nil, fmt.Errorf("%d of %d deliveries of accepted messages were decrypted by the end (virtual %v)",
 			w.delivered, want, w.K.Now())
 	}
-	obs := w.obs
+	obs := w.obs.flatten()
 	if w.opts.Commits != nil {
 		end := int64(w.K.Now())
 		ratio := 0.0
@@ -219,21 +219,21 @@ func (r *recorder) Joined(c *client.Client, at sim.Time) {
 		return
 	}
 	w.joined++
-	w.obs = append(w.obs, results.Observation{Metric: MetricJoin, Unit: "ms", Group: w.homeOf[c.ID()],
+	w.obs.add(results.Observation{Metric: MetricJoin, Unit: "ms", Group: w.homeOf[c.ID()],
 		TimeNs: int64(at), Target: c.ID(), Value: ms(time.Duration(at))})
 }
 
 func (r *recorder) Accepted(c *client.Client, id int64, sentAt, at sim.Time) {
 	w := (*World)(r)
 	w.accepted[id] = at
-	w.obs = append(w.obs, results.Observation{Metric: MetricAccept, Unit: "ms", Group: w.homeOf[c.ID()],
+	w.obs.add(results.Observation{Metric: MetricAccept, Unit: "ms", Group: w.homeOf[c.ID()],
 		TimeNs: int64(at), Source: c.ID(), ID: id, Value: ms(at.Sub(sentAt))})
 }
 
 func (r *recorder) Decrypted(c *client.Client, m client.Sent, at sim.Time) {
 	w := (*World)(r)
 	w.delivered++
-	w.obs = append(w.obs, results.Observation{Metric: MetricDelivery, Unit: "ms", Group: c.Home(),
+	w.obs.add(results.Observation{Metric: MetricDelivery, Unit: "ms", Group: c.Home(),
 		TimeNs: int64(at), Source: m.Sender, Target: c.ID(), ID: m.ID, Value: ms(at.Sub(m.At))})
 	if m.Tag != "" {
 		w.callMessage(c, m)
@@ -252,7 +252,7 @@ func (r *recorder) Committed(c *client.Client, o client.CommitOutcome) {
 	}
 	w.commits.accepted++
 	at := int64(o.End)
-	w.obs = append(w.obs,
+	w.obs.add(
 		results.Observation{Metric: MetricCommitTime, Unit: "ms", Group: g, TimeNs: at, Source: c.ID(), Value: ms(o.End.Sub(o.Start))},
 		results.Observation{Metric: MetricCommitAttempts, Unit: "commits", Group: g, TimeNs: at, Source: c.ID(), Value: float64(o.Attempts)},
 		results.Observation{Metric: MetricCommitWasted, Unit: "ms", Group: g, TimeNs: at, Source: c.ID(), Value: ms(o.Wasted)})
@@ -356,7 +356,7 @@ func (w *World) startOffline(ow *OfflineWorkload) error {
 		w.K.Schedule(back, sim.HandlerFunc(func(k *sim.Kernel, _ sim.Event) {
 			c.SetOnline(true)
 			p.SetOnline(c.ID(), true)
-			w.obs = append(w.obs, results.Observation{Metric: MetricOffline, Unit: "ms", Group: w.homeOf[c.ID()],
+			w.obs.add(results.Observation{Metric: MetricOffline, Unit: "ms", Group: w.homeOf[c.ID()],
 				TimeNs: int64(k.Now()), Target: c.ID(), Value: ms(k.Now().Sub(start))})
 		}), 0, nil)
 	}

@@ -106,7 +106,7 @@ type World struct {
 	joined     int
 	setupDone  bool
 	measureEnd sim.Time
-	obs        []results.Observation
+	obs        obsLog
 	commits    commitTally
 	call       *call
 	accepted   map[int64]sim.Time
