@@ -12,6 +12,8 @@
 //	keyschedule  epoch key schedule, PSKs, exporter, transcript hashes (§8)
 //	secrettree   secret tree and per-sender hash ratchets with a deletion schedule (§9)
 //	framing      FramedContent, PublicMessage, PrivateMessage and their protection (§6)
+//	ratchettree  the public ratchet tree: copy-on-write snapshots, tree/parent hashes, validation (§4, §7)
+//	treekem      TreeKEM: private path state, UpdatePath creation and processing (§7.4-§7.6)
 //	conformance  tests only: the official vectors for every supported cipher suite
 //
 // This package itself holds only documentation; see STATUS.md for the state of the work.

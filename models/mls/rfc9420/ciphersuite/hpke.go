@@ -1,6 +1,7 @@
 package ciphersuite
 
 import (
+	"bytes"
 	"crypto/hkdf"
 	"crypto/hmac"
 	"crypto/hpke"
@@ -30,6 +31,9 @@ func (k *HPKEPrivateKey) Bytes() ([]byte, error) {
 
 // PublicKey returns SerializePublicKey(pk) of the matching public key (an HPKEPublicKey on the wire).
 func (k *HPKEPrivateKey) PublicKey() []byte { return append([]byte(nil), k.pub...) }
+
+// PublicKeyEqual reports whether pub is this key's serialized public key, without copying it.
+func (k *HPKEPrivateKey) PublicKeyEqual(pub []byte) bool { return bytes.Equal(k.pub, pub) }
 
 // kemImpl abstracts the HPKE implementation behind a KEM: crypto/hpke for everything it has, circl
 // for DHKEM(X448).

@@ -138,6 +138,10 @@ func (s *Suite) Hash(data []byte) []byte {
 	return h.Sum(nil)
 }
 
+// NewHash returns a fresh hash.Hash of the suite's hash function, for callers that hash many
+// inputs and want to reuse one hasher (Reset, Write, Sum into a caller-owned buffer).
+func (s *Suite) NewHash() hash.Hash { return s.newHash() }
+
 // MAC returns HMAC(key, data) with the suite's hash.
 func (s *Suite) MAC(key, data []byte) []byte {
 	m := hmac.New(s.newHash, key)

@@ -93,6 +93,13 @@ func (w *Writer) Bytes() ([]byte, error) {
 // Err returns the first encoding error, if any.
 func (w *Writer) Err() error { return w.err }
 
+// Reset empties the writer (keeping its buffer) and clears any error, so one Writer can encode
+// many structures without reallocating.
+func (w *Writer) Reset() {
+	w.buf = w.buf[:0]
+	w.err = nil
+}
+
 // Len returns the number of bytes written so far.
 func (w *Writer) Len() int { return len(w.buf) }
 

@@ -6,14 +6,15 @@ import (
 	"fmt"
 	"testing"
 
+	"github.com/mimisim/mimisim/models/mls/rfc9420/ciphersuite"
 	"github.com/mimisim/mimisim/models/mls/rfc9420/codec"
 	"github.com/mimisim/mimisim/models/mls/rfc9420/framing"
 	"github.com/mimisim/mimisim/models/mls/rfc9420/internal/testvectors"
+	"github.com/mimisim/mimisim/models/mls/rfc9420/ratchettree"
 	"github.com/mimisim/mimisim/models/mls/rfc9420/wire"
 )
 
-// messagesVector is one entry of messages.json: syntax-only encodings (no cipher suite). The
-// ratchet_tree field is left to the ratchet-tree package of a later task.
+// messagesVector is one entry of messages.json: syntax-only encodings (no cipher suite).
 type messagesVector struct {
 	MLSWelcome                     hex `json:"mls_welcome"`
 	MLSGroupInfo                   hex `json:"mls_group_info"`
@@ -56,6 +57,32 @@ func proposalBody(t *testing.T, name string, typ wire.ProposalType, body []byte)
 	roundTrip(t, name, append(b, body...), &wire.Proposal{})
 }
 
+// ratchetTree checks the ratchet_tree field: it decodes as a node list and re-encodes identically,
+// and a tree built from it (the vector carries no suite; hashing uses suite 1) encodes back to it.
+func ratchetTree(t *testing.T, b []byte) {
+	t.Helper()
+	nodes, err := ratchettree.DecodeNodes(b)
+	if err != nil {
+		t.Errorf("ratchet_tree: decode: %v", err)
+		return
+	}
+	if re, err := ratchettree.EncodeNodes(nodes); err != nil || !bytes.Equal(re, b) {
+		t.Errorf("ratchet_tree: re-encoding differs (%v)", err)
+	}
+	s, err := ciphersuite.Lookup(ciphersuite.MLS128DHKEMX25519AES128GCMSHA256Ed25519)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tree, err := ratchettree.FromNodes(s, nodes)
+	if err != nil {
+		t.Errorf("ratchet_tree: building the tree: %v", err)
+		return
+	}
+	if re, err := tree.Encode(); err != nil || !bytes.Equal(re, b) {
+		t.Errorf("ratchet_tree: tree re-encoding differs (%v)", err)
+	}
+}
+
 func TestMessages(t *testing.T) {
 	const file = "messages.json"
 	var vs []messagesVector
@@ -81,6 +108,7 @@ func TestMessages(t *testing.T) {
 					t.Errorf("%s: wire format %d, want %d", m.name, msg.WireFormat, m.wf)
 				}
 			}
+			ratchetTree(t, v.RatchetTree)
 			roundTrip(t, "group_secrets", v.GroupSecrets, &wire.GroupSecrets{})
 			roundTrip(t, "commit", v.Commit, &wire.Commit{})
 			proposalBody(t, "add_proposal", wire.ProposalAdd, v.AddProposal)

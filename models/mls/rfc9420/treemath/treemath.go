@@ -30,7 +30,9 @@ func LeafCountForWidth(w uint32) LeafCount {
 	if w == 0 {
 		return 0
 	}
-	leaves := (uint64(w) + 1) / 2
+	// 2n-1 >= w needs n >= (w+1)/2, rounded up: (w+2)/2. (A ratchet_tree node list can have an even
+	// length, e.g. four entries need a tree of four leaves.)
+	leaves := (uint64(w) + 2) / 2
 	return LeafCount(uint64(1) << bits.Len64(leaves-1))
 }
 

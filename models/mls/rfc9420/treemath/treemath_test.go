@@ -101,7 +101,7 @@ func TestLeafCountForWidth(t *testing.T) {
 	tests := []struct {
 		w    uint32
 		want LeafCount
-	}{{0, 0}, {1, 1}, {3, 2}, {5, 4}, {7, 4}, {9, 8}, {15, 8}, {17, 16}}
+	}{{0, 0}, {1, 1}, {2, 2}, {3, 2}, {4, 4}, {5, 4}, {6, 4}, {7, 4}, {8, 8}, {9, 8}, {15, 8}, {16, 16}, {17, 16}}
 	for _, tc := range tests {
 		if got := LeafCountForWidth(tc.w); got != tc.want {
 			t.Errorf("LeafCountForWidth(%d) = %d, want %d", tc.w, got, tc.want)
