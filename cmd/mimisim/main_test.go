@@ -47,7 +47,7 @@ func TestHelpAndScenarios(t *testing.T) {
 		t.Fatalf("help: code %d, output %q", code, out)
 	}
 	out, _, code = exe(t, ".", "scenarios")
-	if code != 0 || !strings.HasPrefix(out, "default ") {
+	if code != 0 || !strings.HasPrefix(out, "default ") && !strings.Contains(out, "\ndefault ") {
 		t.Fatalf("scenarios: code %d, output %q", code, out)
 	}
 	_, errOut, code := exe(t, ".", "frobnicate")
