@@ -38,6 +38,15 @@
 // read (syntax, unknown fields, types) are reported first and alone; the value checks run only
 // on a file that reads cleanly.
 //
+// # Workloads
+//
+// Besides the room's chat (Workload), three optional sections add workloads to the measurement
+// window; each is off when left out (a nil pointer): Commits (commit contention, with a retry
+// policy whose parameters follow the rules of a Dist's), Offline (a share of the members offline
+// when the window opens, back after a delay drawn from a Dist) and Call (one call, under one
+// of three key designs). Provider.BatchWindow and BatchMax turn on the hub's notify batching.
+// Commit policies and call designs are listed by CommitPolicies and CallDesigns.
+//
 // # Sweeps
 //
 // A scenario with a sweep section (Sweep) is a parameter sweep: Expand lists its jobs, one Point

@@ -33,6 +33,12 @@ type Scenario struct {
 	Room Room `yaml:"room"`
 	// Workload says who sends what, how often.
 	Workload Workload `yaml:"workload"`
+	// Commits, when set, adds commit contention to the measurement window.
+	Commits *Commits `yaml:"commits"`
+	// Offline, when set, takes a share of the members offline when the window opens.
+	Offline *Offline `yaml:"offline"`
+	// Call, when set, sets up one call in the measurement window.
+	Call *Call `yaml:"call"`
 	// Sweep, when set, makes the scenario a parameter sweep (mimisim sweep): see Sweep and
 	// Expand. mimisim run ignores it and runs the scenario as written.
 	Sweep *Sweep `yaml:"sweep"`
@@ -118,6 +124,12 @@ type Provider struct {
 	Cores       int      `yaml:"cores"`             // default 4; 1..1024
 	RequestCost Duration `yaml:"request_cost"`      // CPU per request handled; default 50µs, > 0
 	ByteCost    Duration `yaml:"byte_cost_per_kib"` // CPU per KiB of request body; default 2µs, > 0
+	// BatchWindow, when > 0, makes the hub hold the notifies for a follower for up to this long
+	// and send what gathered in one; default 0 (off); ≥ 0; the hub only.
+	BatchWindow Duration `yaml:"batch_window"`
+	// BatchMax, when > 0, sends a batch as soon as it holds this many events; default 0 (no
+	// cap); ≥ 0; the hub only; no effect without BatchWindow.
+	BatchMax int `yaml:"batch_max"`
 }
 
 // Room is the one room of a run.
@@ -153,6 +165,58 @@ type Workload struct {
 	PayloadBytes  int     `yaml:"payload_bytes"`   // default 100; 1..1<<20
 }
 
+// Commit policies: what a member does after the hub refused its commit.
+const (
+	PolicyImmediate   = "immediate"    // rebuild and resubmit once caught up
+	PolicyBackoff     = "backoff"      // full-jitter exponential backoff: BackoffBase, BackoffMax
+	PolicyRandomDelay = "random_delay" // a uniform delay in [DelayMin, DelayMax] before every attempt
+)
+
+// Commits is commit contention in the measurement window: rounds start at Poisson times of Rate
+// per second, and in each round Committers real members each want an empty commit accepted,
+// retrying after a refusal as Policy says. Only the parameters of the chosen policy may be
+// written, and all of them must be: backoff takes backoff_base and backoff_max; random_delay
+// takes delay_min and delay_max; immediate takes none. (A sweep of commits.policy allows and
+// requires the parameters of every policy it sweeps over; each point keeps only its own.)
+type Commits struct {
+	Committers  int      `yaml:"committers"`   // required; 1 ≤ committers ≤ real members
+	Rate        float64  `yaml:"rate"`         // required; rounds per second, 0 < rate ≤ MaxCommitRate
+	Policy      string   `yaml:"policy"`       // default "immediate"; immediate | backoff | random_delay
+	BackoffBase Duration `yaml:"backoff_base"` // backoff: the first retry's ceiling, > 0
+	BackoffMax  Duration `yaml:"backoff_max"`  // backoff: the largest ceiling, ≥ BackoffBase
+	DelayMin    Duration `yaml:"delay_min"`    // random_delay: ≥ 0
+	DelayMax    Duration `yaml:"delay_max"`    // random_delay: ≥ DelayMin
+	MaxAttempts int      `yaml:"max_attempts"` // give up after this many refusals; default 0 = never; ≥ 0
+}
+
+// Offline takes a share of the members offline when the measurement window opens; each comes
+// back after a delay drawn from Reconnect. While offline a member sends nothing and its
+// provider holds its deliveries.
+type Offline struct {
+	Share     float64 `yaml:"share"`     // required; 0 ≤ share ≤ 1 of the members
+	Reconnect Dist    `yaml:"reconnect"` // required; time offline, a Dist with its usual rules
+}
+
+// Call designs: how a call's media keys are set up.
+const (
+	CallEpochKeys         = "epoch_keys"          // keys from the room's epoch (MLS exporter), no commit
+	CallSubgroupPerJoiner = "subgroup_per_joiner" // a call sub-group grown by one commit per joiner
+	CallSubgroupOneCommit = "subgroup_one_commit" // a call sub-group of everyone in one commit
+)
+
+// Call sets up one call at At into the measurement window: Participants real members (the
+// room's creator first) exchange an offer and answers of SignalBytes, complete ICERoundTrips +
+// DTLSRoundTrips round trips with a media server in the hub's region and key the call as
+// Design says.
+type Call struct {
+	Design         string   `yaml:"design"`           // required; epoch_keys | subgroup_per_joiner | subgroup_one_commit
+	Participants   int      `yaml:"participants"`     // required; 2 ≤ participants ≤ real members
+	At             Duration `yaml:"at"`               // default 0; 0 ≤ at < duration
+	SignalBytes    int      `yaml:"signal_bytes"`     // default 2000; 1..MaxPayloadBytes
+	ICERoundTrips  *int     `yaml:"ice_round_trips"`  // default 2; 0..MaxCallRoundTrips
+	DTLSRoundTrips *int     `yaml:"dtls_round_trips"` // default 2; 0..MaxCallRoundTrips
+}
+
 // Limits carries what the model packages support; the caller supplies it (the CLI wires the
 // real packages) so that this package depends on none of them.
 type Limits struct {
@@ -162,8 +226,8 @@ type Limits struct {
 	Devices     []string       // known device classes, e.g. "phone"
 }
 
-// Defaults and bounds. The bounds not fixed by the format's design (MaxRTTMs, MaxSigma) are
-// sanity caps that catch typos before they overflow a model.
+// Defaults and bounds. The bounds not fixed by the format's design (MaxRTTMs, MaxSigma,
+// MaxCallRoundTrips) are sanity caps that catch typos before they overflow a model.
 const (
 	DefaultSeed              = 1
 	DefaultEngine            = "gomls"
@@ -176,6 +240,9 @@ const (
 	DefaultAccessType        = "wifi"
 	DefaultDevice            = "phone"
 	DefaultPayloadBytes      = 100
+	DefaultCommitPolicy      = PolicyImmediate
+	DefaultSignalBytes       = 2000
+	DefaultCallRoundTrips    = 2
 
 	MaxDuration      = Duration(24 * time.Hour)
 	MaxCores         = 1024
@@ -184,6 +251,9 @@ const (
 	MaxPayloadBytes  = 1 << 20
 	MaxRTTMs         = 60000.0
 	MaxSigma         = 5.0
+	MaxCommitRate    = 1000.0
+	// MaxCallRoundTrips bounds call.ice_round_trips and call.dtls_round_trips (a typo catcher).
+	MaxCallRoundTrips = 100
 	// MaxFileBytes bounds the size of a scenario file (the default one has under 4 KiB). The
 	// YAML parser takes time quadratic in the size of some malformed inputs, up to about half
 	// a second at this size.

@@ -54,7 +54,7 @@ func TestParseAppliesDocumentedDefaults(t *testing.T) {
 }
 
 func TestEmbeddedDefault(t *testing.T) {
-	if got, want := Embedded(), []string{"default", "fanout-size"}; !slices.Equal(got, want) {
+	if got, want := Embedded(), []string{"callsetup", "contention", "default", "fanout", "fanout-size"}; !slices.Equal(got, want) {
 		t.Fatalf("Embedded() = %q, want %q", got, want)
 	}
 	s, raw, err := LoadEmbedded("default", testLimits())
@@ -137,7 +137,7 @@ func isShareLine(l string) bool {
 
 func TestLoadEmbeddedUnknown(t *testing.T) {
 	_, _, err := LoadEmbedded("../default", testLimits())
-	if err == nil || err.Error() != `unknown embedded scenario "../default"; available: default, fanout-size` {
+	if err == nil || err.Error() != `unknown embedded scenario "../default"; available: callsetup, contention, default, fanout, fanout-size` {
 		t.Errorf("LoadEmbedded: err = %v", err)
 	}
 }
@@ -446,6 +446,13 @@ func FuzzParse(f *testing.F) {
 		f.Fatal(err)
 	}
 	f.Add(sweep)
+	for _, name := range []string{"contention", "fanout", "callsetup"} {
+		data, err := os.ReadFile("files/" + name + ".yaml")
+		if err != nil {
+			f.Fatal(err)
+		}
+		f.Add(data)
+	}
 	f.Add([]byte(base))
 	f.Add([]byte(base + wifiLatency + "{kind: lognormal, median: 3ms, sigma: 0.5}\n"))
 	f.Add([]byte("a: &x [*x]\n"))

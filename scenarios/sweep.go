@@ -118,10 +118,41 @@ var sweepFields = []sweepField{
 	{"providers[i].cores", kindInteger, func(s *Scenario, i int, v any) { s.Providers[i].Cores = v.(int) }},
 	{"providers[i].request_cost", kindDuration, func(s *Scenario, i int, v any) { s.Providers[i].RequestCost = v.(Duration) }},
 	{"providers[i].byte_cost_per_kib", kindDuration, func(s *Scenario, i int, v any) { s.Providers[i].ByteCost = v.(Duration) }},
+	{"providers[i].batch_window", kindDuration, func(s *Scenario, i int, v any) { s.Providers[i].BatchWindow = v.(Duration) }},
+	{"providers[i].batch_max", kindInteger, func(s *Scenario, i int, v any) { s.Providers[i].BatchMax = v.(int) }},
 	{"room.members", kindInteger, func(s *Scenario, _ int, v any) { s.Room.Members = v.(int) }},
 	{"room.device", kindText, func(s *Scenario, _ int, v any) { s.Room.Device = v.(string) }},
 	{"workload.rate_per_member", kindNumber, func(s *Scenario, _ int, v any) { s.Workload.RatePerMember = v.(float64) }},
 	{"workload.payload_bytes", kindInteger, func(s *Scenario, _ int, v any) { s.Workload.PayloadBytes = v.(int) }},
+	{"commits.committers", kindInteger, func(s *Scenario, _ int, v any) { s.Commits.Committers = v.(int) }},
+	{"commits.rate", kindNumber, func(s *Scenario, _ int, v any) { s.Commits.Rate = v.(float64) }},
+	{"commits.policy", kindText, func(s *Scenario, _ int, v any) { s.Commits.setPolicy(v.(string)) }},
+	{"offline.share", kindNumber, func(s *Scenario, _ int, v any) { s.Offline.Share = v.(float64) }},
+	{"call.design", kindText, func(s *Scenario, _ int, v any) { s.Call.Design = v.(string) }},
+	{"call.participants", kindInteger, func(s *Scenario, _ int, v any) { s.Call.Participants = v.(int) }},
+}
+
+// setPolicy sets the commit policy of a sweep point and drops the parameters of the other
+// policies, which the swept scenario gives for the points that sweep to them.
+func (c *Commits) setPolicy(p string) {
+	c.Policy = p
+	if p != PolicyBackoff {
+		c.BackoffBase, c.BackoffMax = 0, 0
+	}
+	if p != PolicyRandomDelay {
+		c.DelayMin, c.DelayMax = 0, 0
+	}
+}
+
+// missingSection names the optional section that the sweepable field at path belongs to when
+// the scenario does not have it, or returns "".
+func missingSection(s *Scenario, path string) string {
+	section, _, _ := strings.Cut(path, ".")
+	absent := map[string]bool{"commits": s.Commits == nil, "offline": s.Offline == nil, "call": s.Call == nil}
+	if absent[section] {
+		return section
+	}
+	return ""
 }
 
 // SweepFields returns the paths of the fields a sweep axis may name, in documentation order;
@@ -317,6 +348,10 @@ func (s *Scenario) sweepPlan(quick bool) ([]planAxis, int, []planError) {
 		}
 		if j, dup := seen[a.Field]; dup {
 			errf(p+".field", "%s is already swept by sweep.axes[%d]; give each field one axis", a.Field, j)
+			continue
+		}
+		if sec := missingSection(s, a.Field); sec != "" {
+			errf(p+".field", "%s cannot be swept: the scenario has no %s section; add one (with its required fields) to sweep its fields", a.Field, sec)
 			continue
 		}
 		seen[a.Field] = i
@@ -559,6 +594,14 @@ func (s *Scenario) Clone() *Scenario {
 	c.Providers = slices.Clone(s.Providers)
 	c.Room.Placement = slices.Clone(s.Room.Placement)
 	c.Room.Access = maps.Clone(s.Room.Access)
+	c.Commits = clonePtr(s.Commits)
+	c.Offline = clonePtr(s.Offline)
+	if s.Call != nil {
+		cl := *s.Call
+		cl.ICERoundTrips = clonePtr(s.Call.ICERoundTrips)
+		cl.DTLSRoundTrips = clonePtr(s.Call.DTLSRoundTrips)
+		c.Call = &cl
+	}
 	if s.Sweep != nil {
 		sw := *s.Sweep
 		sw.Axes = make([]Axis, len(s.Sweep.Axes))

@@ -67,7 +67,7 @@ func TestParseSweep(t *testing.T) {
 	}
 }
 
-const sweepFieldList = "duration, engine, fidelity, time_mode, network.loss, network.retransmit_timeout, providers[i].region, providers[i].cores, providers[i].request_cost, providers[i].byte_cost_per_kib, room.members, room.device, workload.rate_per_member, workload.payload_bytes"
+const sweepFieldList = "duration, engine, fidelity, time_mode, network.loss, network.retransmit_timeout, providers[i].region, providers[i].cores, providers[i].request_cost, providers[i].byte_cost_per_kib, providers[i].batch_window, providers[i].batch_max, room.members, room.device, workload.rate_per_member, workload.payload_bytes, commits.committers, commits.rate, commits.policy, offline.share, call.design, call.participants"
 
 func TestParseSweepErrors(t *testing.T) {
 	tests := []struct {
@@ -276,7 +276,11 @@ func TestExpand(t *testing.T) {
 
 // Each point carries its values, and its own copy of everything.
 func TestExpandAppliesValues(t *testing.T) {
-	s, err := Parse("s.yaml", []byte(sweepBase(`  axes:
+	s, err := Parse("s.yaml", []byte(base+`commits: {committers: 1, rate: 1, delay_min: 0s, delay_max: 5ms}
+offline: {share: 0.5, reconnect: {kind: constant, value: 1s}}
+call: {design: epoch_keys, participants: 2}
+sweep:
+  axes:
     - {field: room.members, values: [3]}
     - {field: duration, values: [5s]}
     - {field: network.loss, values: [0.25]}
@@ -295,7 +299,17 @@ func TestExpandAppliesValues(t *testing.T) {
       values: [1ms]
     - field: providers[0].byte_cost_per_kib
       values: [3us]
-`)), testLimits())
+    - field: providers[0].batch_window
+      values: [10ms]
+    - field: providers[0].batch_max
+      values: [7]
+    - {field: commits.committers, values: [3]}
+    - {field: commits.rate, values: [0.25]}
+    - {field: commits.policy, values: [random_delay]}
+    - {field: offline.share, values: [0.125]}
+    - {field: call.design, values: [subgroup_per_joiner]}
+    - {field: call.participants, values: [3]}
+`), testLimits())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -316,6 +330,11 @@ func TestExpandAppliesValues(t *testing.T) {
 	want.Workload.RatePerMember, want.Workload.PayloadBytes = 7, 9
 	want.Providers[1].Region, want.Providers[1].Cores = "sa-east-1", 16
 	want.Providers[0].RequestCost, want.Providers[0].ByteCost = Duration(time.Millisecond), Duration(3*time.Microsecond)
+	want.Providers[0].BatchWindow, want.Providers[0].BatchMax = Duration(10*time.Millisecond), 7
+	// The point's policy keeps its own parameters only.
+	want.Commits = &Commits{Committers: 3, Rate: 0.25, Policy: "random_delay", DelayMax: Duration(5 * time.Millisecond)}
+	want.Offline.Share = 0.125
+	want.Call.Design, want.Call.Participants = "subgroup_per_joiner", 3
 	if !reflect.DeepEqual(ps[0].Scenario, want) {
 		t.Errorf("point scenario:\n got %+v\nwant %+v", ps[0].Scenario, want)
 	}
@@ -325,6 +344,9 @@ func TestExpandAppliesValues(t *testing.T) {
 	ps[0].Scenario.Providers[0].Name = "changed"
 	if s.Providers[0].Name == "changed" {
 		t.Error("a point's scenario shares providers with the swept scenario")
+	}
+	if s.Commits.Committers != 1 || s.Commits.Policy != "immediate" || s.Commits.DelayMax == 0 || s.Offline.Share != 0.5 || s.Call.Participants != 2 {
+		t.Errorf("Expand changed the swept scenario's sections: %+v %+v %+v", *s.Commits, *s.Offline, *s.Call)
 	}
 }
 
@@ -353,6 +375,12 @@ func TestExpandErrors(t *testing.T) {
 		{"bad value type", func(s *Scenario) { s.Sweep.Axes[0].Values[1] = int64(4) }, false,
 			"sweep.axes[0].values[1]: must be an integer, got a value of type int64"},
 		{"zero replications", func(s *Scenario) { s.Sweep.Replications = 0 }, false, "sweep.replications: must be between 1 and 1000, got 0"},
+		{"field of an absent section", func(s *Scenario) { s.Sweep.Axes[0] = Axis{"call.participants", []any{2}} }, false,
+			"sweep.axes[0].field: call.participants cannot be swept: the scenario has no call section; add one (with its required fields) to sweep its fields"},
+		{"field of a present section", func(s *Scenario) {
+			s.Call = &Call{Design: "epoch_keys", Participants: 2}
+			s.Sweep.Axes[0] = Axis{"call.participants", []any{2, 3}}
+		}, false, ""},
 		{"bad quick key", func(s *Scenario) { s.Sweep.Quick = &Quick{Replications: 1, Values: map[string][]any{"room.x": {1}}} }, true,
 			`sweep.quick["room.x"]: not an axis of this sweep; quick may give values of room.members and replications`},
 	}

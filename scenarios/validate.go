@@ -23,7 +23,22 @@ var (
 		DistShiftedExponential: {"min", "mean"},
 		DistLognormal:          {"median", "sigma"},
 	}
+	// commitPolicies and callDesigns are the models' lists (client.CommitPolicies,
+	// world.CallDesigns); cmd/mimisim tests that they agree.
+	commitPolicies = []string{PolicyImmediate, PolicyBackoff, PolicyRandomDelay}
+	policyParams   = map[string][]string{
+		PolicyImmediate:   nil,
+		PolicyBackoff:     {"backoff_base", "backoff_max"},
+		PolicyRandomDelay: {"delay_min", "delay_max"},
+	}
+	callDesigns = []string{CallEpochKeys, CallSubgroupPerJoiner, CallSubgroupOneCommit}
 )
+
+// CommitPolicies returns the values of commits.policy.
+func CommitPolicies() []string { return slices.Clone(commitPolicies) }
+
+// CallDesigns returns the values of call.design.
+func CallDesigns() []string { return slices.Clone(callDesigns) }
 
 // Validate checks s, on which Defaults has been called, against the format's rules and lim. It
 // returns nil, one *Error, or several joined with errors.Join. Its errors carry the field path
@@ -141,6 +156,12 @@ func (c *checker) zeroWritten(s *Scenario) {
 	if c.written("workload.payload_bytes", false) && s.Workload.PayloadBytes == 0 {
 		c.errf("workload.payload_bytes", "must be between 1 and %d, got 0", MaxPayloadBytes)
 	}
+	if s.Commits != nil && c.written("commits.policy", false) && s.Commits.Policy == "" {
+		c.errf("commits.policy", "must not be empty; allowed: %s (remove the field for the default %s)", list(commitPolicies), DefaultCommitPolicy)
+	}
+	if s.Call != nil && c.written("call.signal_bytes", false) && s.Call.SignalBytes == 0 {
+		c.errf("call.signal_bytes", "must be between 1 and %d, got 0 (remove the field for the default %d)", MaxPayloadBytes, DefaultSignalBytes)
+	}
 	c.sweepZeroWritten(s)
 }
 
@@ -177,6 +198,9 @@ func (c *checker) check(s *Scenario) {
 	c.providers(s.Providers)
 	c.room(s, engineOK)
 	c.workload(&s.Workload)
+	c.commits(s)
+	c.offline(s)
+	c.call(s)
 	c.sweep(s)
 }
 
@@ -356,6 +380,19 @@ func (c *checker) providers(ps []Provider) {
 		if pr.ByteCost <= 0 {
 			c.errf(p+".byte_cost_per_kib", "must be > 0, got %s", pr.ByteCost)
 		}
+		hubOnly := fmt.Sprintf("only the hub batches notifies (it alone sends them) and %s (%q) is a follower; remove the field", p, pr.Name)
+		switch {
+		case pr.BatchWindow < 0:
+			c.errf(p+".batch_window", "must be ≥ 0 (0 turns batching off), got %s", pr.BatchWindow)
+		case pr.BatchWindow > 0 && pr.Role == RoleFollower:
+			c.errf(p+".batch_window", "%s", hubOnly)
+		}
+		switch {
+		case pr.BatchMax < 0:
+			c.errf(p+".batch_max", "must be ≥ 0 (0: no cap), got %d", pr.BatchMax)
+		case pr.BatchMax > 0 && pr.Role == RoleFollower:
+			c.errf(p+".batch_max", "%s", hubOnly)
+		}
 	}
 	if hub < 0 && rolesOK {
 		c.keyf("providers", "no provider has role hub; exactly one must")
@@ -446,6 +483,187 @@ func (c *checker) workload(w *Workload) {
 	}
 	if w.PayloadBytes < 1 || w.PayloadBytes > MaxPayloadBytes {
 		c.errf("workload.payload_bytes", "must be between 1 and %d, got %d", MaxPayloadBytes, w.PayloadBytes)
+	}
+}
+
+// roomSizeOK reports whether room.members is in range, so that counts of members can be
+// compared with it.
+func roomSizeOK(s *Scenario) bool { return s.Room.Members >= 2 && s.Room.Members <= MaxMembers }
+
+// tooManyMembers says that n members of the room are wanted for a role (committers,
+// participants) that only real members can play, and how many there are.
+func tooManyMembers(s *Scenario, n int, what string) string {
+	if k, _ := SampledK(s.Fidelity); k > 0 {
+		return fmt.Sprintf("%d %s, but fidelity %s makes only %d of the room's %d members real; %s must be real members",
+			n, what, s.Fidelity, realMembers(s), s.Room.Members, what)
+	}
+	return fmt.Sprintf("%d %s, but the room has only %d members", n, what, s.Room.Members)
+}
+
+func (c *checker) commits(s *Scenario) {
+	cm := s.Commits
+	if cm == nil {
+		return
+	}
+	switch {
+	case c.missing("commits.committers"):
+		c.errf("commits.committers", "required: how many members want to commit in each round, at least 1")
+	case cm.Committers < 1:
+		c.errf("commits.committers", "must be at least 1, got %d", cm.Committers)
+	case roomSizeOK(s) && cm.Committers > realMembers(s):
+		c.errf("commits.committers", "%s", tooManyMembers(s, cm.Committers, "committers"))
+	}
+	switch {
+	case c.missing("commits.rate"):
+		c.errf("commits.rate", "required: commit rounds per second, > 0 and at most %g", MaxCommitRate)
+	case math.IsNaN(cm.Rate) || cm.Rate <= 0 || cm.Rate > MaxCommitRate:
+		c.errf("commits.rate", "must be > 0 and at most %g commit rounds per second, got %s", MaxCommitRate, num(cm.Rate))
+	}
+	if cm.MaxAttempts < 0 {
+		c.errf("commits.max_attempts", "must be ≥ 0 (0: never give up), got %d", cm.MaxAttempts)
+	}
+	if !slices.Contains(commitPolicies, cm.Policy) {
+		c.errf("commits.policy", "unknown policy %q; allowed: %s", cm.Policy, list(commitPolicies))
+		return
+	}
+	// The policies whose parameters the file must give: the scenario's own and, when the sweep
+	// sweeps commits.policy, every policy it sweeps over (each point keeps only its own).
+	policies := []string{cm.Policy}
+	for _, v := range sweptValues(s, "commits.policy") {
+		if t, ok := v.(string); ok && slices.Contains(commitPolicies, t) && !slices.Contains(policies, t) {
+			policies = append(policies, t)
+		}
+	}
+	var takes []string
+	owner := map[string]string{}
+	for _, pol := range commitPolicies {
+		for _, name := range policyParams[pol] {
+			owner[name] = pol
+			if slices.Contains(policies, pol) {
+				takes = append(takes, name)
+			}
+		}
+	}
+	params := []struct {
+		name string
+		v    Duration
+		msg  string // what is wrong with the value, if anything
+	}{
+		{"backoff_base", cm.BackoffBase, ""},
+		{"backoff_max", cm.BackoffMax, ""},
+		{"delay_min", cm.DelayMin, ""},
+		{"delay_max", cm.DelayMax, ""},
+	}
+	switch {
+	case cm.BackoffBase <= 0:
+		params[0].msg = fmt.Sprintf("must be > 0, got %s", cm.BackoffBase)
+	case cm.BackoffMax < cm.BackoffBase:
+		params[1].msg = fmt.Sprintf("must be ≥ backoff_base (%s), got %s", cm.BackoffBase, cm.BackoffMax)
+	}
+	switch {
+	case cm.DelayMin < 0:
+		params[2].msg = fmt.Sprintf("must be ≥ 0, got %s", cm.DelayMin)
+	case cm.DelayMax < cm.DelayMin:
+		params[3].msg = fmt.Sprintf("must be ≥ delay_min (%s), got %s", cm.DelayMin, cm.DelayMax)
+	}
+	for _, q := range params {
+		fp := "commits." + q.name
+		pol := owner[q.name]
+		switch {
+		case slices.Contains(policies, pol):
+			switch {
+			case c.missing(fp):
+				by := "policy " + pol
+				if pol != cm.Policy {
+					by += ", a value of the sweep's commits.policy axis,"
+				} else {
+					by += ","
+				}
+				c.errf(fp, "required by %s which takes %s", by, list(policyParams[pol]))
+			case q.msg != "":
+				c.errf(fp, "%s", q.msg)
+			}
+		case c.written(fp, q.v != 0):
+			if len(policies) == 1 {
+				c.keyf(fp, "not a parameter of policy %s, which takes %s; remove it", cm.Policy, orText(list2(takes), "none"))
+			} else {
+				c.keyf(fp, "not a parameter of the policies %s (commits.policy and its swept values), which take %s; remove it",
+					list(policies), orText(list2(takes), "none"))
+			}
+		}
+	}
+}
+
+// list2 is list without the message for an empty list.
+func list2(vs []string) string { return strings.Join(vs, ", ") }
+
+// sweptValues returns the values, as written, that the sweep's axis of field and the quick
+// sweep's values of it give the field (none when no axis sweeps it).
+func sweptValues(s *Scenario, field string) []any {
+	if s.Sweep == nil {
+		return nil
+	}
+	var out []any
+	for _, a := range s.Sweep.Axes {
+		if a.Field == field {
+			out = append(out, a.Values...)
+			if q := s.Sweep.Quick; q != nil {
+				out = append(out, q.Values[field]...)
+			}
+			break
+		}
+	}
+	return out
+}
+
+func (c *checker) offline(s *Scenario) {
+	o := s.Offline
+	if o == nil {
+		return
+	}
+	switch {
+	case c.missing("offline.share"):
+		c.errf("offline.share", "required: the share of the members that go offline when the window opens, 0 … 1")
+	case math.IsNaN(o.Share) || o.Share < 0 || o.Share > 1:
+		c.errf("offline.share", "must be a share between 0 and 1, got %s", num(o.Share))
+	}
+	if c.missing("offline.reconnect") {
+		c.errf("offline.reconnect", "required: the distribution of the time a member stays offline, e.g. {kind: shifted_exponential, min: 1s, mean: 10s}")
+		return
+	}
+	c.dist("offline.reconnect", &o.Reconnect)
+}
+
+func (c *checker) call(s *Scenario) {
+	cl := s.Call
+	if cl == nil {
+		return
+	}
+	c.oneOf("call.design", "call design", cl.Design, callDesigns)
+	switch {
+	case c.missing("call.participants"):
+		c.errf("call.participants", "required: how many members take part in the call, at least 2 (the initiator and one callee)")
+	case cl.Participants < 2:
+		c.errf("call.participants", "must be at least 2 (the initiator and one callee), got %d", cl.Participants)
+	case roomSizeOK(s) && cl.Participants > realMembers(s):
+		c.errf("call.participants", "%s", tooManyMembers(s, cl.Participants, "participants"))
+	}
+	switch {
+	case cl.At < 0:
+		c.errf("call.at", "must be ≥ 0, got %s", cl.At)
+	case s.Duration > 0 && s.Duration <= MaxDuration && cl.At >= s.Duration:
+		c.errf("call.at", "must be before the end of the measurement window (duration %s), got %s", s.Duration, cl.At)
+	}
+	if cl.SignalBytes < 1 || cl.SignalBytes > MaxPayloadBytes {
+		c.errf("call.signal_bytes", "must be between 1 and %d, got %d", MaxPayloadBytes, cl.SignalBytes)
+	}
+	for _, rt := range []struct {
+		name string
+		v    *int
+	}{{"ice_round_trips", cl.ICERoundTrips}, {"dtls_round_trips", cl.DTLSRoundTrips}} {
+		if rt.v != nil && (*rt.v < 0 || *rt.v > MaxCallRoundTrips) {
+			c.errf("call."+rt.name, "must be between 0 and %d, got %d", MaxCallRoundTrips, *rt.v)
+		}
 	}
 }
 

@@ -16,7 +16,9 @@ import (
 	"strings"
 	"time"
 
+	"github.com/mimisim/mimisim/models/client"
 	"github.com/mimisim/mimisim/models/cost"
+	"github.com/mimisim/mimisim/models/mls"
 	"github.com/mimisim/mimisim/models/mls/engines"
 	"github.com/mimisim/mimisim/models/network"
 	"github.com/mimisim/mimisim/models/world"
@@ -240,13 +242,19 @@ func runCmd(args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 
+	opts, err := worldOptions(sc, engine, model)
+	if err != nil {
+		return fmt.Errorf("run %s: %w", file, err)
+	}
+
 	stopProfiles, err := prof.start()
 	if err != nil {
 		return err
 	}
 	start := time.Now()
 	prog := &progress{w: stderr, start: start, quiet: *quiet}
-	res, err := world.Run(sc, world.Options{Engine: engine, Cost: model, Progress: prog.update})
+	opts.Progress = prog.update
+	res, err := world.Run(sc, opts)
 	prog.done()
 	if perr := stopProfiles(); perr != nil && err == nil {
 		err = perr
@@ -283,6 +291,45 @@ func runCmd(args []string, stdout, stderr io.Writer) error {
 	}
 	fmt.Fprintf(stdout, "\nresults: %s (report.md, summary.csv, observations.csv, figures/)\n", dir)
 	return nil
+}
+
+// worldOptions builds what world.Run needs besides the scenario: the engine, the cost model and
+// the scenario's optional workloads (commits, offline, call). mimisim run and every job of
+// mimisim sweep use it; the provider fields (batching) reach the world through the scenario.
+func worldOptions(sc *scenarios.Scenario, engine mls.Engine, model client.CostModel) (world.Options, error) {
+	opts := world.Options{Engine: engine, Cost: model}
+	if c := sc.Commits; c != nil {
+		p := client.CommitPolicy{Kind: c.Policy, MaxAttempts: c.MaxAttempts}
+		switch c.Policy { // only the policy's own parameters: a swept file gives all of them
+		case scenarios.PolicyBackoff:
+			p.Base, p.Max = c.BackoffBase.D(), c.BackoffMax.D()
+		case scenarios.PolicyRandomDelay:
+			p.Min, p.Max = c.DelayMin.D(), c.DelayMax.D()
+		}
+		if err := p.Validate(); err != nil {
+			return opts, fmt.Errorf("commits: %w", err)
+		}
+		opts.Commits = &world.CommitWorkload{Committers: c.Committers, Rate: c.Rate, Policy: p}
+	}
+	if o := sc.Offline; o != nil {
+		r := o.Reconnect
+		d, err := network.NewDist(r.Kind, r.Value.D(), r.Min.D(), r.Mean.D(), r.Median.D(), r.Sigma)
+		if err != nil {
+			return opts, fmt.Errorf("offline.reconnect: %w", err)
+		}
+		opts.Offline = &world.OfflineWorkload{Share: o.Share, Reconnect: d}
+	}
+	if c := sc.Call; c != nil {
+		rt := func(p *int) int {
+			if p == nil {
+				return scenarios.DefaultCallRoundTrips
+			}
+			return *p
+		}
+		opts.Call = &world.CallWorkload{Design: c.Design, Participants: c.Participants, At: c.At.D(),
+			SignalBytes: c.SignalBytes, ICERoundTrips: rt(c.ICERoundTrips), DTLSRoundTrips: rt(c.DTLSRoundTrips)}
+	}
+	return opts, nil
 }
 
 func manifest(sc *scenarios.Scenario, file string, raw []byte, engine, engineVersion, calibration string, res *world.Result) results.Manifest {

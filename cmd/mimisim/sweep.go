@@ -143,13 +143,17 @@ func paramList(ps []scenarios.Param) string {
 	return strings.Join(parts, ", ")
 }
 
-// checkJob checks that a job's engine and cost model exist.
+// checkJob checks that a job's engine and cost model exist and that its workloads convert.
 func checkJob(p scenarios.Point) error {
 	engine, err := engines.Lookup(p.Scenario.Engine)
 	if err != nil {
 		return err
 	}
-	_, _, err = costModel(p.Scenario.TimeMode, engine.Name(), "")
+	model, _, err := costModel(p.Scenario.TimeMode, engine.Name(), "")
+	if err != nil {
+		return err
+	}
+	_, err = worldOptions(p.Scenario, engine, model)
 	return err
 }
 
@@ -178,7 +182,11 @@ func runJob(p scenarios.Point) (jr jobResult) {
 	if err != nil {
 		return jobResult{err: err}
 	}
-	res, err := world.Run(p.Scenario, world.Options{Engine: engine, Cost: model})
+	opts, err := worldOptions(p.Scenario, engine, model)
+	if err != nil {
+		return jobResult{err: err}
+	}
+	res, err := world.Run(p.Scenario, opts)
 	if err != nil {
 		return jobResult{err: err}
 	}

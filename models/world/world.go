@@ -167,7 +167,7 @@ func Build(sc *scenarios.Scenario, opts Options) (*World, error) {
 			role = mimi.Hub
 		}
 		cfg := mimi.Config{Name: p.Name, Role: role, Cores: p.Cores,
-			RequestCost: time.Duration(p.RequestCost), ByteCost: time.Duration(p.ByteCost)}
+			RequestCost: time.Duration(p.RequestCost), ByteCost: time.Duration(p.ByteCost), BatchWindow: time.Duration(p.BatchWindow), BatchMax: p.BatchMax}
 		if sc.TimeMode == "zero" {
 			cfg.RequestCost, cfg.ByteCost = 0, 0
 		}
