@@ -6,8 +6,6 @@ import (
 	"fmt"
 	"io"
 	"math"
-	"os"
-	"path/filepath"
 	"slices"
 	"sort"
 	"strconv"
@@ -305,22 +303,11 @@ func (sp *sweepPlan) buildDerived(root string, hook func(string) error) error {
 	}); err != nil {
 		return err
 	}
-	if len(sp.figs) > 0 {
-		if err := os.Mkdir(filepath.Join(root, FiguresDir), 0o755); err != nil {
-			return err
-		}
-	}
-	for _, f := range sp.figs {
-		pngData, svgData, err := renderPlot(f.plot)
-		if err != nil {
-			return fmt.Errorf("%s: %w", f.stem, err)
-		}
-		if err := fw.writeBytes(f.stem+".png", pngData); err != nil {
-			return err
-		}
-		if err := fw.writeBytes(f.stem+".svg", svgData); err != nil {
-			return err
-		}
+	if err := fw.figures(root, len(sp.figs), func(i int) (string, []byte, []byte, error) {
+		png, svg, err := renderPlot(sp.figs[i].plot)
+		return sp.figs[i].stem, png, svg, err
+	}); err != nil {
+		return err
 	}
 	return fw.write(ReportFile, func(w io.Writer) error {
 		return writeSweepReport(w, sp)

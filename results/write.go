@@ -392,22 +392,11 @@ func (p *plan) buildDerived(root string, hook func(string) error) error {
 	}); err != nil {
 		return err
 	}
-	if len(p.figures) > 0 {
-		if err := os.Mkdir(filepath.Join(root, FiguresDir), 0o755); err != nil {
-			return err
-		}
-	}
-	for _, f := range p.figures {
-		pngData, svgData, err := renderCDF(f.fig)
-		if err != nil {
-			return fmt.Errorf("%s: %w", f.stem, err)
-		}
-		if err := fw.writeBytes(f.stem+".png", pngData); err != nil {
-			return err
-		}
-		if err := fw.writeBytes(f.stem+".svg", svgData); err != nil {
-			return err
-		}
+	if err := fw.figures(root, len(p.figures), func(i int) (string, []byte, []byte, error) {
+		png, svg, err := renderCDF(p.figures[i].fig)
+		return p.figures[i].stem, png, svg, err
+	}); err != nil {
+		return err
 	}
 	return fw.write(ReportFile, func(w io.Writer) error {
 		return writeReport(w, p)
@@ -491,4 +480,27 @@ func (fw fileWriter) write(name string, fill func(io.Writer) error) (err error) 
 		return err
 	}
 	return f.Sync()
+}
+
+// figures renders n figures with render and writes each as PNG and SVG under figures/.
+func (fw fileWriter) figures(root string, n int, render func(i int) (stem string, png, svg []byte, err error)) error {
+	if n == 0 {
+		return nil
+	}
+	if err := os.Mkdir(filepath.Join(root, FiguresDir), 0o755); err != nil {
+		return err
+	}
+	for i := 0; i < n; i++ {
+		stem, pngData, svgData, err := render(i)
+		if err != nil {
+			return fmt.Errorf("%s: %w", stem, err)
+		}
+		if err := fw.writeBytes(stem+".png", pngData); err != nil {
+			return err
+		}
+		if err := fw.writeBytes(stem+".svg", svgData); err != nil {
+			return err
+		}
+	}
+	return nil
 }
