@@ -14,6 +14,8 @@
 //	framing      FramedContent, PublicMessage, PrivateMessage and their protection (§6)
 //	ratchettree  the public ratchet tree: copy-on-write snapshots, tree/parent hashes, validation (§4, §7)
 //	treekem      TreeKEM: private path state, UpdatePath creation and processing (§7.4-§7.6)
+//	group        KeyPackages, LeafNode validation, the group state machine: commits, Welcome, messages (§10-§12)
+//	engine       adapter to the simulator's models/mls Engine/Client/Member interfaces ("rfc9420")
 //	conformance  tests only: the official vectors for every supported cipher suite
 //
 // This package itself holds only documentation; see STATUS.md for the state of the work.

@@ -126,6 +126,30 @@ func ProtectPrivate(s *ciphersuite.Suite, signer *ciphersuite.SignaturePrivateKe
 	if err != nil {
 		return nil, err
 	}
+	return EncryptPrivate(s, ac, tree, senderDataSecret, opts)
+}
+
+// EncryptPrivate frames an already signed AuthenticatedContent (wire format PrivateMessage, member
+// sender) as a PrivateMessage, encrypting it with the next key of the sender's ratchet in tree. It
+// lets a committer sign first, derive the confirmation tag from the signature (§8.2) and then
+// protect the same signature. opts may be nil.
+func EncryptPrivate(s *ciphersuite.Suite, ac *AuthenticatedContent, tree *secrettree.SecretTree, senderDataSecret []byte, opts *PrivateOptions) (*PrivateMessage, error) {
+	content := &ac.Content
+	if ac.WireFormat != WireFormatPrivateMessage {
+		return nil, fmt.Errorf("framing: content signed for wire format %d, not PrivateMessage", ac.WireFormat)
+	}
+	if content.Sender.Type != SenderMember {
+		return nil, ErrSenderNotMember
+	}
+	if content.ContentType == ContentCommit && len(ac.Auth.ConfirmationTag) == 0 {
+		return nil, fmt.Errorf("framing: a commit needs a confirmation tag")
+	}
+	if opts == nil {
+		opts = &PrivateOptions{}
+	}
+	if opts.Padding < 0 {
+		return nil, fmt.Errorf("framing: negative padding")
+	}
 
 	// PrivateMessageContent: body, auth, zero padding.
 	var w codec.Writer

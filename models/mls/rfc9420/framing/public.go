@@ -87,6 +87,26 @@ func ProtectPublic(s *ciphersuite.Suite, signer *ciphersuite.SignaturePrivateKey
 	if err != nil {
 		return nil, err
 	}
+	return FramePublic(s, ac, gc, membershipKey)
+}
+
+// FramePublic frames an already signed AuthenticatedContent (wire format PublicMessage) as a
+// PublicMessage, adding the membership tag for member senders (see EncryptPrivate for why signing
+// and framing are separate).
+func FramePublic(s *ciphersuite.Suite, ac *AuthenticatedContent, gc *wire.GroupContext, membershipKey []byte) (*PublicMessage, error) {
+	content := &ac.Content
+	if ac.WireFormat != WireFormatPublicMessage {
+		return nil, fmt.Errorf("framing: content signed for wire format %d, not PublicMessage", ac.WireFormat)
+	}
+	if content.ContentType == ContentApplication {
+		return nil, ErrApplicationInPublic
+	}
+	if content.ContentType == ContentCommit && len(ac.Auth.ConfirmationTag) == 0 {
+		return nil, fmt.Errorf("framing: a commit needs a confirmation tag")
+	}
+	if err := checkGroup(content, gc); err != nil {
+		return nil, err
+	}
 	pm := &PublicMessage{Content: ac.Content, Auth: ac.Auth}
 	if content.Sender.Type == SenderMember {
 		if len(membershipKey) == 0 {

@@ -1,0 +1,313 @@
+// Package engine adapts the from-scratch RFC 9420 implementation (package group) to the
+// simulator's mls.Engine, mls.Client and mls.Member interfaces, under the engine name "rfc9420".
+// Handshake messages are PublicMessages; commits always carry an UpdatePath.
+package engine
+
+import (
+	"crypto/sha256"
+	"errors"
+	"fmt"
+	"sync"
+
+	"github.com/mimisim/mimisim/models/mls"
+	"github.com/mimisim/mimisim/models/mls/rfc9420/ciphersuite"
+	"github.com/mimisim/mimisim/models/mls/rfc9420/framing"
+	"github.com/mimisim/mimisim/models/mls/rfc9420/group"
+	tm "github.com/mimisim/mimisim/models/mls/rfc9420/treemath"
+	"github.com/mimisim/mimisim/models/mls/rfc9420/wire"
+)
+
+// Name is the engine's name in scenario files.
+const Name = "rfc9420"
+
+// Engine creates rfc9420 clients of one cipher suite.
+type Engine struct {
+	suite *ciphersuite.Suite
+}
+
+var _ mls.Engine = (*Engine)(nil)
+
+// New returns an engine for the given suite (0 means suite 1,
+// MLS_128_DHKEMX25519_AES128GCM_SHA256_Ed25519).
+func New(id ciphersuite.ID) (*Engine, error) {
+	if id == 0 {
+		id = ciphersuite.MLS128DHKEMX25519AES128GCMSHA256Ed25519
+	}
+	s, err := ciphersuite.Lookup(id)
+	if err != nil {
+		return nil, err
+	}
+	return &Engine{suite: s}, nil
+}
+
+// Name implements mls.Engine.
+func (e *Engine) Name() string { return Name }
+
+// Version implements mls.Engine.
+func (e *Engine) Version() string {
+	return "github.com/mimisim/mimisim/models/mls/rfc9420 (RFC 9420, " + e.suite.String() + ")"
+}
+
+// MaxMembers implements mls.Engine: the copy-on-write tree has been exercised with 100,000
+// members; 65,536 is the supported bound.
+func (e *Engine) MaxMembers() int { return 1 << 16 }
+
+// NewClient implements mls.Engine. With an Ed25519 suite the signature key is derived from seed
+// (SHA-256 of seed and identity); other suites, or a nil seed, draw a random key. HPKE keys are
+// always random.
+func (e *Engine) NewClient(identity string, seed []byte) (mls.Client, error) {
+	var signer *ciphersuite.SignaturePrivateKey
+	var err error
+	if seed != nil && e.suite.SignatureScheme() == ciphersuite.Ed25519 {
+		h := sha256.New()
+		h.Write([]byte("mimisim rfc9420 signature key\x00"))
+		h.Write(seed)
+		h.Write([]byte(identity))
+		signer, err = e.suite.ParseSignaturePrivateKey(h.Sum(nil))
+	} else {
+		signer, err = e.suite.GenerateSignatureKey()
+	}
+	if err != nil {
+		return nil, err
+	}
+	return &Client{e: e, identity: identity, signer: signer, kps: map[string]*group.KeyPackageBundle{}}, nil
+}
+
+// Client is one device.
+type Client struct {
+	e        *Engine
+	identity string
+	signer   *ciphersuite.SignaturePrivateKey
+	mu       sync.Mutex
+	kps      map[string]*group.KeyPackageBundle // by KeyPackageRef
+}
+
+var _ mls.Client = (*Client)(nil)
+
+// Identity implements mls.Client.
+func (c *Client) Identity() string { return c.identity }
+
+// KeyPackage implements mls.Client: an MLSMessage-encoded KeyPackage.
+func (c *Client) KeyPackage() ([]byte, error) {
+	kb, err := c.newBundle()
+	if err != nil {
+		return nil, err
+	}
+	c.mu.Lock()
+	c.kps[string(kb.Ref)] = kb
+	c.mu.Unlock()
+	return (&framing.MLSMessage{Version: wire.MLS10, WireFormat: framing.WireFormatKeyPackage, KeyPackage: kb.KeyPackage}).Encode()
+}
+
+func (c *Client) newBundle() (*group.KeyPackageBundle, error) {
+	return group.NewKeyPackage(c.e.suite, group.KeyPackageOptions{Identity: []byte(c.identity), Signer: c.signer})
+}
+
+// CreateGroup implements mls.Client.
+func (c *Client) CreateGroup(groupID []byte) (mls.Member, error) {
+	kb, err := c.newBundle()
+	if err != nil {
+		return nil, err
+	}
+	g, err := group.Create(kb, groupID, nil, group.Config{})
+	if err != nil {
+		return nil, err
+	}
+	return &Member{g: g}, nil
+}
+
+// Join implements mls.Client: the Welcome must name one of this client's unused KeyPackages.
+func (c *Client) Join(welcome []byte) (mls.Member, error) {
+	w, err := group.DecodeWelcome(welcome)
+	if err != nil {
+		return nil, err
+	}
+	c.mu.Lock()
+	var kb *group.KeyPackageBundle
+	for _, s := range w.Secrets {
+		if b, ok := c.kps[string(s.NewMember)]; ok {
+			kb = b
+			break
+		}
+	}
+	c.mu.Unlock()
+	if kb == nil {
+		return nil, group.ErrNoWelcomeKey
+	}
+	g, err := group.Join(welcome, kb, group.Config{})
+	if err != nil {
+		return nil, err
+	}
+	c.mu.Lock()
+	delete(c.kps, string(kb.Ref)) // single use
+	c.mu.Unlock()
+	return &Member{g: g}, nil
+}
+
+// Member is a client's state in one group.
+type Member struct {
+	g *group.Group
+}
+
+var _ mls.Member = (*Member)(nil)
+
+// Epoch implements mls.Member.
+func (m *Member) Epoch() uint64 { return m.g.Epoch() }
+
+// Index implements mls.Member.
+func (m *Member) Index() int { return int(m.g.Leaf()) }
+
+// Size implements mls.Member.
+func (m *Member) Size() int { return m.g.Tree().MemberCount() }
+
+// Members implements mls.Member.
+func (m *Member) Members() []string {
+	var out []string
+	m.g.Members(func(_ tm.LeafIndex, ln *wire.LeafNode) bool {
+		out = append(out, string(ln.Credential.Identity))
+		return true
+	})
+	return out
+}
+
+// EpochAuthenticator implements mls.Member.
+func (m *Member) EpochAuthenticator() []byte { return m.g.EpochAuthenticator() }
+
+func (m *Member) pending(pc *group.PendingCommit, op mls.Op, proposals [][]byte) *mls.Pending {
+	hs := append(append([][]byte(nil), proposals...), pc.Commit)
+	return &mls.Pending{Handshake: hs, Welcome: pc.Welcome, Epoch: m.g.Epoch(), Op: op, State: pc}
+}
+
+// Add implements mls.Member.
+func (m *Member) Add(keyPackages [][]byte) (*mls.Pending, error) {
+	kps := make([]*wire.KeyPackage, len(keyPackages))
+	for i, b := range keyPackages {
+		msg, err := framing.Decode(b)
+		if err != nil {
+			return nil, err
+		}
+		if msg.WireFormat != framing.WireFormatKeyPackage {
+			return nil, fmt.Errorf("rfc9420: key package %d has wire format %d", i, msg.WireFormat)
+		}
+		kps[i] = msg.KeyPackage
+	}
+	pc, err := m.g.Commit(group.CommitOptions{Add: kps})
+	if err != nil {
+		return nil, err
+	}
+	return m.pending(pc, mls.OpCommitAdd, nil), nil
+}
+
+// Remove implements mls.Member.
+func (m *Member) Remove(leaves []int) (*mls.Pending, error) {
+	ls := make([]tm.LeafIndex, len(leaves))
+	for i, l := range leaves {
+		if l < 0 {
+			return nil, fmt.Errorf("rfc9420: negative leaf %d", l)
+		}
+		ls[i] = tm.LeafIndex(l)
+	}
+	pc, err := m.g.Commit(group.CommitOptions{Remove: ls})
+	if err != nil {
+		return nil, err
+	}
+	return m.pending(pc, mls.OpCommitRemove, nil), nil
+}
+
+// Update implements mls.Member.
+func (m *Member) Update() (*mls.Pending, error) {
+	pc, err := m.g.Commit(group.CommitOptions{})
+	if err != nil {
+		return nil, err
+	}
+	return m.pending(pc, mls.OpCommitUpdate, nil), nil
+}
+
+// Adopt implements mls.Member.
+func (m *Member) Adopt(p *mls.Pending) error {
+	pc, ok := p.State.(*group.PendingCommit)
+	if !ok {
+		return fmt.Errorf("rfc9420: pending commit of another engine")
+	}
+	return m.g.Adopt(pc)
+}
+
+func wrapEpoch(err error) error {
+	if errors.Is(err, framing.ErrWrongEpoch) {
+		return fmt.Errorf("%w: %w", mls.ErrWrongEpoch, err)
+	}
+	return err
+}
+
+// Process implements mls.Member. On an error other than removal the member is unchanged except
+// for proposals of the sequence already cached.
+func (m *Member) Process(handshake [][]byte) error {
+	for i, b := range handshake {
+		r, err := m.g.Process(b)
+		if errors.Is(err, group.ErrRemoved) {
+			return fmt.Errorf("%w: %w", mls.ErrRemoved, err)
+		}
+		if err != nil {
+			return fmt.Errorf("rfc9420: handshake message %d: %w", i, wrapEpoch(err))
+		}
+		if r.ContentType == framing.ContentApplication {
+			return fmt.Errorf("rfc9420: handshake message %d is application data", i)
+		}
+	}
+	return nil
+}
+
+// ProposeUpdate implements mls.Member.
+func (m *Member) ProposeUpdate() ([]byte, error) { return m.g.ProposeUpdate() }
+
+// ProposeRemove implements mls.Member.
+func (m *Member) ProposeRemove(leaf int) ([]byte, error) {
+	if leaf < 0 {
+		return nil, fmt.Errorf("rfc9420: negative leaf %d", leaf)
+	}
+	return m.g.ProposeRemove(tm.LeafIndex(leaf))
+}
+
+// CommitProposals implements mls.Member.
+func (m *Member) CommitProposals(proposals [][]byte) (*mls.Pending, error) {
+	pc, err := m.g.CommitProposals(proposals, group.CommitOptions{})
+	if err != nil {
+		return nil, wrapEpoch(err)
+	}
+	return m.pending(pc, mls.OpCommitProposals, proposals), nil
+}
+
+// Protect implements mls.Member.
+func (m *Member) Protect(plaintext []byte) ([]byte, error) { return m.g.Protect(plaintext, nil) }
+
+// Unprotect implements mls.Member.
+func (m *Member) Unprotect(ciphertext []byte) ([]byte, error) {
+	r, err := m.g.Process(ciphertext)
+	if err != nil {
+		return nil, wrapEpoch(err)
+	}
+	if r.ContentType != framing.ContentApplication {
+		return nil, fmt.Errorf("rfc9420: not an application message")
+	}
+	return r.ApplicationData, nil
+}
+
+// Export implements mls.Member.
+func (m *Member) Export(label string, context []byte, length int) ([]byte, error) {
+	return m.g.Export(label, context, length)
+}
+
+// StateSize implements mls.Member: the encoded ratchet tree plus the private path keys and the
+// epoch secrets (an estimate).
+func (m *Member) StateSize() int {
+	n := 0
+	if b, err := m.g.Tree().Encode(); err == nil {
+		n += len(b)
+	}
+	s := m.g.Suite()
+	depth := 1
+	for c := uint32(m.g.Tree().LeafCount()); c > 1; c >>= 1 {
+		depth++
+	}
+	return n + depth*2*s.Nh() + 12*s.Nh()
+}

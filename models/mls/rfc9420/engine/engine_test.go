@@ -1,0 +1,199 @@
+package engine
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"testing"
+
+	"github.com/mimisim/mimisim/models/mls"
+)
+
+type world struct {
+	t       *testing.T
+	members map[string]mls.Member
+}
+
+// deliver has every member except the committer process p, drops removed members, adopts p for
+// the committer and checks agreement.
+func (w *world) deliver(committer string, p *mls.Pending) {
+	w.t.Helper()
+	for name, m := range w.members {
+		if name == committer {
+			continue
+		}
+		err := m.Process(p.Handshake)
+		if errors.Is(err, mls.ErrRemoved) {
+			if m.Epoch() != p.Epoch {
+				w.t.Fatalf("removed %s changed epoch", name)
+			}
+			delete(w.members, name)
+			continue
+		}
+		if err != nil {
+			w.t.Fatalf("%s processing %s's %s: %v", name, committer, p.Op, err)
+		}
+	}
+	if err := w.members[committer].Adopt(p); err != nil {
+		w.t.Fatal(err)
+	}
+	w.check()
+}
+
+func (w *world) check() {
+	w.t.Helper()
+	var ref mls.Member
+	for name, m := range w.members {
+		if ref == nil {
+			ref = m
+		}
+		if m.Epoch() != ref.Epoch() || !bytes.Equal(m.EpochAuthenticator(), ref.EpochAuthenticator()) {
+			w.t.Fatalf("%s disagrees", name)
+		}
+		if m.Size() != len(w.members) || len(m.Members()) != len(w.members) {
+			w.t.Fatalf("%s sees %d members, want %d", name, m.Size(), len(w.members))
+		}
+		e1, _ := m.Export("x", nil, 16)
+		e2, _ := ref.Export("x", nil, 16)
+		if !bytes.Equal(e1, e2) || m.StateSize() <= 0 {
+			w.t.Fatalf("%s: exporter differs", name)
+		}
+	}
+	for name, m := range w.members {
+		msg := []byte("from " + name)
+		ct, err := m.Protect(msg)
+		if err != nil {
+			w.t.Fatal(err)
+		}
+		for other, o := range w.members {
+			if other == name {
+				continue
+			}
+			pt, err := o.Unprotect(ct)
+			if err != nil || !bytes.Equal(pt, msg) {
+				w.t.Fatalf("%s reading %s: %v", other, name, err)
+			}
+		}
+	}
+}
+
+func TestEightMembers(t *testing.T) {
+	e, err := New(0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if e.Name() != "rfc9420" || e.MaxMembers() < 8 || e.Version() == "" {
+		t.Fatal("engine metadata")
+	}
+	clients := map[string]mls.Client{}
+	for i := 0; i < 8; i++ {
+		name := fmt.Sprintf("c%d", i)
+		c, err := e.NewClient(name, []byte("seed"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		clients[name] = c
+	}
+	creator, err := clients["c0"].CreateGroup([]byte("g8"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	w := &world{t: t, members: map[string]mls.Member{"c0": creator}}
+	w.check()
+
+	// Add everyone: one member in one commit, then the six others in a second one.
+	join := func(committer string, names ...string) {
+		var kps [][]byte
+		for _, n := range names {
+			kp, err := clients[n].KeyPackage()
+			if err != nil {
+				t.Fatal(err)
+			}
+			kps = append(kps, kp)
+		}
+		p, err := w.members[committer].Add(kps)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if p.Welcome == nil || p.Size() == 0 {
+			t.Fatal("no welcome")
+		}
+		for name, m := range w.members {
+			if name != committer {
+				if err := m.Process(p.Handshake); err != nil {
+					t.Fatal(err)
+				}
+			}
+		}
+		if err := w.members[committer].Adopt(p); err != nil {
+			t.Fatal(err)
+		}
+		for _, n := range names {
+			m, err := clients[n].Join(p.Welcome)
+			if err != nil {
+				t.Fatalf("%s join: %v", n, err)
+			}
+			w.members[n] = m
+		}
+		w.check()
+	}
+	join("c0", "c1")
+	join("c1", "c2", "c3", "c4", "c5", "c6", "c7")
+	if got := w.members["c0"].Members(); len(got) != 8 || got[0] != "c0" {
+		t.Fatalf("members %v", got)
+	}
+
+	// Everyone updates in turn.
+	for i := 0; i < 8; i++ {
+		name := fmt.Sprintf("c%d", i)
+		p, err := w.members[name].Update()
+		if err != nil {
+			t.Fatal(err)
+		}
+		w.deliver(name, p)
+	}
+
+	// Proposal policy: c2 and c5 propose updates, c3 proposes removing c7; c4 commits them.
+	var props [][]byte
+	for _, n := range []string{"c2", "c5"} {
+		pr, err := w.members[n].ProposeUpdate()
+		if err != nil {
+			t.Fatal(err)
+		}
+		props = append(props, pr)
+	}
+	pr, err := w.members["c3"].ProposeRemove(w.members["c7"].Index())
+	if err != nil {
+		t.Fatal(err)
+	}
+	props = append(props, pr)
+	epoch := w.members["c4"].Epoch()
+	p, err := w.members["c4"].CommitProposals(props)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if w.members["c4"].Epoch() != epoch {
+		t.Fatal("CommitProposals changed the member")
+	}
+	w.deliver("c4", p)
+	if _, ok := w.members["c7"]; ok {
+		t.Fatal("c7 not removed")
+	}
+
+	// Direct removes of two members.
+	p, err = w.members["c0"].Remove([]int{w.members["c1"].Index(), w.members["c6"].Index()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	w.deliver("c0", p)
+	if len(w.members) != 5 {
+		t.Fatalf("%d members left", len(w.members))
+	}
+
+	// A stale proposal is rejected with ErrWrongEpoch.
+	if _, err := w.members["c0"].CommitProposals(props[:1]); !errors.Is(err, mls.ErrWrongEpoch) {
+		t.Fatalf("stale proposal: %v", err)
+	}
+	// Re-adding a removed client with a fresh KeyPackage works.
+	join("c2", "c7")
+}

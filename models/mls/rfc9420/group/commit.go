@@ -1,0 +1,492 @@
+package group
+
+import (
+	"crypto/hmac"
+	"fmt"
+
+	"github.com/mimisim/mimisim/models/mls/rfc9420/ciphersuite"
+	"github.com/mimisim/mimisim/models/mls/rfc9420/codec"
+	"github.com/mimisim/mimisim/models/mls/rfc9420/framing"
+	"github.com/mimisim/mimisim/models/mls/rfc9420/keyschedule"
+	"github.com/mimisim/mimisim/models/mls/rfc9420/ratchettree"
+	"github.com/mimisim/mimisim/models/mls/rfc9420/secrettree"
+	"github.com/mimisim/mimisim/models/mls/rfc9420/treekem"
+	tm "github.com/mimisim/mimisim/models/mls/rfc9420/treemath"
+	"github.com/mimisim/mimisim/models/mls/rfc9420/wire"
+)
+
+// applied is the outcome of applying a commit's proposals to an editor (§12.3).
+type applied struct {
+	ed           *ratchettree.Editor
+	added        []tm.LeafIndex
+	addKPs       []*wire.KeyPackage
+	removedSelf  bool
+	pathRequired bool
+	ownUpdateKey *ciphersuite.HPKEPrivateKey
+	extensions   *wire.Extensions // from a GroupContextExtensions proposal
+	pskSecret    []byte
+}
+
+type resolved struct {
+	sender tm.LeafIndex
+	p      *wire.Proposal
+	ref    []byte
+}
+
+// applyProposals resolves, validates (§12.2) and applies (§12.3: Update, Remove, Add) the proposals
+// of a commit by committer on an editor of the current tree. Only Add, Update and Remove are
+// supported.
+func (g *Group) applyProposals(committer tm.LeafIndex, list []wire.ProposalOrRef) (*applied, error) {
+	var updates, removes, adds, psks, gces []resolved
+	for i := range list {
+		por := &list[i]
+		var r resolved
+		switch por.Type {
+		case wire.ProposalOrRefProposal:
+			if por.Proposal == nil {
+				return nil, fmt.Errorf("%w: empty inline proposal", ErrInvalidCommit)
+			}
+			r = resolved{sender: committer, p: por.Proposal}
+		case wire.ProposalOrRefReference:
+			found := false
+			for _, c := range g.props {
+				if bytesEqual(c.ref, por.Reference) {
+					if c.sender.Type != framing.SenderMember {
+						return nil, fmt.Errorf("%w: non-member proposal", ErrInvalidCommit)
+					}
+					r = resolved{sender: tm.LeafIndex(c.sender.LeafIndex), p: c.proposal, ref: c.ref}
+					found = true
+					break
+				}
+			}
+			if !found {
+				return nil, fmt.Errorf("%w: unknown proposal reference", ErrInvalidCommit)
+			}
+		default:
+			return nil, fmt.Errorf("%w: proposal-or-ref type %d", ErrInvalidCommit, por.Type)
+		}
+		switch r.p.Type {
+		case wire.ProposalUpdate:
+			if r.ref == nil || r.sender == committer {
+				return nil, fmt.Errorf("%w: update by the committer or inline", ErrInvalidCommit)
+			}
+			updates = append(updates, r)
+		case wire.ProposalRemove:
+			if tm.LeafIndex(r.p.Removed) == committer {
+				return nil, fmt.Errorf("%w: committer removes itself", ErrInvalidCommit)
+			}
+			removes = append(removes, r)
+		case wire.ProposalAdd:
+			adds = append(adds, r)
+		case wire.ProposalPSK:
+			if r.p.PSK == nil {
+				return nil, fmt.Errorf("%w: empty PSK proposal", ErrInvalidCommit)
+			}
+			psks = append(psks, r)
+		case wire.ProposalGroupContextExtensions:
+			gces = append(gces, r)
+		default:
+			return nil, fmt.Errorf("%w: proposal type %d", ErrUnsupported, r.p.Type)
+		}
+	}
+	// At most one Update or Remove per leaf.
+	touched := map[tm.LeafIndex]bool{}
+	for _, r := range updates {
+		if touched[r.sender] {
+			return nil, fmt.Errorf("%w: two changes to leaf %d", ErrInvalidCommit, r.sender)
+		}
+		touched[r.sender] = true
+	}
+	for _, r := range removes {
+		l := tm.LeafIndex(r.p.Removed)
+		if touched[l] {
+			return nil, fmt.Errorf("%w: two changes to leaf %d", ErrInvalidCommit, l)
+		}
+		touched[l] = true
+	}
+
+	if len(gces) > 1 {
+		return nil, fmt.Errorf("%w: more than one GroupContextExtensions proposal", ErrInvalidCommit)
+	}
+	a := &applied{ed: g.tree.Edit(), pathRequired: len(list) == 0 || len(updates) > 0 || len(removes) > 0 || len(gces) > 0}
+	if len(gces) == 1 {
+		ext := gces[0].p.Extensions
+		if ext == nil {
+			ext = wire.Extensions{}
+		}
+		a.extensions = &ext
+	}
+	me := g.Leaf()
+	for _, r := range updates {
+		lp := g.leafParams()
+		lp.Replaces, lp.HasReplaces = r.sender, true
+		if err := ValidateLeafNode(r.p.LeafNode, wire.SourceUpdate, lp); err != nil {
+			return nil, err
+		}
+		if err := a.ed.UpdateLeaf(r.sender, r.p.LeafNode); err != nil {
+			return nil, fmt.Errorf("%w: %w", ErrInvalidCommit, err)
+		}
+		if r.sender == me {
+			if g.ownUpd == nil || !bytesEqual(g.ownUpd.ref, r.ref) {
+				return nil, fmt.Errorf("%w: update of this member it did not propose", ErrInvalidCommit)
+			}
+			a.ownUpdateKey = g.ownUpd.leafKey
+		}
+	}
+	for _, r := range removes {
+		l := tm.LeafIndex(r.p.Removed)
+		if uint32(l) >= uint32(g.tree.LeafCount()) || g.tree.Leaf(l) == nil {
+			return nil, fmt.Errorf("%w: remove of blank leaf %d", ErrInvalidCommit, l)
+		}
+		if err := a.ed.RemoveLeaf(l); err != nil {
+			return nil, fmt.Errorf("%w: %w", ErrInvalidCommit, err)
+		}
+		if l == me {
+			a.removedSelf = true
+		}
+	}
+	for _, r := range adds {
+		kp := r.p.KeyPackage
+		if kp == nil {
+			return nil, fmt.Errorf("%w: empty Add", ErrInvalidCommit)
+		}
+		if err := ValidateKeyPackage(kp, g.leafParams()); err != nil {
+			return nil, err
+		}
+		if _, dup := a.ed.EncryptionKeyNode(kp.LeafNode.EncryptionKey); dup {
+			return nil, fmt.Errorf("%w: duplicate encryption key among Adds", ErrInvalidCommit)
+		}
+		if _, dup := a.ed.SignatureKeyLeaf(kp.LeafNode.SignatureKey); dup {
+			return nil, fmt.Errorf("%w: duplicate signature key among Adds", ErrInvalidCommit)
+		}
+		l, err := a.ed.AddLeaf(&kp.LeafNode)
+		if err != nil {
+			return nil, fmt.Errorf("%w: %w", ErrInvalidCommit, err)
+		}
+		a.added = append(a.added, l)
+		a.addKPs = append(a.addKPs, kp)
+	}
+	if a.extensions != nil {
+		if err := g.checkExtensions(*a.extensions, &a.ed.View); err != nil {
+			return nil, err
+		}
+	}
+	ids := make([]wire.PreSharedKeyID, len(psks))
+	seen := map[string]bool{}
+	for i, r := range psks {
+		ids[i] = *r.p.PSK
+		key := fmt.Sprintf("%d|%x|%x|%d", ids[i].Type, ids[i].PSKID, ids[i].GroupID, ids[i].Epoch)
+		if seen[key] {
+			return nil, fmt.Errorf("%w: duplicate PSK", ErrInvalidCommit)
+		}
+		seen[key] = true
+	}
+	var err error
+	if a.pskSecret, err = pskSecretFor(g.s, ids, g.resolvePSK); err != nil {
+		return nil, err
+	}
+	return a, nil
+}
+
+// CommitOptions select what a commit changes besides the proposals received by reference in this
+// epoch (all of which are included, except ones that cannot be: the committer's own Updates and
+// Removes of the committer).
+type CommitOptions struct {
+	Add    []*wire.KeyPackage
+	Remove []tm.LeafIndex
+}
+
+// PendingCommit is a commit that has been built but not yet adopted: Commit (an encoded
+// MLSMessage) goes to the members, Welcome (an encoded MLSMessage, nil without Adds) to the
+// joiners. The group is unchanged until Adopt.
+type PendingCommit struct {
+	Commit    []byte
+	Welcome   []byte
+	GroupInfo *wire.GroupInfo
+	fromEpoch uint64
+	next      *Group
+}
+
+// Commit builds a commit with an UpdatePath (a full commit: the path is always included, which
+// satisfies §12.4's path-required rules) and returns it pending: the group moves to the new epoch
+// only when the commit is adopted.
+func (g *Group) Commit(opts CommitOptions) (*PendingCommit, error) {
+	if g.removed {
+		return nil, ErrInactive
+	}
+	me := g.Leaf()
+	var list []wire.ProposalOrRef
+	removing := map[tm.LeafIndex]bool{}
+	for _, c := range g.props {
+		if c.sender.Type == framing.SenderMember && tm.LeafIndex(c.sender.LeafIndex) == me && c.proposal.Type == wire.ProposalUpdate {
+			continue
+		}
+		if c.proposal.Type == wire.ProposalRemove {
+			l := tm.LeafIndex(c.proposal.Removed)
+			if l == me || removing[l] {
+				continue
+			}
+			removing[l] = true
+		}
+		list = append(list, wire.ProposalOrRef{Type: wire.ProposalOrRefReference, Reference: c.ref})
+	}
+	for _, l := range opts.Remove {
+		if l == me {
+			return nil, fmt.Errorf("group: a committer cannot remove itself")
+		}
+		if removing[l] {
+			continue
+		}
+		removing[l] = true
+		list = append(list, wire.ProposalOrRef{Type: wire.ProposalOrRefProposal, Proposal: &wire.Proposal{Type: wire.ProposalRemove, Removed: uint32(l)}})
+	}
+	// Updates of leaves being removed are dropped.
+	filtered := list[:0]
+	for _, por := range list {
+		if por.Type == wire.ProposalOrRefReference {
+			if c := g.cached(por.Reference); c != nil && c.proposal.Type == wire.ProposalUpdate && removing[tm.LeafIndex(c.sender.LeafIndex)] {
+				continue
+			}
+		}
+		filtered = append(filtered, por)
+	}
+	list = filtered
+	for _, kp := range opts.Add {
+		list = append(list, wire.ProposalOrRef{Type: wire.ProposalOrRefProposal, Proposal: &wire.Proposal{Type: wire.ProposalAdd, KeyPackage: kp}})
+	}
+	a, err := g.applyProposals(me, list)
+	if err != nil {
+		return nil, err
+	}
+
+	prov := g.gc
+	prov.Epoch++
+	if a.extensions != nil {
+		prov.Extensions = *a.extensions
+	}
+	res, err := treekem.CreateUpdatePath(a.ed, g.priv, &treekem.CreateParams{GroupContext: &prov, Signer: g.signer, Exclude: a.added})
+	if err != nil {
+		return nil, err
+	}
+	newTree := a.ed.Tree()
+	prov.TreeHash = newTree.TreeHash()
+
+	content := &framing.FramedContent{GroupID: g.gc.GroupID, Epoch: g.gc.Epoch,
+		Sender:      framing.Sender{Type: framing.SenderMember, LeafIndex: uint32(me)},
+		ContentType: framing.ContentCommit, Commit: &wire.Commit{Proposals: list, Path: res.Path}}
+	ac, err := framing.Sign(g.s, g.signer, g.handshakeWireFormat(), content, &g.gc, []byte{0})
+	if err != nil {
+		return nil, err
+	}
+	next, tag, err := g.nextEpoch(ac, &prov, newTree, res.CommitSecret, a.pskSecret, res.State.Prune(newTree))
+	if err != nil {
+		return nil, err
+	}
+	ac.Auth.ConfirmationTag = tag
+	msg, err := g.frame(ac)
+	if err != nil {
+		return nil, err
+	}
+	pc := &PendingCommit{Commit: msg, fromEpoch: g.gc.Epoch, next: next}
+	if len(a.added) > 0 {
+		if err := next.welcome(pc, a, res, tag); err != nil {
+			return nil, err
+		}
+	}
+	next.ep.Forget()
+	return pc, nil
+}
+
+func (g *Group) cached(ref []byte) *cachedProposal {
+	for i := range g.props {
+		if bytesEqual(g.props[i].ref, ref) {
+			return &g.props[i]
+		}
+	}
+	return nil
+}
+
+// nextEpoch computes the new epoch from a signed commit: confirmed transcript hash, key schedule,
+// confirmation tag, interim transcript hash and secret tree. It returns the new state and the tag.
+func (g *Group) nextEpoch(ac *framing.AuthenticatedContent, prov *wire.GroupContext, newTree *ratchettree.Tree, commitSecret, pskSecret []byte, priv *treekem.PrivateState) (*Group, []byte, error) {
+	wf, fc, sig, err := ac.ConfirmedTranscriptHashInput()
+	if err != nil {
+		return nil, nil, err
+	}
+	cth, err := keyschedule.ConfirmedTranscriptHash(g.s, g.interim, wf, fc, sig)
+	if err != nil {
+		return nil, nil, err
+	}
+	gc := *prov
+	gc.ConfirmedTranscriptHash = cth
+	gcb, err := gc.Bytes()
+	if err != nil {
+		return nil, nil, err
+	}
+	ep, err := keyschedule.Next(g.s, g.ep.InitSecret, commitSecret, pskSecret, gcb)
+	if err != nil {
+		return nil, nil, err
+	}
+	tag := keyschedule.ConfirmationTag(g.s, ep.ConfirmationKey, cth)
+	interim, err := keyschedule.InterimTranscriptHash(g.s, cth, tag)
+	if err != nil {
+		return nil, nil, err
+	}
+	st, err := secrettree.New(g.s, ep.EncryptionSecret, newTree.LeafCount(), g.cfg.SecretTree)
+	if err != nil {
+		return nil, nil, err
+	}
+	return &Group{s: g.s, cfg: g.cfg, gc: gc, tree: newTree, priv: priv, signer: g.signer, ep: ep, interim: interim, st: st,
+		resumption: g.withResumption(gc.Epoch, ep.ResumptionPSK)}, tag, nil
+}
+
+// welcome builds the GroupInfo and Welcome of a commit with Adds (§12.4.3).
+func (next *Group) welcome(pc *PendingCommit, a *applied, res *treekem.CreateResult, tag []byte) error {
+	s := next.s
+	treeData, err := next.tree.Encode()
+	if err != nil {
+		return err
+	}
+	gi := &wire.GroupInfo{GroupContext: next.gc, Extensions: wire.Extensions{{Type: wire.ExtRatchetTree, Data: treeData}},
+		ConfirmationTag: tag, Signer: uint32(next.Leaf())}
+	tbs, err := gi.TBS()
+	if err != nil {
+		return err
+	}
+	if gi.Signature, err = s.SignWithLabel(next.signer, wire.GroupInfoTBSLabel, tbs); err != nil {
+		return err
+	}
+	giBytes, err := codec.Marshal(gi)
+	if err != nil {
+		return err
+	}
+	key, nonce, err := keyschedule.WelcomeKeyNonce(s, next.ep.WelcomeSecret)
+	if err != nil {
+		return err
+	}
+	egi, err := s.Seal(key, nonce, nil, giBytes)
+	if err != nil {
+		return err
+	}
+	w := &wire.Welcome{CipherSuite: s.ID(), EncryptedGroupInfo: egi}
+	for i, kp := range a.addKPs {
+		ref, err := kp.Ref(s)
+		if err != nil {
+			return err
+		}
+		gs := wire.GroupSecrets{JoinerSecret: next.ep.JoinerSecret, PSKs: []wire.PreSharedKeyID{}}
+		if ps, ok := res.PathSecretFor(a.added[i]); ok {
+			gs.PathSecret = ps
+		}
+		gsb, err := codec.Marshal(&gs)
+		if err != nil {
+			return err
+		}
+		kem, ct, err := s.EncryptWithLabel(kp.InitKey, LabelWelcome, egi, gsb)
+		if err != nil {
+			return err
+		}
+		w.Secrets = append(w.Secrets, wire.EncryptedGroupSecrets{NewMember: ref, EncryptedGroupSecrets: wire.HPKECiphertext{KEMOutput: kem, Ciphertext: ct}})
+	}
+	pc.GroupInfo = gi
+	pc.Welcome, err = (&framing.MLSMessage{Version: wire.MLS10, WireFormat: framing.WireFormatWelcome, Welcome: w}).Encode()
+	return err
+}
+
+// Adopt moves the group to the epoch of its own pending commit (once the delivery service has
+// accepted it). A commit built in another epoch is rejected.
+func (g *Group) Adopt(pc *PendingCommit) error {
+	if pc == nil || pc.next == nil || pc.fromEpoch != g.gc.Epoch {
+		return fmt.Errorf("group: pending commit is not for epoch %d", g.gc.Epoch)
+	}
+	*g = *pc.next
+	return nil
+}
+
+// processCommit validates and applies a received commit, returning the next state (g unchanged).
+func (g *Group) processCommit(ac *framing.AuthenticatedContent) (*Group, error) {
+	c := ac.Content.Commit
+	if c == nil {
+		return nil, ErrNotCommit
+	}
+	sender := tm.LeafIndex(ac.Content.Sender.LeafIndex)
+	a, err := g.applyProposals(sender, c.Proposals)
+	if err != nil {
+		return nil, err
+	}
+	if a.pathRequired && c.Path == nil {
+		return nil, fmt.Errorf("%w: path required", ErrInvalidCommit)
+	}
+	if a.removedSelf {
+		// This member cannot derive the new epoch; the commit is checked as far as it can be (its
+		// signature or membership tag, the proposals and the path's public part).
+		if c.Path != nil {
+			prov := g.gc
+			prov.Epoch++
+			if a.extensions != nil {
+				prov.Extensions = *a.extensions
+			}
+			if _, err := treekem.MergePath(a.ed, sender, c.Path, &prov); err != nil {
+				return nil, fmt.Errorf("%w: %w", ErrInvalidCommit, err)
+			}
+		}
+		return nil, ErrRemoved
+	}
+	prov := g.gc
+	prov.Epoch++
+	if a.extensions != nil {
+		prov.Extensions = *a.extensions
+	}
+	priv := g.priv
+	if a.ownUpdateKey != nil {
+		priv = priv.WithLeafKey(a.ownUpdateKey)
+	}
+	commitSecret := keyschedule.Zero(g.s)
+	if c.Path != nil {
+		lp := g.leafParams()
+		lp.Tree = &a.ed.View
+		lp.Replaces, lp.HasReplaces = sender, true
+		lp.SkipSignature, lp.SkipUniqueness = true, true // MergePath checks both
+		if err := ValidateLeafNode(&c.Path.LeafNode, wire.SourceCommit, lp); err != nil {
+			return nil, err
+		}
+		res, err := treekem.ApplyUpdatePath(a.ed, priv, sender, c.Path, &treekem.ApplyParams{GroupContext: &prov, Exclude: a.added})
+		if err != nil {
+			return nil, fmt.Errorf("%w: %w", ErrInvalidCommit, err)
+		}
+		commitSecret, priv = res.CommitSecret, res.State
+	}
+	newTree := a.ed.Tree()
+	prov.TreeHash = newTree.TreeHash()
+	next, tag, err := g.nextEpoch(ac, &prov, newTree, commitSecret, a.pskSecret, priv.Prune(newTree))
+	if err != nil {
+		return nil, err
+	}
+	if !hmac.Equal(tag, ac.Auth.ConfirmationTag) {
+		return nil, ErrConfirmation
+	}
+	next.ep.Forget()
+	return next, nil
+}
+
+// CommitProposals builds a pending commit that includes the given encoded proposals (other
+// members' proposals of this epoch, by reference) plus opts, without changing the group: the
+// proposals are validated and cached on a copy. (With PrivateHandshake the proposals'
+// decryption consumes keys of the shared secret tree, as any received message does.)
+func (g *Group) CommitProposals(proposals [][]byte, opts CommitOptions) (*PendingCommit, error) {
+	if g.removed {
+		return nil, ErrInactive
+	}
+	tmp := *g
+	tmp.props = append([]cachedProposal(nil), g.props...)
+	for i, p := range proposals {
+		r, err := tmp.Process(p)
+		if err != nil {
+			return nil, fmt.Errorf("proposal %d: %w", i, err)
+		}
+		if r.ContentType != framing.ContentProposal {
+			return nil, fmt.Errorf("proposal %d: content type %d", i, r.ContentType)
+		}
+	}
+	return tmp.Commit(opts)
+}
