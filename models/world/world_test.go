@@ -452,3 +452,20 @@ func TestCallSetup(t *testing.T) {
 		prev = all
 	}
 }
+
+// TestRFC9420Engine runs a small room on our own RFC 9420 engine: every member joins from the
+// Welcome, every message is decrypted and checked by every other member.
+func TestRFC9420Engine(t *testing.T) {
+	sc := parse(t, smallScenario(7, 2, "engine: rfc9420\n"))
+	e, err := engines.Lookup("rfc9420")
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err := Run(sc, Options{Engine: e, Cost: linearCost{}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Accepted == 0 || res.Deliveries != res.Accepted*6 {
+		t.Fatalf("%d deliveries for %d accepted messages", res.Deliveries, res.Accepted)
+	}
+}

@@ -8,11 +8,19 @@ import (
 
 	"github.com/mimisim/mimisim/models/mls"
 	"github.com/mimisim/mimisim/models/mls/gomls"
+	rfc9420 "github.com/mimisim/mimisim/models/mls/rfc9420/engine"
 )
 
 // all lists the engines in a fixed order.
 var all = []func() mls.Engine{
 	func() mls.Engine { return gomls.New() },
+	func() mls.Engine {
+		e, err := rfc9420.New(1) // ciphersuite 1: X25519, AES-128-GCM, SHA-256, Ed25519
+		if err != nil {
+			panic(err) // suite 1 is always built in
+		}
+		return e
+	},
 }
 
 // Names returns the names of the registered engines.
