@@ -45,3 +45,11 @@ sweep:          ## the fan-out sweep: 2 … 32 members × 2 replications (result
 
 sweep-quick:    ## its quick variant: 2 and 4 members × 2 replications (results/fanout-size/sweep-quick)
 	$(GO) run ./cmd/mimisim sweep embedded:fanout-size --quick
+
+.PHONY: phold bench-peers
+
+phold:          ## PHOLD on the kernel: one line with events/s (bench/phold)
+	$(GO) run ./cmd/mimisim bench phold
+
+bench-peers:    ## PHOLD on mimisim, ns-3 and SimPy in one run (apt-installs ns-3, SimPy, g++ if missing)
+	@GO=$(GO) sh bench/peers/run.sh

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"maps"
 	"math/rand/v2"
+	"reflect"
 	"strings"
 
 	gm "github.com/cisco/go-mls"
@@ -209,6 +210,7 @@ func (c *Client) Join(welcome []byte) (_ mls.Member, err error) {
 		}
 		delete(c.issued, key)
 		dropStalePathSecrets(st)
+		compactBytes(reflect.ValueOf(&st.Tree).Elem())
 		return &Member{client: c, state: st}, nil
 	}
 	return nil, fmt.Errorf("gomls: join: the welcome is addressed to none of the %d unused key packages of %q",
@@ -858,5 +860,39 @@ func decode(data []byte, v any) error {
 func guard(op string, err *error) {
 	if r := recover(); r != nil {
 		*err = fmt.Errorf("gomls: %s: go-mls panicked: %v", op, r)
+	}
+}
+
+// compactBytes replaces every byte slice reachable from v through exported fields, pointers,
+// slices and arrays with an exact copy. go-tls-syntax decodes each field from a fresh copy of the
+// rest of the message and hands out sub-slices of that copy, so without this a joiner's ratchet
+// tree pins O(n) copies of the Welcome's O(n)-byte tail: O(n^2) bytes per member.
+func compactBytes(v reflect.Value) {
+	switch v.Kind() {
+	case reflect.Pointer, reflect.Interface:
+		if !v.IsNil() {
+			compactBytes(v.Elem())
+		}
+	case reflect.Struct:
+		t := v.Type()
+		for i := range v.NumField() {
+			if t.Field(i).IsExported() {
+				compactBytes(v.Field(i))
+			}
+		}
+	case reflect.Slice:
+		if v.Type().Elem().Kind() == reflect.Uint8 {
+			if v.CanSet() && !v.IsNil() {
+				v.SetBytes(bytes.Clone(v.Bytes()))
+			}
+			return
+		}
+		for i := range v.Len() {
+			compactBytes(v.Index(i))
+		}
+	case reflect.Array:
+		for i := range v.Len() {
+			compactBytes(v.Index(i))
+		}
 	}
 }
