@@ -26,7 +26,6 @@ type Event struct {
 	H    Handler
 	Kind int
 	Data any
-	seq  uint64
 }
 
 // Kernel is a sequential discrete-event simulator. It is not safe for concurrent use; run one
@@ -34,7 +33,6 @@ type Event struct {
 type Kernel struct {
 	now     Time
 	q       queue
-	seq     uint64
 	handled uint64
 	stopped bool
 	seed    uint64
@@ -56,14 +54,14 @@ func (k *Kernel) Seed() uint64 { return k.seed }
 func (k *Kernel) Handled() uint64 { return k.handled }
 
 // Pending returns the number of events waiting in the queue.
-func (k *Kernel) Pending() int { return len(k.q) }
+func (k *Kernel) Pending() int { return k.q.len() }
 
 // Next returns the time of the next event, if there is one.
 func (k *Kernel) Next() (Time, bool) {
-	if len(k.q) == 0 {
+	if k.q.len() == 0 {
 		return 0, false
 	}
-	return k.q[0].At, true
+	return k.q.peek().At, true
 }
 
 // Schedule arranges for h to receive an event at time at. Scheduling in the past is a
@@ -75,8 +73,7 @@ func (k *Kernel) Schedule(at Time, h Handler, kind int, data any) {
 	if h == nil {
 		panic("sim: nil handler")
 	}
-	k.seq++
-	k.q.push(Event{At: at, H: h, Kind: kind, Data: data, seq: k.seq})
+	k.q.push(at, h, kind, data)
 }
 
 // After schedules an event d after now. d must not be negative.
@@ -92,10 +89,11 @@ func (k *Kernel) Stop() { k.stopped = true }
 
 // Step handles the next event, if any, and reports whether it did.
 func (k *Kernel) Step() bool {
-	if len(k.q) == 0 {
+	if k.q.len() == 0 {
 		return false
 	}
-	ev := k.q.pop()
+	var ev Event
+	k.q.pop(&ev)
 	k.now = ev.At
 	k.handled++
 	ev.H.Handle(k, ev)
@@ -108,8 +106,8 @@ func (k *Kernel) Step() bool {
 func (k *Kernel) Run(until Time) uint64 {
 	start := k.handled
 	k.stopped = false
-	for len(k.q) > 0 && !k.stopped {
-		if k.q[0].At > until {
+	for k.q.len() > 0 && !k.stopped {
+		if k.q.peek().At > until {
 			break
 		}
 		k.Step()
@@ -124,7 +122,7 @@ func (k *Kernel) Run(until Time) uint64 {
 func (k *Kernel) RunAll() uint64 {
 	start := k.handled
 	k.stopped = false
-	for len(k.q) > 0 && !k.stopped {
+	for k.q.len() > 0 && !k.stopped {
 		k.Step()
 	}
 	return k.handled - start

@@ -2,6 +2,7 @@ package sim
 
 import (
 	"fmt"
+	"math"
 	"math/rand/v2"
 	"slices"
 	"testing"
@@ -148,45 +149,111 @@ func (n *naive) pop() naiveEv {
 	return e
 }
 
-// spawner schedules new events from inside handlers, driven by a random script.
+// spawner schedules new events from inside handlers, driven by a random script: each event
+// schedules up to two more after delays drawn by delay.
 type spawner struct {
-	rng  *rand.Rand
-	next int
-	ref  *naive
-	got  []int
-	want []int
-	max  int
+	rng   *rand.Rand
+	next  int
+	ref   *naive
+	got   []int
+	want  []int
+	max   int
+	delay func(r *rand.Rand) Time
+	burst int // when > 0, now and then an event schedules this many events at once
+}
+
+func (s *spawner) schedule(k *Kernel, at Time) {
+	s.next++
+	k.Schedule(at, s, s.next, nil)
+	s.ref.push(at, s.next)
 }
 
 func (s *spawner) Handle(k *Kernel, ev Event) {
 	s.got = append(s.got, ev.Kind)
 	s.want = append(s.want, s.ref.pop().id)
-	for c := s.rng.IntN(3); c > 0 && s.next < s.max; c-- {
-		d := Time(s.rng.IntN(5)) // small range: many ties
-		s.next++
-		k.Schedule(k.Now()+d, s, s.next, nil)
-		s.ref.push(k.Now()+d, s.next)
+	if next, ok := k.Next(); ok && (len(s.ref.evs) == 0 || next != s.ref.evs[0].at) {
+		panic(fmt.Sprintf("Next() = %v, reference says %v", next, s.ref.evs[0].at))
+	}
+	if k.Pending() != len(s.ref.evs) {
+		panic(fmt.Sprintf("Pending() = %d, reference has %d", k.Pending(), len(s.ref.evs)))
+	}
+	c := s.rng.IntN(3)
+	if s.burst > 0 && s.rng.IntN(50) == 0 {
+		c = s.burst
+	}
+	for ; c > 0 && s.next < s.max; c-- {
+		s.schedule(k, sat(k.Now(), s.delay(s.rng)))
 	}
 }
 
+// sat returns now+d, saturating at the largest Time.
+func sat(now, d Time) Time {
+	if d > math.MaxInt64-now {
+		return math.MaxInt64
+	}
+	return now + d
+}
+
+// delays are the distributions the queue is tested with: each stresses a different part of it
+// (ties, the sorted bottom, splitting buckets into finer rungs, spreading top, times near the
+// end of time).
+var delays = []struct {
+	name  string
+	delay func(r *rand.Rand) Time
+	burst int
+}{
+	{"small ints, many ties", func(r *rand.Rand) Time { return Time(r.IntN(5)) }, 0},
+	{"exponential 1s", func(r *rand.Rand) Time { return Time(r.ExpFloat64() * 1e9) }, 0},
+	{"exponential 1ns", func(r *rand.Rand) Time { return Time(r.ExpFloat64()) }, 0},
+	{"bimodal ms and hours", func(r *rand.Rand) Time {
+		if r.IntN(10) == 0 {
+			return Time(r.Int64N(3600e9))
+		}
+		return Time(r.Int64N(1e6))
+	}, 0},
+	{"bursts at one instant", func(r *rand.Rand) Time { return Time(r.IntN(2)) * Time(r.Int64N(1e9)) }, 300},
+	{"bursts spread over a moment", func(r *rand.Rand) Time { return Time(r.Int64N(1e3)) }, 400},
+	{"heavy tail", func(r *rand.Rand) Time { return Time(math.Pow(2, 60*r.Float64())) }, 0},
+	{"end of time", func(r *rand.Rand) Time {
+		if r.IntN(4) == 0 {
+			return math.MaxInt64
+		}
+		return math.MaxInt64 / 2 * Time(r.IntN(2))
+	}, 0},
+}
+
 func TestQueueAgainstNaiveScheduler(t *testing.T) {
-	for seed := uint64(0); seed < 200; seed++ {
-		k := New(seed)
-		s := &spawner{rng: rand.New(rand.NewPCG(seed, 99)), ref: &naive{}, max: 2000}
-		for i := 0; i < 1+int(seed%50); i++ {
-			at := Time(s.rng.IntN(20))
-			s.next++
-			k.Schedule(at, s, s.next, nil)
-			s.ref.push(at, s.next)
-		}
-		k.RunAll()
-		if !slices.Equal(s.got, s.want) {
-			t.Fatalf("seed %d: kernel order differs from the reference scheduler\n got %v\nwant %v", seed, s.got, s.want)
-		}
-		if len(s.ref.evs) != 0 {
-			t.Fatalf("seed %d: reference has %d events left", seed, len(s.ref.evs))
+	for _, d := range delays {
+		t.Run(d.name, func(t *testing.T) {
+			for seed := uint64(0); seed < 60; seed++ {
+				k := New(seed)
+				s := &spawner{rng: rand.New(rand.NewPCG(seed, 99)), ref: &naive{}, max: 3000, delay: d.delay, burst: d.burst}
+				for i := 0; i < 1+int(seed*seed%700); i++ {
+					s.schedule(k, d.delay(s.rng))
+				}
+				// Run in slices, as the world model does, so that Next and Run(until) are exercised.
+				for k.Pending() > 0 {
+					next, _ := k.Next()
+					k.Run(sat(next, d.delay(s.rng)))
+				}
+				if !slices.Equal(s.got, s.want) {
+					t.Fatalf("seed %d: kernel order differs from the reference scheduler after %d events", seed, firstDiff(s.got, s.want))
+				}
+				if len(s.ref.evs) != 0 || len(s.got) != s.next {
+					t.Fatalf("seed %d: handled %d of %d events, reference has %d left", seed, len(s.got), s.next, len(s.ref.evs))
+				}
+			}
+		})
+	}
+}
+
+func firstDiff(a, b []int) int {
+	for i := range min(len(a), len(b)) {
+		if a[i] != b[i] {
+			return i
 		}
 	}
+	return min(len(a), len(b))
 }
 
 func TestTimeString(t *testing.T) {
@@ -197,6 +264,45 @@ func TestTimeString(t *testing.T) {
 		t.Fatalf("got %v", got)
 	}
 }
+
+// TestNoAllocationsInSteadyState: once the queue has reached its working size, handling and
+// scheduling events allocates nothing, under uniform (hold) and exponential (PHOLD-like) delays.
+func TestNoAllocationsInSteadyState(t *testing.T) {
+	for _, tc := range []struct {
+		name  string
+		delay func(r *rand.Rand) Time
+	}{
+		{"uniform", func(r *rand.Rand) Time { return Time(r.IntN(1_000_000)) }},
+		{"exponential", func(r *rand.Rand) Time { return Time(r.ExpFloat64() * 1e9) }},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			k := New(1)
+			h := &delayer{rng: k.Stream("delay"), delay: tc.delay}
+			for i := 0; i < 1<<14; i++ {
+				k.Schedule(tc.delay(h.rng), h, i, nil)
+			}
+			for i := 0; i < 16<<14; i++ {
+				k.Step()
+			}
+			allocs := testing.AllocsPerRun(20, func() {
+				for i := 0; i < 1<<14; i++ {
+					k.Step()
+				}
+			})
+			if allocs != 0 {
+				t.Fatalf("%v allocations per %d events", allocs, 1<<14)
+			}
+		})
+	}
+}
+
+// delayer reschedules each event after a delay drawn by delay.
+type delayer struct {
+	rng   *rand.Rand
+	delay func(r *rand.Rand) Time
+}
+
+func (d *delayer) Handle(k *Kernel, ev Event) { k.Schedule(k.Now()+d.delay(d.rng), d, ev.Kind, nil) }
 
 // hold is the classic hold model: each event schedules one successor.
 type hold struct{ rng *rand.Rand }
@@ -212,6 +318,11 @@ func BenchmarkHold(b *testing.B) {
 			h := &hold{rng: k.Stream("hold")}
 			for i := 0; i < pop; i++ {
 				k.Schedule(Time(h.rng.IntN(1_000_000)), h, i, nil)
+			}
+			// Warm up: each event is rescheduled a few times, so the queue reaches its
+			// steady state (and its working size: nothing allocates after that).
+			for i := 0; i < 4*pop; i++ {
+				k.Step()
 			}
 			b.ReportAllocs()
 			b.ResetTimer()
