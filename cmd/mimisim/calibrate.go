@@ -8,6 +8,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"runtime"
 	"slices"
 	"strconv"
 	"strings"
@@ -153,12 +154,17 @@ func calibrateCmd(args []string, stdout, stderr io.Writer) error {
 			"group of that size. Points are the medians of the repetitions (raw holds each); fits are chosen by fit_rule.",
 			command, *reps, *minTime, sizes),
 	}
+	loadBefore := loadAverage()
 	t, err := calib.Calibrate(engine, opts, meta)
 	if opts.Progress != nil {
 		fmt.Fprintln(stderr)
 	}
 	if err != nil {
 		return fmt.Errorf("calibrate: %w", err)
+	}
+	if before, after := loadBefore, loadAverage(); before != "" && after != "" {
+		// Other processes on the host inflate the timings; say how busy it was.
+		t.Notes += fmt.Sprintf(" Host load average (1 min) before/after: %s/%s on %d logical CPUs.", before, after, runtime.NumCPU())
 	}
 	data, err := encodeTable(t)
 	if err != nil {
@@ -279,4 +285,17 @@ func setTimeMode(sc *scenarios.Scenario, mode string) error {
 	}
 	sc.TimeMode = mode
 	return nil
+}
+
+// loadAverage returns the host's one-minute load average from /proc/loadavg, or "".
+func loadAverage() string {
+	data, err := os.ReadFile("/proc/loadavg")
+	if err != nil {
+		return ""
+	}
+	f := strings.Fields(string(data))
+	if len(f) == 0 {
+		return ""
+	}
+	return f[0]
 }
