@@ -87,30 +87,7 @@ func writeReport(w io.Writer, p *plan) error {
 	}
 
 	b.WriteString("## What produced these results\n\n")
-	b.WriteString("| field | value |\n| --- | --- |\n")
-	field := func(name, value string) {
-		fmt.Fprintf(&b, "| %s | %s |\n", name, cell(value))
-	}
-	field("tool", strings.TrimSpace(m.Tool+" "+m.ToolVersion))
-	field("git revision", m.GitRevision)
-	field("scenario", m.Scenario)
-	field("scenario file", m.ScenarioFile)
-	field("scenario SHA-256", m.ScenarioSHA256)
-	field("seed", strconv.FormatUint(m.Seed, 10))
-	field("engine", strings.TrimSpace(m.Engine+" "+m.EngineVersion))
-	field("fidelity", m.Fidelity)
-	field("time mode", m.TimeMode)
-	field("calibration", m.Calibration)
-	field("deterministic", yesNo(m.Deterministic))
-	field("simulated time", formatSeconds(m.SimulatedNs)+" s")
-	field("simulated events", strconv.FormatUint(m.Events, 10))
-	field("Go", strings.TrimSpace(m.GoVersion+" "+joinNonEmpty("/", m.GOOS, m.GOARCH)))
-	field("CPU", fmt.Sprintf("%s (%d CPUs)", orUnset(m.CPUModel), m.NumCPU))
-	field("hostname", m.Hostname)
-	for _, k := range sortedKeys(m.Extra) {
-		field(cell(k), m.Extra[k])
-	}
-	b.WriteString("\n")
+	writeProvenance(&b, m, "")
 
 	if len(m.Params) > 0 {
 		b.WriteString("### Parameters\n\n| parameter | value |\n| --- | --- |\n")
@@ -268,4 +245,35 @@ func sortedKeys(m map[string]string) []string {
 	}
 	sort.Strings(keys)
 	return keys
+}
+
+// writeProvenance writes the table of what produced a result. In a sweep the seed is the base
+// of the jobs' seeds and the simulated totals cover all jobs: jobs is then ", all jobs".
+func writeProvenance(b *strings.Builder, m Manifest, jobs string) {
+	b.WriteString("| field | value |\n| --- | --- |\n")
+	field := func(name, value string) { fmt.Fprintf(b, "| %s | %s |\n", name, cell(value)) }
+	field("tool", strings.TrimSpace(m.Tool+" "+m.ToolVersion))
+	field("git revision", m.GitRevision)
+	field("scenario", m.Scenario)
+	field("scenario file", m.ScenarioFile)
+	field("scenario SHA-256", m.ScenarioSHA256)
+	if jobs == "" {
+		field("seed", strconv.FormatUint(m.Seed, 10))
+	} else {
+		field("base seed", strconv.FormatUint(m.Seed, 10))
+	}
+	field("engine", strings.TrimSpace(m.Engine+" "+m.EngineVersion))
+	field("fidelity", m.Fidelity)
+	field("time mode", m.TimeMode)
+	field("calibration", m.Calibration)
+	field("deterministic", yesNo(m.Deterministic))
+	field("simulated time"+jobs, formatSeconds(m.SimulatedNs)+" s")
+	field("simulated events"+jobs, strconv.FormatUint(m.Events, 10))
+	field("Go", strings.TrimSpace(m.GoVersion+" "+joinNonEmpty("/", m.GOOS, m.GOARCH)))
+	field("CPU", fmt.Sprintf("%s (%d CPUs)", orUnset(m.CPUModel), m.NumCPU))
+	field("hostname", m.Hostname)
+	for _, k := range sortedKeys(m.Extra) {
+		field(cell(k), m.Extra[k])
+	}
+	b.WriteString("\n")
 }

@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"io"
 	"math"
-	"strconv"
 	"strings"
 )
 
@@ -41,28 +40,7 @@ func writeSweepReport(w io.Writer, sp *sweepPlan) error {
 	}
 
 	b.WriteString("## What produced these results\n\n")
-	b.WriteString("| field | value |\n| --- | --- |\n")
-	field := func(name, value string) { fmt.Fprintf(&b, "| %s | %s |\n", name, cell(value)) }
-	field("tool", strings.TrimSpace(m.Tool+" "+m.ToolVersion))
-	field("git revision", m.GitRevision)
-	field("scenario", m.Scenario)
-	field("scenario file", m.ScenarioFile)
-	field("scenario SHA-256", m.ScenarioSHA256)
-	field("base seed", strconv.FormatUint(m.Seed, 10))
-	field("engine", strings.TrimSpace(m.Engine+" "+m.EngineVersion))
-	field("fidelity", m.Fidelity)
-	field("time mode", m.TimeMode)
-	field("calibration", m.Calibration)
-	field("deterministic", yesNo(m.Deterministic))
-	field("simulated time, all jobs", formatSeconds(m.SimulatedNs)+" s")
-	field("simulated events, all jobs", strconv.FormatUint(m.Events, 10))
-	field("Go", strings.TrimSpace(m.GoVersion+" "+joinNonEmpty("/", m.GOOS, m.GOARCH)))
-	field("CPU", fmt.Sprintf("%s (%d CPUs)", orUnset(m.CPUModel), m.NumCPU))
-	field("hostname", m.Hostname)
-	for _, k := range sortedKeys(m.Extra) {
-		field(cell(k), m.Extra[k])
-	}
-	b.WriteString("\n")
+	writeProvenance(&b, m, ", all jobs")
 	if len(m.Notes) > 0 {
 		b.WriteString("### Notes\n\n")
 		for _, n := range m.Notes {
