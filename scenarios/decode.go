@@ -305,23 +305,11 @@ func (d *decoder) mapping(path string, n ast.Node, v reflect.Value) {
 		return
 	}
 	out := reflect.MakeMapWithSize(v.Type(), len(m))
-	seen := map[string]token.Position{}
-	for _, mv := range m {
-		key, kpos, ok := d.key(path, mv)
-		if !ok {
-			continue
-		}
-		fp := joinPath(path, key)
-		if first, dup := seen[key]; dup {
-			d.errAt(fp, kpos, "duplicate key (first written at %d:%d)", first.Line, first.Column)
-			continue
-		}
-		seen[key] = kpos
-		d.record(fp, kpos, mv.Value)
+	d.eachKey(path, m, func(key, fp string, mv *ast.MappingValueNode) {
 		e := reflect.New(v.Type().Elem()).Elem()
 		d.decode(fp, mv.Value, e)
 		out.SetMapIndex(reflect.ValueOf(key), e)
-	}
+	})
 	v.Set(out)
 }
 
@@ -649,4 +637,24 @@ func editDistance(a, b string) int {
 		}
 	}
 	return d[len(ra)][len(rb)]
+}
+
+// eachKey calls f for each key of a mapping in order, after reporting keys that are not plain
+// scalars or are written twice, and recording each value's position under its field path.
+func (d *decoder) eachKey(path string, m []*ast.MappingValueNode, f func(key, fp string, mv *ast.MappingValueNode)) {
+	seen := map[string]token.Position{}
+	for _, mv := range m {
+		key, kpos, ok := d.key(path, mv)
+		if !ok {
+			continue
+		}
+		fp := joinPath(path, key)
+		if first, dup := seen[key]; dup {
+			d.errAt(fp, kpos, "duplicate key (first written at %d:%d)", first.Line, first.Column)
+			continue
+		}
+		seen[key] = kpos
+		d.record(fp, kpos, mv.Value)
+		f(key, fp, mv)
+	}
 }

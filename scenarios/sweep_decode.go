@@ -5,7 +5,6 @@ import (
 	"reflect"
 
 	"github.com/goccy/go-yaml/ast"
-	"github.com/goccy/go-yaml/token"
 )
 
 var quickType = reflect.TypeFor[Quick]()
@@ -69,22 +68,10 @@ func (d *decoder) quick(path string, n ast.Node, v reflect.Value) {
 		return
 	}
 	q := v.Addr().Interface().(*Quick)
-	seen := map[string]token.Position{}
-	for _, mv := range m {
-		key, kpos, ok := d.key(path, mv)
-		if !ok {
-			continue
-		}
-		fp := joinPath(path, key)
-		if first, dup := seen[key]; dup {
-			d.errAt(fp, kpos, "duplicate key (first written at %d:%d)", first.Line, first.Column)
-			continue
-		}
-		seen[key] = kpos
-		d.record(fp, kpos, mv.Value)
+	d.eachKey(path, m, func(key, fp string, mv *ast.MappingValueNode) {
 		if key == "replications" {
 			d.decode(fp, mv.Value, reflect.ValueOf(&q.Replications).Elem())
-			continue
+			return
 		}
 		var vals []any
 		d.decode(fp, mv.Value, reflect.ValueOf(&vals).Elem())
@@ -92,5 +79,5 @@ func (d *decoder) quick(path string, n ast.Node, v reflect.Value) {
 			q.Values = map[string][]any{}
 		}
 		q.Values[key] = vals
-	}
+	})
 }

@@ -2,6 +2,7 @@ package world
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -313,15 +314,10 @@ func (w *World) callProgress() {
 	}
 	c.done = true
 	now := w.K.Now()
-	first, second := sim.Time(1<<62), sim.Time(1<<62)
-	for _, r := range ready {
-		if r < first {
-			first, second = r, first
-		} else if r < second {
-			second = r
-		}
-	}
-	_ = first
+	// The first pair that can decrypt each other is ready when the second-earliest participant is.
+	sorted := slices.Clone(ready)
+	slices.Sort(sorted)
+	second := sorted[1]
 	for i, p := range c.parts {
 		w.obs.add(results.Observation{Metric: MetricCallReady, Unit: "ms", Group: w.homeOf[p.ID()],
 			TimeNs: int64(ready[i]), Target: p.ID(), Value: ms(ready[i].Sub(c.start))})
