@@ -217,6 +217,9 @@ func Rebuild(dir string, opts Options) error {
 		if err != nil {
 			return err
 		}
+		if opts.Invariants, err = ReadInvariants(filepath.Join(abs, InvariantsFile)); err != nil {
+			return err
+		}
 		p, err := prepare(m, obs, opts)
 		if err != nil {
 			return fmt.Errorf("results: %s: %w", dir, err)

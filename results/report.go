@@ -128,6 +128,10 @@ func writeReport(w io.Writer, p *plan) error {
 		b.WriteString("\n")
 	}
 
+	if p.opts.Invariants != nil {
+		writeInvariantsSection(&b, p.opts.Invariants)
+	}
+
 	b.WriteString("## Figures\n\n")
 	switch {
 	case p.opts.CDFMetric == "":
@@ -156,6 +160,9 @@ func writeReport(w io.Writer, p *plan) error {
 	fmt.Fprintf(&b, "- [%s](%s): what produced the run\n", ManifestFile, ManifestFile)
 	fmt.Fprintf(&b, "- [%s](%s): one row per observation (%d rows)\n", ObservationsFile, ObservationsFile, len(p.obs))
 	fmt.Fprintf(&b, "- [%s](%s), [%s](%s): the summary above, exact\n", SummaryCSVFile, SummaryCSVFile, SummaryJSONFile, SummaryJSONFile)
+	if p.opts.Invariants != nil {
+		fmt.Fprintf(&b, "- [%s](%s): the invariants the run checked, with counts and methods\n", InvariantsFile, InvariantsFile)
+	}
 	_, err := io.WriteString(w, b.String())
 	return err
 }

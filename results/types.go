@@ -86,6 +86,10 @@ type Options struct {
 	// directory is only removed after the new one is complete.
 	Overwrite bool
 
+	// Invariants, when set, is written as invariants.json and summarised in a section of
+	// report.md. Rebuild reads it back from the directory.
+	Invariants *Invariants
+
 	// failHook, if set, is called with each file's slash-separated path
 	// relative to the results directory before the file is written; a
 	// non-nil error aborts Write. It lets tests inject failures.

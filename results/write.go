@@ -374,6 +374,11 @@ func (p *plan) build(root string, hook func(string) error) error {
 	}); err != nil {
 		return err
 	}
+	if v := p.opts.Invariants; v != nil {
+		if err := fw.write(InvariantsFile, func(w io.Writer) error { return writeInvariants(w, v) }); err != nil {
+			return err
+		}
+	}
 	return p.buildDerived(root, hook)
 }
 

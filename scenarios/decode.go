@@ -202,6 +202,14 @@ func (d *decoder) decode(path string, n ast.Node, v reflect.Value) {
 		}
 	case reflect.Float64:
 		d.float(path, n, v)
+	case reflect.Bool:
+		// Only true and false: YAML 1.1's yes/no/on/off are strings to this parser, and
+		// accepting them would make "no" mean false in one tool and a name in another.
+		if b, ok := n.(*ast.BoolNode); ok {
+			v.SetBool(b.Value)
+		} else {
+			d.errAt(path, nodePos(n), "must be true or false, got %s", describe(n))
+		}
 	case reflect.Interface:
 		d.sweepValue(path, n, v)
 	default:

@@ -18,17 +18,19 @@ package scenarios
 //	call.signal_bytes             2000 (when there is a call section)
 //	call.ice_round_trips          2 (when there is a call section)
 //	call.dtls_round_trips         2 (when there is a call section)
+//	hostile.hold_max              1s (when there is a hostile section)
 //	sweep.replications            1 (when there is a sweep)
 //	sweep.quick.replications      2 (when there is a quick section)
 //
 // network.loss defaults to 0 and network.rtt and network.access to no overrides, which are their
 // zero values; so do providers[i].batch_window and providers[i].batch_max (0: no batching),
-// commits.max_attempts (0: never give up) and call.at (0: when the window opens). The commits,
-// offline and call sections are off when absent (nil) and stay so. Required fields (name,
-// duration, providers with name, role and region, room.members, workload.kind,
-// workload.rate_per_member, commits.committers, commits.rate, offline.share, offline.reconnect,
-// call.design, call.participants), the parameters of a Dist and those of a commit policy have
-// no default. Defaults is idempotent. room.placement is filled only when it is nil and there are
+// commits.max_attempts (0: never give up), call.at (0: when the window opens), hostile.tamper,
+// hostile.replay, hostile.reorder, churn.leave_rate, churn.join_rate, churn.joiners (0) and
+// churn.rejoin (false). The commits, offline, call, hostile and churn sections are off when
+// absent (nil) and stay so. Required fields (name, duration, providers with name, role and
+// region, room.members, workload.kind, workload.rate_per_member, commits.committers,
+// commits.rate, offline.share, offline.reconnect, call.design, call.participants,
+// hostile.provider), the parameters of a Dist and those of a commit policy have no default. Defaults is idempotent. room.placement is filled only when it is nil and there are
 // providers and a positive member count; code that changes room.members or the providers of a
 // parsed scenario sets room.placement to nil before calling Defaults again.
 //
@@ -73,6 +75,9 @@ func (s *Scenario) Defaults() {
 	}
 	if s.Workload.PayloadBytes == 0 {
 		s.Workload.PayloadBytes = DefaultPayloadBytes
+	}
+	if h := s.Hostile; h != nil && h.HoldMax == 0 {
+		h.HoldMax = DefaultHoldMax
 	}
 	if c := s.Commits; c != nil && c.Policy == "" {
 		c.Policy = DefaultCommitPolicy

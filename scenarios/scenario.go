@@ -39,6 +39,11 @@ type Scenario struct {
 	Offline *Offline `yaml:"offline"`
 	// Call, when set, sets up one call in the measurement window.
 	Call *Call `yaml:"call"`
+	// Hostile, when set, makes one follower tamper with, replay and reorder what it delivers
+	// to its clients during the measurement window.
+	Hostile *Hostile `yaml:"hostile"`
+	// Churn, when set, makes members leave and join during the measurement window.
+	Churn *Churn `yaml:"churn"`
 	// Sweep, when set, makes the scenario a parameter sweep (mimisim sweep): see Sweep and
 	// Expand. mimisim run ignores it and runs the scenario as written.
 	Sweep *Sweep `yaml:"sweep"`
@@ -197,6 +202,31 @@ type Offline struct {
 	Reconnect Dist    `yaml:"reconnect"` // required; time offline, a Dist with its usual rules
 }
 
+// Hostile makes the follower Provider hostile to its own clients in the measurement window:
+// for each delivery, with probability Tamper it first sends a copy of one commit or message
+// with one bit flipped in its last 16 bytes, with probability Replay it then re-sends one of
+// its last 8 deliveries to that client, and with probability Reorder it holds the delivery
+// back until after the next one (at most HoldMax). Full fidelity only.
+type Hostile struct {
+	Provider string   `yaml:"provider"` // required; the name of a follower provider
+	Tamper   float64  `yaml:"tamper"`   // default 0; 0 ≤ tamper ≤ 1
+	Replay   float64  `yaml:"replay"`   // default 0; 0 ≤ replay ≤ 1
+	Reorder  float64  `yaml:"reorder"`  // default 0; 0 ≤ reorder ≤ 1
+	HoldMax  Duration `yaml:"hold_max"` // default 1s; 0 < hold_max ≤ MaxHold
+}
+
+// Churn makes members leave (removed by another member's Remove commit, LeaveRate per second
+// room-wide) and join (added by a member's Add commit with a Welcome, JoinRate per second) in
+// the measurement window. Joiners are extra clients, not in the room at the start, spread
+// round-robin over the providers; with Rejoin, removed members may be added again. Full
+// fidelity only.
+type Churn struct {
+	LeaveRate float64 `yaml:"leave_rate"` // default 0; 0 ≤ leave_rate ≤ MaxChurnRate per second
+	JoinRate  float64 `yaml:"join_rate"`  // default 0; 0 ≤ join_rate ≤ MaxChurnRate per second
+	Joiners   int     `yaml:"joiners"`    // default 0; members + joiners ≤ the engine's limit
+	Rejoin    bool    `yaml:"rejoin"`     // default false
+}
+
 // Call designs: how a call's media keys are set up.
 const (
 	CallEpochKeys         = "epoch_keys"          // keys from the room's epoch (MLS exporter), no commit
@@ -243,6 +273,7 @@ const (
 	DefaultCommitPolicy      = PolicyImmediate
 	DefaultSignalBytes       = 2000
 	DefaultCallRoundTrips    = 2
+	DefaultHoldMax           = Duration(time.Second)
 
 	MaxDuration      = Duration(24 * time.Hour)
 	MaxCores         = 1024
@@ -252,6 +283,10 @@ const (
 	MaxRTTMs         = 60000.0
 	MaxSigma         = 5.0
 	MaxCommitRate    = 1000.0
+	// MaxChurnRate bounds churn.leave_rate and churn.join_rate (a typo catcher).
+	MaxChurnRate = 100.0
+	// MaxHold bounds hostile.hold_max (a typo catcher).
+	MaxHold = Duration(time.Minute)
 	// MaxCallRoundTrips bounds call.ice_round_trips and call.dtls_round_trips (a typo catcher).
 	MaxCallRoundTrips = 100
 	// MaxFileBytes bounds the size of a scenario file (the default one has under 4 KiB). The

@@ -54,7 +54,7 @@ func TestParseAppliesDocumentedDefaults(t *testing.T) {
 }
 
 func TestEmbeddedDefault(t *testing.T) {
-	if got, want := Embedded(), []string{"callsetup", "contention", "default", "fanout", "fanout-size"}; !slices.Equal(got, want) {
+	if got, want := Embedded(), []string{"callsetup", "contention", "default", "fanout", "fanout-size", "hostile"}; !slices.Equal(got, want) {
 		t.Fatalf("Embedded() = %q, want %q", got, want)
 	}
 	s, raw, err := LoadEmbedded("default", testLimits())
@@ -137,7 +137,7 @@ func isShareLine(l string) bool {
 
 func TestLoadEmbeddedUnknown(t *testing.T) {
 	_, _, err := LoadEmbedded("../default", testLimits())
-	if err == nil || err.Error() != `unknown embedded scenario "../default"; available: callsetup, contention, default, fanout, fanout-size` {
+	if err == nil || err.Error() != `unknown embedded scenario "../default"; available: callsetup, contention, default, fanout, fanout-size, hostile` {
 		t.Errorf("LoadEmbedded: err = %v", err)
 	}
 }

@@ -596,6 +596,8 @@ func (s *Scenario) Clone() *Scenario {
 	c.Room.Access = maps.Clone(s.Room.Access)
 	c.Commits = clonePtr(s.Commits)
 	c.Offline = clonePtr(s.Offline)
+	c.Hostile = clonePtr(s.Hostile)
+	c.Churn = clonePtr(s.Churn)
 	if s.Call != nil {
 		cl := *s.Call
 		cl.ICERoundTrips = clonePtr(s.Call.ICERoundTrips)

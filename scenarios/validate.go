@@ -159,6 +159,9 @@ func (c *checker) zeroWritten(s *Scenario) {
 	if s.Commits != nil && c.written("commits.policy", false) && s.Commits.Policy == "" {
 		c.errf("commits.policy", "must not be empty; allowed: %s (remove the field for the default %s)", list(commitPolicies), DefaultCommitPolicy)
 	}
+	if s.Hostile != nil && c.written("hostile.hold_max", false) && s.Hostile.HoldMax == 0 {
+		c.errf("hostile.hold_max", "must be > 0 and at most %s, got 0s (remove the field for the default %s)", MaxHold, DefaultHoldMax)
+	}
 	if s.Call != nil && c.written("call.signal_bytes", false) && s.Call.SignalBytes == 0 {
 		c.errf("call.signal_bytes", "must be between 1 and %d, got 0 (remove the field for the default %d)", MaxPayloadBytes, DefaultSignalBytes)
 	}
@@ -201,7 +204,75 @@ func (c *checker) check(s *Scenario) {
 	c.commits(s)
 	c.offline(s)
 	c.call(s)
+	c.hostile(s)
+	c.churn(s, engineOK)
 	c.sweep(s)
+}
+
+// share checks a probability field.
+func (c *checker) share(path string, v float64) {
+	if math.IsNaN(v) || v < 0 || v > 1 {
+		c.errf(path, "must be a probability between 0 and 1, got %s", num(v))
+	}
+}
+
+func (c *checker) hostile(s *Scenario) {
+	h := s.Hostile
+	if h == nil {
+		return
+	}
+	if s.Fidelity != "full" {
+		c.errf("hostile", "needs fidelity full (modelled members hold no keys to refuse anything with), got %s", s.Fidelity)
+	}
+	var followers []string
+	for _, p := range s.Providers {
+		if p.Role == "follower" {
+			followers = append(followers, p.Name)
+		}
+	}
+	switch {
+	case c.missing("hostile.provider"):
+		c.errf("hostile.provider", "required: the name of the follower provider that turns hostile; allowed: %s", list(followers))
+	case !slices.Contains(followers, h.Provider):
+		c.errf("hostile.provider", "%q is not a follower provider of the scenario; allowed: %s", h.Provider, list(followers))
+	}
+	c.share("hostile.tamper", h.Tamper)
+	c.share("hostile.replay", h.Replay)
+	c.share("hostile.reorder", h.Reorder)
+	if h.HoldMax <= 0 || h.HoldMax > MaxHold {
+		c.errf("hostile.hold_max", "must be > 0 and at most %s, got %s", MaxHold, h.HoldMax)
+	}
+}
+
+func (c *checker) churn(s *Scenario, engineOK bool) {
+	ch := s.Churn
+	if ch == nil {
+		return
+	}
+	if s.Fidelity != "full" {
+		c.errf("churn", "needs fidelity full (removed members must keep a real MLS state), got %s", s.Fidelity)
+	}
+	for _, r := range []struct {
+		path string
+		v    float64
+	}{{"churn.leave_rate", ch.LeaveRate}, {"churn.join_rate", ch.JoinRate}} {
+		if math.IsNaN(r.v) || r.v < 0 || r.v > MaxChurnRate {
+			c.errf(r.path, "must be ≥ 0 and at most %g per second, got %s", MaxChurnRate, num(r.v))
+		}
+	}
+	if ch.LeaveRate == 0 && ch.JoinRate == 0 {
+		c.errf("churn", "needs leave_rate or join_rate > 0 (remove the section for no churn)")
+	}
+	switch {
+	case ch.Joiners < 0:
+		c.errf("churn.joiners", "must be ≥ 0, got %d", ch.Joiners)
+	case engineOK && roomSizeOK(s) && s.Room.Members+ch.Joiners > c.lim.Engines[s.Engine]:
+		c.errf("churn.joiners", "room.members + joiners = %d exceeds the limit of engine %s, %d members",
+			s.Room.Members+ch.Joiners, s.Engine, c.lim.Engines[s.Engine])
+	}
+	if ch.JoinRate > 0 && ch.Joiners == 0 && !(ch.Rejoin && ch.LeaveRate > 0) {
+		c.errf("churn.join_rate", "nobody can join: give churn.joiners > 0, or rejoin: true with leave_rate > 0")
+	}
 }
 
 func (c *checker) network(n *Network) {

@@ -254,7 +254,7 @@ func runCmd(args []string, stdout, stderr io.Writer) error {
 	start := time.Now()
 	prog := &progress{w: stderr, start: start, quiet: *quiet}
 	opts.Progress = prog.update
-	res, err := world.Run(sc, opts)
+	res, err := runWorld(sc, opts)
 	prog.done()
 	if perr := stopProfiles(); perr != nil && err == nil {
 		err = perr
@@ -269,7 +269,7 @@ func runCmd(args []string, stdout, stderr io.Writer) error {
 	if err := os.MkdirAll(filepath.Dir(dir), 0o755); err != nil {
 		return err
 	}
-	if err := results.Write(dir, m, res.Observations, results.Options{CDFMetric: world.MetricDelivery, Overwrite: true}); err != nil {
+	if err := results.Write(dir, m, res.Observations, results.Options{CDFMetric: world.MetricDelivery, Overwrite: true, Invariants: res.Invariants}); err != nil {
 		return err
 	}
 	if *quiet {
@@ -278,6 +278,7 @@ func runCmd(args []string, stdout, stderr io.Writer) error {
 	fmt.Fprintf(stdout, "scenario %s (%s), seed %d, engine %s, time mode %s\n", sc.Name, file, sc.Seed, engine.Name(), sc.TimeMode)
 	fmt.Fprintf(stdout, "%d members on %d providers; set-up %v (virtual); %d messages sent, %d accepted, %d deliveries decrypted and checked\n",
 		res.Members, len(res.Providers), res.SetupTime.Round(time.Microsecond), res.Sent, res.Accepted, res.Deliveries)
+	fmt.Fprintf(stdout, "invariants: %s\n", invariantsLine(res.Invariants))
 	fmt.Fprintf(stdout, "%d events in %.1fs wall (%.0f events/s); last event at virtual %v\n\n",
 		res.Events, wall.Seconds(), float64(res.Events)/wall.Seconds(), res.EndTime)
 	var rows []results.SummaryRow
@@ -292,6 +293,10 @@ func runCmd(args []string, stdout, stderr io.Writer) error {
 	fmt.Fprintf(stdout, "\nresults: %s (report.md, summary.csv, observations.csv, figures/)\n", dir)
 	return nil
 }
+
+// runWorld runs one world (mimisim run and every sweep job); tests replace it to make a run
+// fail as a violated invariant does.
+var runWorld = world.Run
 
 // worldOptions builds what world.Run needs besides the scenario: the engine, the cost model and
 // the scenario's optional workloads (commits, offline, call). mimisim run and every job of
@@ -329,7 +334,26 @@ func worldOptions(sc *scenarios.Scenario, engine mls.Engine, model client.CostMo
 		opts.Call = &world.CallWorkload{Design: c.Design, Participants: c.Participants, At: c.At.D(),
 			SignalBytes: c.SignalBytes, ICERoundTrips: rt(c.ICERoundTrips), DTLSRoundTrips: rt(c.DTLSRoundTrips)}
 	}
+	if h := sc.Hostile; h != nil {
+		opts.Hostile = &world.HostileWorkload{Provider: h.Provider, Tamper: h.Tamper, Replay: h.Replay, Reorder: h.Reorder, HoldMax: h.HoldMax.D()}
+	}
+	if c := sc.Churn; c != nil {
+		opts.Churn = &world.ChurnWorkload{LeaveRate: c.LeaveRate, JoinRate: c.JoinRate, Joiners: c.Joiners, Rejoin: c.Rejoin}
+	}
 	return opts, nil
+}
+
+// invariantsLine summarises the invariants of a run in one line.
+func invariantsLine(v *results.Invariants) string {
+	var parts []string
+	for _, inv := range v.Invariants {
+		verdict := "ok"
+		if !inv.Passed {
+			verdict = "VIOLATED"
+		}
+		parts = append(parts, fmt.Sprintf("%s %s (%d %s)", inv.Name, verdict, inv.Checked, inv.Unit))
+	}
+	return strings.Join(parts, ", ")
 }
 
 func manifest(sc *scenarios.Scenario, file string, raw []byte, engine, engineVersion, calibration string, res *world.Result) results.Manifest {
@@ -360,6 +384,13 @@ func manifest(sc *scenarios.Scenario, file string, raw []byte, engine, engineVer
 			"max_member_state":     strconv.Itoa(res.MaxStateSize) + " bytes",
 			"transport_overhead_b": "80 per message (estimate, see models/mimi)",
 		},
+	}
+	if sc.Hostile != nil || sc.Churn != nil {
+		m.Notes[1] = "Every message was really encrypted by its sender; every other member of its epoch decrypted and checked it, " +
+			"or invariants.json gives the reason it could not (offline at the end, tampered with or reordered by the hostile follower)."
+	}
+	if res.Invariants != nil {
+		m.Notes = append(m.Notes, res.Invariants.Note())
 	}
 	if k, _ := scenarios.SampledK(sc.Fidelity); k > 0 {
 		m.Notes = append(m.Notes, fmt.Sprintf("Sampled fidelity: %d real members per provider run go-mls; the others are modelled: "+

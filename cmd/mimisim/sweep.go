@@ -186,7 +186,7 @@ func runJob(p scenarios.Point) (jr jobResult) {
 	if err != nil {
 		return jobResult{err: err}
 	}
-	res, err := world.Run(p.Scenario, opts)
+	res, err := runWorld(p.Scenario, opts)
 	if err != nil {
 		return jobResult{err: err}
 	}

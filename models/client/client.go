@@ -33,10 +33,29 @@ type Recorder interface {
 	Committed(c *Client, o CommitOutcome)
 	// Rejected: the hub rejected a request of the client with code.
 	Rejected(c *Client, req mimi.Type, code mimi.Code, at sim.Time)
-	// Fail: something that must not happen (a decryption failure, a plaintext mismatch, an
-	// engine error). The run reports it and fails.
+	// Refused: the client rejected an event it received (see the Refuse kinds): a ciphertext or
+	// handshake that does not verify, an event of an epoch it has left behind, a copy of its
+	// own commit that differs from what it built, or anything sent to it while it is not a
+	// member. The client goes on; the run's invariants judge whether the refusal was right.
+	Refused(c *Client, ev *mimi.Event, kind string, err error)
+	// Left: a commit removed the client from the group. last is its final member state, which
+	// it no longer uses (the run keeps it to check that it cannot read later messages).
+	Left(c *Client, last mls.Member, at sim.Time)
+	// Fail: something that must not happen (an engine error on the client's own operations,
+	// a broken modelled message). The run reports it and fails.
 	Fail(c *Client, err error)
 }
+
+// Kinds of Recorder.Refused.
+const (
+	RefuseDecrypt   = "decrypt"     // Unprotect failed: AEAD, sender data, or a generation key already used
+	RefusePlaintext = "plaintext"   // decrypted to something the sender did not send
+	RefuseSender    = "sender"      // the decrypted message names another sender than the hub's event
+	RefuseCommit    = "commit"      // Process failed: signature, membership tag, confirmation
+	RefuseStale     = "wrong_epoch" // an event of an epoch the client has already left
+	RefuseOwnCommit = "own_commit"  // a commit in the client's name that it has not built
+	RefuseNotMember = "not_member"  // an event for a client that is not in the group
+)
 
 // Config describes one client.
 type Config struct {
@@ -83,6 +102,9 @@ type Client struct {
 	held     []mimi.Event // events for a later epoch, or received before joining
 
 	offline bool // disconnected: sends nothing (offline.go)
+	left    bool // removed from the group by a commit (and not back yet)
+	// leftEpoch is the last epoch of the group the client was a member of before its removal.
+	leftEpoch uint64
 
 	done     []completion // queued effects of operations on the core, oldest at doneHead
 	doneHead int
@@ -105,6 +127,7 @@ type request struct {
 }
 
 type invite struct {
+	churn    bool // an add of the churn workload (churn.go), not the set-up
 	users    []string
 	modelled []string
 	kps      map[string][]byte
@@ -306,9 +329,9 @@ func (c *Client) SendTagged(size int, tag string) {
 			c.rec.Fail(c, fmt.Errorf("protect message %d: %w", s.ID, err))
 			return
 		}
-		if c.cfg.RoomSize != nil {
-			c.ledger.Bind(ct, s.ID)
-		}
+		// Modelled recipients find the message by its ciphertext; the run's invariant checks
+		// find the message the hub accepted.
+		c.ledger.Bind(ct, s.ID)
 	}
 	done := c.compute(mls.OpProtect, c.groupSize())
 	c.afterCPU(done, completion{kind: doneSubmit, sent: s, epoch: c.Epoch(), ct: ct})
@@ -324,18 +347,18 @@ func (c *Client) CommitUpdate() error {
 	if err != nil {
 		return err
 	}
-	c.submitCommit(p, nil)
+	c.submitCommit(p, nil, nil)
 	return nil
 }
 
-func (c *Client) submitCommit(p *mls.Pending, adds []string) {
+func (c *Client) submitCommit(p *mls.Pending, adds, removes []string) {
 	c.pending = p
 	n := c.groupSize()
 	if c.cfg.RoomSize == nil {
 		n += len(adds) // the real group grows by the joiners
 	}
 	req := &mimi.UpdateRequest{Room: c.cfg.Room, Sender: c.cfg.ID, Epoch: p.Epoch,
-		Adds: adds, Handshake: p.Handshake, Welcome: p.Welcome}
+		Adds: adds, Removes: removes, Handshake: p.Handshake, Welcome: p.Welcome}
 	if c.cfg.RoomSize != nil {
 		// Sampled fidelity: the real commit and Welcome cover only the real members; charge the
 		// nominal sizes for the whole room as padding.
@@ -410,6 +433,11 @@ func (c *Client) keyMaterial(m *mimi.KeyMaterialResponse) {
 	if c.take(m.ReqID) == nil || c.invite == nil {
 		return
 	}
+	if m.Code != mimi.CodeSuccess && c.invite.churn {
+		c.invite = nil // a churn add whose joiner has no KeyPackage left: dropped
+		c.tryCommit()
+		return
+	}
 	if m.Code != mimi.CodeSuccess {
 		c.rec.Fail(c, fmt.Errorf("keyMaterial for %s: %v", m.User, m.Code))
 		return
@@ -425,6 +453,9 @@ func (c *Client) keyMaterial(m *mimi.KeyMaterialResponse) {
 func (c *Client) finishInvite() {
 	inv := c.invite
 	c.invite = nil
+	if inv.churn && (c.member == nil || c.pending != nil) {
+		return // the committer left, or has another commit in flight: the add is dropped
+	}
 	kps := make([][]byte, len(inv.users))
 	for i, u := range inv.users {
 		kps[i] = inv.kps[u]
@@ -442,7 +473,7 @@ func (c *Client) finishInvite() {
 		c.rec.Fail(c, fmt.Errorf("add %d members: %w", len(kps), err))
 		return
 	}
-	c.submitCommit(p, append(slices.Clone(inv.users), inv.modelled...))
+	c.submitCommit(p, append(slices.Clone(inv.users), inv.modelled...), nil)
 }
 
 func (c *Client) updateResponse(m *mimi.UpdateResponse) {
@@ -455,29 +486,42 @@ func (c *Client) updateResponse(m *mimi.UpdateResponse) {
 			c.pending = nil
 		}
 		c.rec.Rejected(c, mimi.TypeUpdateRequest, m.Code, c.k.Now())
-		c.commitAnswered(m.Code, m.Epoch)
+		c.commitAnswered(r.commit, m.Code, m.Epoch)
 		c.release()
 		return
 	}
 	// Accepted: the commit is adopted when it comes back through the delivery stream
 	// (adoptOwn), which may happen before or after this response.
-	c.commitAnswered(m.Code, m.Epoch)
+	c.commitAnswered(r.commit, m.Code, m.Epoch)
 }
 
 // event handles one fan-out event on arrival. Events arrive in the hub's order, so those the
 // client cannot apply yet (before it has joined, or of an epoch it has not reached) are held in
-// a FIFO queue and every later event waits behind them.
+// a FIFO queue, and in the hub's order every later event is of a later epoch too and waits
+// behind them. An event of the client's epoch or an earlier one that arrives while others are
+// held is out of the hub's order (a hostile follower reordered it): it is applied at once (a
+// commit of the client's epoch then releases the held events), not queued behind events that
+// wait for it.
 func (c *Client) event(ev mimi.Event) {
 	if ev.Kind == mimi.EventWelcome {
 		c.join(ev)
 		return
 	}
-	if !c.Joined() || len(c.held) > 0 || ev.Epoch > c.Epoch() {
+	if c.left && ev.Epoch <= c.leftEpoch {
+		// Of the epochs before the client's removal: nothing it should still apply. (An event
+		// of a later epoch is for the client added again, its Welcome reordered behind it.)
+		c.rec.Refused(c, &ev, RefuseNotMember, fmt.Errorf("an event of epoch %d after the client's removal in epoch %d", ev.Epoch, c.leftEpoch))
+		return
+	}
+	if !c.Joined() || ev.Epoch > c.Epoch() {
 		c.held = append(c.held, ev)
 		c.release()
 		return
 	}
 	c.apply(ev)
+	if len(c.held) > 0 {
+		c.release()
+	}
 }
 
 // join enters the group from a Welcome; a modelled member only pays for it.
@@ -495,6 +539,7 @@ func (c *Client) join(ev mimi.Event) {
 		}
 		c.member = m
 	}
+	c.left = false
 	done := c.compute(mls.OpJoin, c.groupSize())
 	c.afterCPU(done, completion{kind: doneJoined})
 	c.release()
@@ -512,7 +557,7 @@ func (c *Client) release() {
 // apply processes a commit or decrypts a message of the client's current epoch.
 func (c *Client) apply(ev mimi.Event) {
 	if ev.Epoch < c.Epoch() {
-		c.rec.Fail(c, fmt.Errorf("%v of epoch %d arrived at epoch %d", ev.Kind, ev.Epoch, c.Epoch()))
+		c.rec.Refused(c, &ev, RefuseStale, fmt.Errorf("%v of epoch %d arrived at epoch %d", ev.Kind, ev.Epoch, c.Epoch()))
 		return
 	}
 	if ev.Kind == mimi.EventCommit {
@@ -526,7 +571,11 @@ func (c *Client) apply(ev mimi.Event) {
 func (c *Client) adoptOwn(ev mimi.Event) {
 	p := c.pending
 	if p == nil || p.Epoch != ev.Epoch {
-		c.rec.Fail(c, fmt.Errorf("the hub returned a commit of epoch %d that the client has no pending commit for", ev.Epoch))
+		c.rec.Refused(c, &ev, RefuseOwnCommit, fmt.Errorf("a commit of epoch %d in the client's name, which has no pending commit for it", ev.Epoch))
+		return
+	}
+	if !sameHandshake(p.Handshake, ev.Handshake) {
+		c.rec.Refused(c, &ev, RefuseOwnCommit, fmt.Errorf("a commit of epoch %d in the client's name differs from the one it built", ev.Epoch))
 		return
 	}
 	c.pending = nil
@@ -547,7 +596,11 @@ func (c *Client) processCommit(ev mimi.Event) {
 	if c.cfg.Modelled {
 		c.epoch++
 	} else if err := c.member.Process(ev.Handshake); err != nil {
-		c.rec.Fail(c, fmt.Errorf("process commit of epoch %d from %s: %w", ev.Epoch, ev.Sender, err))
+		if errors.Is(err, mls.ErrRemoved) {
+			c.leave(size)
+			return
+		}
+		c.rec.Refused(c, &ev, RefuseCommit, fmt.Errorf("process commit of epoch %d from %s: %w", ev.Epoch, ev.Sender, err))
 		return
 	}
 	done := c.compute(mls.OpProcessCommit, size)
@@ -570,16 +623,16 @@ func (c *Client) decrypt(ev mimi.Event) {
 	} else {
 		pt, err := c.member.Unprotect(ev.Payload)
 		if err != nil {
-			c.rec.Fail(c, fmt.Errorf("decrypt message from %s at epoch %d: %w", ev.Sender, ev.Epoch, err))
+			c.rec.Refused(c, &ev, RefuseDecrypt, fmt.Errorf("decrypt message from %s at epoch %d: %w", ev.Sender, ev.Epoch, err))
 			return
 		}
 		if s, err = c.ledger.Check(pt); err != nil {
-			c.rec.Fail(c, err)
+			c.rec.Refused(c, &ev, RefusePlaintext, err)
 			return
 		}
 	}
 	if s.Sender != ev.Sender {
-		c.rec.Fail(c, fmt.Errorf("message %d claims sender %s, hub says %s", s.ID, s.Sender, ev.Sender))
+		c.rec.Refused(c, &ev, RefuseSender, fmt.Errorf("message %d claims sender %s, hub says %s", s.ID, s.Sender, ev.Sender))
 		return
 	}
 	done := c.compute(mls.OpUnprotect, c.groupSize())

@@ -44,7 +44,13 @@ type log struct {
 	decrypted []int64
 	epochs    []uint64
 	fails     []error
+	refused   []string
 }
+
+func (l *log) Refused(_ *Client, _ *mimi.Event, kind string, _ error) {
+	l.refused = append(l.refused, kind)
+}
+func (l *log) Left(*Client, mls.Member, sim.Time) {}
 
 func (l *log) Joined(*Client, sim.Time)                         {}
 func (l *log) Accepted(*Client, int64, sim.Time, sim.Time)      {}
@@ -128,7 +134,8 @@ func TestOutOfOrderDeliveriesAndLaterEpochs(t *testing.T) {
 	}
 }
 
-func TestTamperedMessageFails(t *testing.T) {
+// TestTamperedMessageRefused: a client refuses a tampered ciphertext (kind decrypt) and goes on.
+func TestTamperedMessageRefused(t *testing.T) {
 	eng := gomls.New()
 	ca, _ := eng.NewClient("a@hub", []byte("seed-a"))
 	cb, _ := eng.NewClient("b@hub", []byte("seed-b"))
@@ -148,7 +155,15 @@ func TestTamperedMessageFails(t *testing.T) {
 	ct[len(ct)-1] ^= 0x80
 	deliver(b, 2, mimi.Event{Kind: mimi.EventMessage, Seq: 2, Epoch: a.Epoch(), Sender: "a@hub", Payload: ct})
 	k.RunAll()
-	if len(rec.fails) != 1 || len(rec.decrypted) != 0 {
-		t.Fatalf("a tampered message gave failures %v and decryptions %v", rec.fails, rec.decrypted)
+	if len(rec.fails) != 0 || len(rec.decrypted) != 0 || len(rec.refused) != 1 || rec.refused[0] != RefuseDecrypt {
+		t.Fatalf("a tampered message gave failures %v, decryptions %v and refusals %v", rec.fails, rec.decrypted, rec.refused)
+	}
+	// The next message of the sender still decrypts.
+	s2 := ledger.New("a@hub", 0, 100)
+	ct2, _ := a.Protect(s2.Plaintext)
+	deliver(b, 3, mimi.Event{Kind: mimi.EventMessage, Seq: 3, Epoch: a.Epoch(), Sender: "a@hub", Payload: ct2})
+	k.RunAll()
+	if len(rec.decrypted) != 1 || rec.decrypted[0] != s2.ID {
+		t.Fatalf("after the refusal: decryptions %v", rec.decrypted)
 	}
 }

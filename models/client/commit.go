@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/mimisim/mimisim/models/mimi"
+	"github.com/mimisim/mimisim/models/mls"
 	"github.com/mimisim/mimisim/sim"
 )
 
@@ -74,6 +75,7 @@ type wish struct {
 	lastCost  time.Duration
 	waitEpoch uint64 // retry once the client has reached this epoch
 	armed     bool   // the policy's wait is over
+	submitted *mls.Pending
 }
 
 // WantCommit makes the client want an empty commit with path accepted, retrying after
@@ -118,7 +120,7 @@ func (c *Client) wait(delay bool) {
 // with the epoch the hub reported, and no commit is in flight.
 func (c *Client) tryCommit() {
 	w := c.wish
-	if w == nil || !w.armed || c.pending != nil || c.Epoch() < w.waitEpoch {
+	if w == nil || !w.armed || c.pending != nil || c.invite != nil || c.Epoch() < w.waitEpoch {
 		return
 	}
 	p, err := c.member.Update()
@@ -130,15 +132,16 @@ func (c *Client) tryCommit() {
 	w.attempts++
 	w.armed = false
 	before := c.cpuBusy
-	c.submitCommit(p, nil)
+	w.submitted = p
+	c.submitCommit(p, nil, nil)
 	w.lastCost = c.cpuBusy - before
 }
 
 // commitAnswered is called with the hub's answer to the wished commit.
-func (c *Client) commitAnswered(code mimi.Code, hubEpoch uint64) {
+func (c *Client) commitAnswered(p *mls.Pending, code mimi.Code, hubEpoch uint64) {
 	w := c.wish
-	if w == nil {
-		return
+	if w == nil || w.submitted != p {
+		return // not the wished commit (the set-up's, or a churn commit)
 	}
 	if code == mimi.CodeSuccess {
 		c.wish = nil

@@ -11,4 +11,10 @@
 // one connection; events for an epoch the client has not reached yet (or before it has joined)
 // are held until it gets there. Every decrypted plaintext is compared with what the sender
 // sent, through the Ledger.
+//
+// What does not verify is refused, not fatal (Recorder.Refused, with a kind): a ciphertext or
+// commit the engine rejects, an event of an epoch the client has left behind, a copy of its
+// own commit that differs from what it built, anything for an epoch before its removal. A
+// commit that removes the client ends its membership (Recorder.Left, with its last state); it
+// may be added again (churn.go).
 package client

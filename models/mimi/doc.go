@@ -20,4 +20,8 @@
 //   - notify: the hub sends each accepted event once to every follower that has a recipient.
 //     A commit goes to every member, its sender included (the sender adopts it when it arrives
 //     in order); a message goes to every member but its sender.
+//
+// Hooks (hooks.go): the hub reports every accepted event with its recipients (OnAccept), and
+// a provider can route its deliveries to its own clients through an Interceptor, as the lab's
+// hostile follower does.
 package mimi

@@ -90,6 +90,9 @@ type Provider struct {
 	one       [1]Event                                    // scratch for single-event deliveries
 	offline   map[string]bool                             // own clients that are disconnected
 	parked    map[string][]parked                         // deliveries waiting for an offline client
+
+	onAccept    func(Accepted) // hub: told of every accepted commit and message (hooks.go)
+	interceptor Interceptor    // what the provider does to deliveries to its clients (hooks.go)
 }
 
 // outbox holds the events waiting for one follower while a batch fills.
@@ -376,6 +379,9 @@ func (p *Provider) update(from network.NodeID, m *UpdateRequest) {
 		events = append(events, Event{Kind: EventWelcome, Seq: r.seq, Epoch: r.epoch, Sender: m.Sender, Payload: m.Welcome, AcceptedNs: now, Pad: m.WelcomePad})
 		recipients = append(recipients, slices.Clone(m.Adds))
 	}
+	if p.onAccept != nil {
+		p.onAccept(Accepted{Room: r.id, Event: commit, Recipients: old, Adds: m.Adds, Removes: m.Removes, NewEpoch: r.epoch})
+	}
 	p.fanout(r, events, recipients)
 }
 
@@ -426,7 +432,11 @@ func (p *Provider) submitMessage(from network.NodeID, m *SubmitMessageRequest) {
 	p.send(from, &SubmitMessageResponse{ReqID: m.ReqID, Code: CodeSuccess, Epoch: r.epoch, AcceptedNs: now})
 	r.seq++
 	ev := Event{Kind: EventMessage, Seq: r.seq, Epoch: m.Epoch, Sender: m.Sender, Payload: m.Message, AcceptedNs: now}
-	p.fanout(r, []Event{ev}, [][]string{without(r.members, m.Sender)})
+	to := without(r.members, m.Sender)
+	if p.onAccept != nil {
+		p.onAccept(Accepted{Room: r.id, Event: ev, Recipients: to, NewEpoch: r.epoch})
+	}
+	p.fanout(r, []Event{ev}, [][]string{to})
 }
 
 // fanout sends events to their recipients: directly to the hub's own clients, and in one notify
@@ -533,7 +543,7 @@ func (p *Provider) SetOnline(client string, online bool) {
 			events = append(events, waiting[i].events...)
 		}
 		waiting = waiting[i:]
-		p.deliver(node, room, events)
+		p.deliver(client, node, room, events)
 	}
 }
 
@@ -547,10 +557,19 @@ func (p *Provider) deliverTo(client string, roomID string, events []Event) {
 		p.parked[client] = append(p.parked[client], parked{room: roomID, events: slices.Clone(events)})
 		return
 	}
-	p.deliver(p.clients[client], roomID, events)
+	p.deliver(client, p.clients[client], roomID, events)
 }
 
-func (p *Provider) deliver(node network.NodeID, roomID string, events []Event) {
+func (p *Provider) deliver(client string, node network.NodeID, roomID string, events []Event) {
+	if p.interceptor != nil {
+		p.interceptor.Deliver(client, roomID, events)
+		return
+	}
+	p.send1(node, roomID, events)
+}
+
+// send1 sends one Deliver to a client's node.
+func (p *Provider) send1(node network.NodeID, roomID string, events []Event) {
 	p.toClient[node]++
 	p.stats.Fanout++
 	p.send(node, &Deliver{LinkSeq: p.toClient[node], Room: roomID, Events: events})

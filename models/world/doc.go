@@ -8,4 +8,16 @@
 // member sends on its workload for the scenario's duration; the run then drains until every
 // accepted message has been decrypted by every other member. Only the measurement phase yields
 // latency observations; set-up time is reported on its own.
+//
+// Optional workloads of the window: commit contention (Options.Commits), members offline
+// (Options.Offline), one call (call.go), a hostile follower that tampers with, replays and
+// reorders deliveries to its clients (hostile.go), and churn: members removed and added by real
+// Remove and Add commits (churn.go).
+//
+// Every run checks five invariants of its own (invariants.go) and returns them in
+// Result.Invariants: convergence, nothing_lost (per-epoch membership from the hub's fan-out
+// lists), e2e_encryption (every body on the Wire scanned for every plaintext, plaintext.go),
+// post_removal_secrecy (removed members' last states try to decrypt later messages) and
+// hostile_rejected. A violated invariant fails the run with an *InvariantError carrying the
+// first counter-example and the seed.
 package world

@@ -2,10 +2,12 @@ package world
 
 import (
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/mimisim/mimisim/models/client"
 	"github.com/mimisim/mimisim/models/mimi"
+	"github.com/mimisim/mimisim/models/mls"
 	"github.com/mimisim/mimisim/results"
 	"github.com/mimisim/mimisim/scenarios"
 	"github.com/mimisim/mimisim/sim"
@@ -66,7 +68,7 @@ func (w *World) Run() (*Result, error) {
 		return nil, err
 	}
 	var others, modelled []string
-	for _, c := range w.Clients {
+	for _, c := range w.Clients[:w.initial] {
 		switch {
 		case c == creator:
 		case c.Modelled():
@@ -79,13 +81,13 @@ func (w *World) Run() (*Result, error) {
 	w.joined = 1
 
 	// Set-up: until every member has joined.
-	w.runUntil(sim.Time(setupLimit), 0, func() bool { return w.joined == len(w.Clients) })
+	w.runUntil(sim.Time(setupLimit), 0, func() bool { return w.joined == w.initial })
 	if w.failure != nil {
 		return nil, w.failure
 	}
-	if w.joined != len(w.Clients) {
+	if w.joined != w.initial {
 		return nil, fmt.Errorf("set-up did not finish within %v of virtual time: %d of %d members joined",
-			setupLimit, w.joined, len(w.Clients))
+			setupLimit, w.joined, w.initial)
 	}
 	setup := k.Now()
 	w.setupDone = true
@@ -108,6 +110,12 @@ func (w *World) Run() (*Result, error) {
 		if err := w.startOffline(ow); err != nil {
 			return nil, err
 		}
+	}
+	if w.hostile != nil {
+		w.hostile.on = true
+	}
+	if cw := w.opts.Churn; cw != nil {
+		w.startChurn(cw, creator)
 	}
 	w.runUntil(w.measureEnd.Add(drainLimit), w.measureEnd, nil)
 	if w.failure != nil {
@@ -152,18 +160,15 @@ func ms(d time.Duration) float64 { return float64(d) / float64(time.Millisecond)
 func (w *World) result(setup sim.Time) (*Result, error) {
 	res := &Result{Events: w.K.Handled(), SetupTime: time.Duration(setup), EndTime: w.K.Now(),
 		Sent: len(w.Ledger.Messages()), Accepted: len(w.accepted), Deliveries: w.delivered,
-		Members: len(w.Clients), World: w}
-	want := 0
-	for _, m := range w.Ledger.Messages() {
-		if _, ok := w.accepted[m.ID]; ok {
-			want += len(w.Clients) - 1
-		}
-	}
-	if w.delivered != want {
-		return nil, fmt.Errorf("%d of %d deliveries of accepted messages were decrypted by the end (virtual %v)",
-			w.delivered, want, w.K.Now())
+		Members: w.initial, World: w}
+	res.Invariants = w.invariants()
+	if f := res.Invariants.Failed(); f != nil {
+		return res, &InvariantError{Invariant: *f, Seed: w.sc.Seed}
 	}
 	obs := w.obs.flatten()
+	if w.churn != nil {
+		obs = append(obs, w.churnObservations()...)
+	}
 	if w.opts.Commits != nil {
 		end := int64(w.K.Now())
 		ratio := 0.0
@@ -199,8 +204,8 @@ func (w *World) result(setup sim.Time) (*Result, error) {
 	for _, c := range w.Clients {
 		end := int64(w.K.Now())
 		obs = append(obs, results.Observation{Metric: MetricClientCPU, Unit: "ms", Group: w.homeOf[c.ID()], TimeNs: end, Source: c.ID(), Value: ms(c.CPUBusy())})
-		if c.Modelled() {
-			continue // holds no state
+		if c.Modelled() || c.Member() == nil {
+			continue // holds no state (modelled), or not in the group at the end (churn)
 		}
 		size := c.Member().StateSize()
 		res.MaxStateSize = max(res.MaxStateSize, size)
@@ -233,6 +238,7 @@ func (r *recorder) Accepted(c *client.Client, id int64, sentAt, at sim.Time) {
 func (r *recorder) Decrypted(c *client.Client, m client.Sent, at sim.Time) {
 	w := (*World)(r)
 	w.delivered++
+	w.checkDecrypted(c, m, at)
 	w.obs.add(results.Observation{Metric: MetricDelivery, Unit: "ms", Group: c.Home(),
 		TimeNs: int64(at), Source: m.Sender, Target: c.ID(), ID: m.ID, Value: ms(at.Sub(m.At))})
 	if m.Tag != "" {
@@ -316,9 +322,19 @@ func (w *World) startCommits(cw *CommitWorkload) error {
 
 func (r *recorder) Rejected(c *client.Client, req mimi.Type, code mimi.Code, at sim.Time) {
 	w := (*World)(r)
-	if w.failure == nil && req == mimi.TypeSubmitMessageRequest && code != mimi.CodeEpochTooOld {
+	if w.failure == nil && req == mimi.TypeSubmitMessageRequest && code != mimi.CodeEpochTooOld &&
+		!(code == mimi.CodeNotAllowed && !slices.Contains(w.Hub.RoomMembers(RoomID), c.ID())) {
 		w.failure = fmt.Errorf("at %v the hub rejected a message of %s with %v", at, c.ID(), code)
 	}
+}
+
+func (r *recorder) Refused(c *client.Client, ev *mimi.Event, kind string, err error) {
+	(*World)(r).checkRefused(c, ev, kind)
+}
+
+func (r *recorder) Left(c *client.Client, last mls.Member, at sim.Time) {
+	w := (*World)(r)
+	w.checks.removed = append(w.checks.removed, removedRec{client: w.checks.index[c], last: last, at: at})
 }
 
 func (r *recorder) Fail(c *client.Client, err error) {

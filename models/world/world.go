@@ -39,6 +39,12 @@ type Options struct {
 	Offline *OfflineWorkload
 	// Call, when set, sets up one voice/video call in the window (call.go).
 	Call *CallWorkload
+	// Hostile, when set, makes a follower tamper with, replay and reorder what it delivers to
+	// its clients during the window (hostile.go). Full fidelity only.
+	Hostile *HostileWorkload
+	// Churn, when set, makes members leave and join during the window (churn.go). Full
+	// fidelity only.
+	Churn *ChurnWorkload
 }
 
 // OfflineWorkload takes a share of the members offline when the measurement window starts
@@ -82,8 +88,20 @@ type Result struct {
 	Deliveries   int           // (message, recipient) pairs decrypted and checked
 	Members      int
 	MaxStateSize int // largest member state at the end, bytes
-	World        *World
+	// Invariants are the run's checks of itself (invariants.go); a run whose invariants do not
+	// all hold returns them with an *InvariantError.
+	Invariants *results.Invariants
+	World      *World
 }
+
+// InvariantError reports a violated invariant: its first counter-example and the seed that
+// replays it.
+type InvariantError struct {
+	Invariant results.Invariant
+	Seed      uint64
+}
+
+func (e *InvariantError) Error() string { return e.Invariant.Error(e.Seed) }
 
 // World is a built world; tests reach into it.
 type World struct {
@@ -112,12 +130,20 @@ type World struct {
 	accepted   map[int64]sim.Time
 	delivered  int
 	failure    error
+
+	initial int // members at the start (the rest are churn's spare joiners)
+	checks  *checks
+	hostile *hostile
+	churn   *churnState
 }
 
 // Build creates the world of a scenario without running it.
 func Build(sc *scenarios.Scenario, opts Options) (*World, error) {
 	if opts.Engine == nil || opts.Cost == nil {
 		return nil, errors.New("world: an engine and a cost model are required")
+	}
+	if (opts.Hostile != nil || opts.Churn != nil) && sc.Fidelity != "full" {
+		return nil, fmt.Errorf("world: the hostile and churn workloads need full fidelity, not %s", sc.Fidelity)
 	}
 	k := sim.New(sc.Seed)
 	netCfg, err := networkConfig(sc)
@@ -182,16 +208,36 @@ func Build(sc *scenarios.Scenario, opts Options) (*World, error) {
 		}
 	}
 
-	// Clients.
+	// Clients: the room's members, then churn's spare joiners (round-robin over the providers,
+	// with the members' access types in turn).
 	perProvider := placement(sc)
 	access := accessAssignment(sc, k.Stream("access"))
 	keys := k.Stream("keys")
 	n := 0
 	isModelled := func(id string) bool { return w.modelled[id] }
-	for i, prov := range w.Providers {
+	type slot struct{ provider, j int }
+	var slots []slot
+	for i := range w.Providers {
 		for j := 0; j < perProvider[i]; j++ {
+			slots = append(slots, slot{i, j})
+		}
+	}
+	w.initial = len(slots)
+	if opts.Churn != nil {
+		w.churn = &churnState{cfg: *opts.Churn, spares: map[string]bool{}}
+		next := slices.Clone(perProvider)
+		for s := 0; s < opts.Churn.Joiners; s++ {
+			i := s % len(w.Providers)
+			slots = append(slots, slot{i, next[i]})
+			w.churn.spares[mimi.ClientID(w.Providers[i].Name(), next[i])] = true
+			next[i]++
+		}
+	}
+	for _, sl := range slots {
+		i, j, prov := sl.provider, sl.j, w.Providers[sl.provider]
+		{
 			id := mimi.ClientID(prov.Name(), j)
-			node, err := net.AddNode(id, sc.Providers[i].Region, access[n])
+			node, err := net.AddNode(id, sc.Providers[i].Region, access[n%len(access)])
 			if err != nil {
 				return nil, fmt.Errorf("client %s: %w", id, err)
 			}
@@ -223,6 +269,24 @@ func Build(sc *scenarios.Scenario, opts Options) (*World, error) {
 			w.Clients = append(w.Clients, c)
 			w.homeOf[id] = prov.Name()
 			n++
+		}
+	}
+	w.checks = newChecks(w)
+	w.checks.keepBytes = opts.Churn != nil
+	w.checks.scan = newPlaintextScan(w)
+	w.Wire.Tap = func(from, to network.NodeID, body []byte) {
+		w.checks.scan.tap(from, to, body)
+		if opts.Tap != nil {
+			opts.Tap(from, to, body)
+		}
+	}
+	w.Hub.OnAccept(func(a mimi.Accepted) {
+		w.hubAccepted(a)
+		w.churnAccepted(a)
+	})
+	if opts.Hostile != nil {
+		if err := w.buildHostile(opts.Hostile); err != nil {
+			return nil, err
 		}
 	}
 	if opts.Call != nil {

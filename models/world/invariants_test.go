@@ -1,0 +1,267 @@
+package world
+
+import (
+	"encoding/binary"
+	"errors"
+	"strings"
+	"testing"
+
+	"github.com/mimisim/mimisim/models/mls"
+	"github.com/mimisim/mimisim/results"
+)
+
+// adversarial is a small scenario with churn and, in the options, a hostile follower.
+func adversarial(seed uint64) string {
+	return smallScenario(8, seed, "churn: {leave_rate: 0.3, join_rate: 0.3, joiners: 2, rejoin: true}\n")
+}
+
+func adversarialOptions(e mls.Engine) Options {
+	return Options{Engine: e, Cost: linearCost{},
+		Hostile: &HostileWorkload{Provider: "us", Tamper: 0.1, Replay: 0.1, Reorder: 0.1},
+		Churn:   &ChurnWorkload{LeaveRate: 0.3, JoinRate: 0.3, Joiners: 2, Rejoin: true}}
+}
+
+func invariant(t *testing.T, v *results.Invariants, name string) results.Invariant {
+	t.Helper()
+	for _, inv := range v.Invariants {
+		if inv.Name == name {
+			return inv
+		}
+	}
+	t.Fatalf("no invariant %s", name)
+	return results.Invariant{}
+}
+
+func count(inv results.Invariant, name string) int64 {
+	for _, c := range inv.Counts {
+		if c.Name == name {
+			return c.Value
+		}
+	}
+	return -1
+}
+
+// TestInvariantsHoldOnDefault: every invariant holds on the default scenario (shortened), and
+// checks something.
+func TestInvariantsHoldOnDefault(t *testing.T) {
+	sc := parse(t, smallScenario(9, 3, ""))
+	res, err := Run(sc, Options{Engine: engine(t), Cost: linearCost{}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	v := res.Invariants
+	if !v.Passed || len(v.Invariants) != 5 {
+		t.Fatalf("invariants: %+v", v)
+	}
+	if inv := invariant(t, v, InvConvergence); inv.Checked != 9 {
+		t.Errorf("convergence checked %d members, want 9", inv.Checked)
+	}
+	if inv := invariant(t, v, InvNothingLost); inv.Checked != int64(res.Deliveries) || count(inv, "decrypted") != int64(res.Deliveries) {
+		t.Errorf("nothing_lost checked %d deliveries, %d decrypted; the run decrypted %d", inv.Checked, count(inv, "decrypted"), res.Deliveries)
+	}
+	if inv := invariant(t, v, InvE2E); inv.Checked == 0 || count(inv, "plaintexts_indexed") != int64(res.Sent) {
+		t.Errorf("e2e scanned %d bodies and indexed %d plaintexts of %d", inv.Checked, count(inv, "plaintexts_indexed"), res.Sent)
+	}
+	if len(v.Refusals) != 0 {
+		t.Errorf("refusals in an honest run: %+v", v.Refusals)
+	}
+}
+
+// TestHostileFollowerAndChurn: under churn and a hostile follower every invariant holds, the
+// hostile copies are all refused (and counted by member and kind), removed members try and
+// fail to decrypt later messages, and the run is deterministic.
+func TestHostileFollowerAndChurn(t *testing.T) {
+	run := func() *Result {
+		res, err := Run(parse(t, adversarial(4)), adversarialOptions(engine(t)))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return res
+	}
+	res := run()
+	v := res.Invariants
+	rej := invariant(t, v, InvRejection)
+	if rej.Checked == 0 || count(rej, "hostile_refused") != rej.Checked || count(rej, "tampered_copies") == 0 ||
+		count(rej, "replayed_copies") == 0 || count(rej, "reordered_deliveries") == 0 {
+		t.Errorf("hostile_rejected: %+v", rej)
+	}
+	kinds := map[string]bool{}
+	for _, r := range v.Refusals {
+		if !strings.HasSuffix(r.Member, "@us") {
+			t.Errorf("%s of an honest follower refused %d events (%s)", r.Member, r.Count, r.Kind)
+		}
+		kinds[r.Kind] = true
+	}
+	if !kinds["decrypt"] {
+		t.Errorf("refusal kinds %v lack decrypt", kinds)
+	}
+	pr := invariant(t, v, InvPostRemoval)
+	if count(pr, "removed_members") == 0 || pr.Checked == 0 {
+		t.Errorf("post_removal_secrecy: %+v", pr)
+	}
+	lost := invariant(t, v, InvNothingLost)
+	if lost.Checked <= count(lost, "decrypted") && count(lost, "undelivered_tampered") == 0 {
+		t.Errorf("nothing_lost: %+v", lost)
+	}
+	if !v.Passed {
+		t.Fatalf("invariants: %+v", v)
+	}
+	again := run()
+	a, b := res.Invariants, again.Invariants
+	if res.Deliveries != again.Deliveries || len(a.Refusals) != len(b.Refusals) ||
+		count(invariant(t, a, InvRejection), "hostile_refused") != count(invariant(t, b, InvRejection), "hostile_refused") {
+		t.Errorf("two runs with the same seed differ")
+	}
+}
+
+// fault is an engine whose members misbehave as a test asks, to show that each invariant can
+// fail and reports a counter-example.
+type fault struct {
+	mls.Engine
+	member func(id string, m mls.Member) mls.Member
+}
+
+type faultClient struct {
+	mls.Client
+	f *fault
+}
+
+func (f *fault) NewClient(id string, seed []byte) (mls.Client, error) {
+	c, err := f.Engine.NewClient(id, seed)
+	return &faultClient{c, f}, err
+}
+
+func (c *faultClient) CreateGroup(g []byte) (mls.Member, error) {
+	m, err := c.Client.CreateGroup(g)
+	if err != nil {
+		return nil, err
+	}
+	return c.f.member(c.Identity(), m), nil
+}
+
+func (c *faultClient) Join(w []byte) (mls.Member, error) {
+	m, err := c.Client.Join(w)
+	if err != nil {
+		return nil, err
+	}
+	return c.f.member(c.Identity(), m), nil
+}
+
+// Members with one fault each.
+type (
+	// forgetful loses its authenticator: it reports another one (convergence).
+	forgetful struct{ mls.Member }
+	// dropper fails to decrypt its third message (nothing_lost).
+	dropper struct {
+		mls.Member
+		n *int
+	}
+	// leaky puts the plaintext in front of the ciphertext (e2e_encryption).
+	leaky struct{ mls.Member }
+	// seer "decrypts" messages of later epochs (post_removal_secrecy).
+	seer struct{ mls.Member }
+	// credulous takes a commit that does not verify for done, without applying it
+	// (hostile_rejected).
+	credulous struct{ mls.Member }
+)
+
+func (m forgetful) EpochAuthenticator() []byte { return []byte("not the group's") }
+
+func (m dropper) Unprotect(ct []byte) ([]byte, error) {
+	if *m.n++; *m.n == 3 {
+		return nil, errors.New("dropped")
+	}
+	return m.Member.Unprotect(ct)
+}
+
+func (m leaky) Protect(pt []byte) ([]byte, error) {
+	ct, err := m.Member.Protect(pt)
+	out := binary.BigEndian.AppendUint32(nil, uint32(len(pt)))
+	return append(append(out, pt...), ct...), err
+}
+
+func (m leaky) Unprotect(b []byte) ([]byte, error) {
+	return m.Member.Unprotect(b[4+binary.BigEndian.Uint32(b):])
+}
+
+func (m seer) Unprotect(ct []byte) ([]byte, error) {
+	pt, err := m.Member.Unprotect(ct)
+	if errors.Is(err, mls.ErrWrongEpoch) {
+		return []byte("seen"), nil
+	}
+	return pt, err
+}
+
+func (m credulous) Process(hs [][]byte) error {
+	err := m.Member.Process(hs)
+	if err != nil && !errors.Is(err, mls.ErrRemoved) && !errors.Is(err, mls.ErrWrongEpoch) {
+		return nil
+	}
+	return err
+}
+
+// TestEachInvariantCanFail: a deliberate fault breaks each invariant, and the run fails with
+// an InvariantError naming it, a counter-example and the seed.
+func TestEachInvariantCanFail(t *testing.T) {
+	victim := "c001@us"
+	tests := []struct {
+		name      string
+		scenario  string
+		hostile   bool
+		invariant string
+		member    func(id string, m mls.Member) mls.Member
+		message   bool // the counter-example names a message
+	}{
+		{"member with another authenticator", smallScenario(6, 2, ""), false, InvConvergence,
+			func(id string, m mls.Member) mls.Member {
+				if id == victim {
+					return forgetful{m}
+				}
+				return m
+			}, false},
+		{"member that drops a message", smallScenario(6, 2, ""), false, InvNothingLost,
+			func(id string, m mls.Member) mls.Member {
+				if id == victim {
+					return dropper{m, new(int)}
+				}
+				return m
+			}, true},
+		{"member that leaks plaintext to its provider", smallScenario(6, 2, ""), false, InvE2E,
+			func(id string, m mls.Member) mls.Member { return leaky{m} }, true},
+		{"removed member that reads later epochs", adversarial(4), false, InvPostRemoval,
+			func(id string, m mls.Member) mls.Member { return seer{m} }, true},
+		{"member that accepts hostile copies", adversarial(4), true, InvRejection,
+			func(id string, m mls.Member) mls.Member { return credulous{m} }, false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			opts := adversarialOptions(&fault{Engine: engine(t), member: tt.member})
+			if !tt.hostile {
+				opts.Hostile = nil
+			} else {
+				opts.Hostile.Tamper = 0.5
+			}
+			if !strings.Contains(tt.scenario, "churn") {
+				opts.Churn = nil
+			}
+			res, err := Run(parse(t, tt.scenario), opts)
+			var ie *InvariantError
+			if !errors.As(err, &ie) {
+				t.Fatalf("err = %v, want an InvariantError", err)
+			}
+			if ie.Invariant.Name != tt.invariant || ie.Invariant.Counter == nil || ie.Invariant.Violations == 0 {
+				t.Fatalf("first failed invariant %+v, want %s with a counter-example", ie.Invariant, tt.invariant)
+			}
+			if tt.message && ie.Invariant.Counter.MessageID == 0 && !strings.Contains(ie.Invariant.Counter.Detail, "message 0") {
+				t.Errorf("counter-example names no message: %+v", ie.Invariant.Counter)
+			}
+			if !strings.Contains(err.Error(), "--seed ") || len(ie.Invariant.Counter.Actors) == 0 {
+				t.Errorf("error %q lacks the seed or actors", err)
+			}
+			if res == nil || res.Invariants.Passed {
+				t.Errorf("the result does not record the failure")
+			}
+			t.Log(err)
+		})
+	}
+}
