@@ -215,14 +215,16 @@ type Hostile struct {
 	HoldMax  Duration `yaml:"hold_max"` // default 1s; 0 < hold_max ≤ MaxHold
 }
 
-// Churn makes members leave (removed by another member's Remove commit, LeaveRate per second
-// room-wide) and join (added by a member's Add commit with a Welcome, JoinRate per second) in
+// Churn makes members leave (LeaveRate per second room-wide: removed by another member's Remove
+// commit or, a SelfLeave share of them, by proposing their own removal, which another member
+// commits) and join (added by a member's Add commit with a Welcome, JoinRate per second) in
 // the measurement window. Joiners are extra clients, not in the room at the start, spread
 // round-robin over the providers; with Rejoin, removed members may be added again. Full
 // fidelity only.
 type Churn struct {
 	LeaveRate float64 `yaml:"leave_rate"` // default 0; 0 ≤ leave_rate ≤ MaxChurnRate per second
 	JoinRate  float64 `yaml:"join_rate"`  // default 0; 0 ≤ join_rate ≤ MaxChurnRate per second
+	SelfLeave float64 `yaml:"self_leave"` // default 0; 0 ≤ self_leave ≤ 1: share of removals proposed by the leaver
 	Joiners   int     `yaml:"joiners"`    // default 0; members + joiners ≤ the engine's limit
 	Rejoin    bool    `yaml:"rejoin"`     // default false
 }

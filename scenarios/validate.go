@@ -260,6 +260,7 @@ func (c *checker) churn(s *Scenario, engineOK bool) {
 			c.errf(r.path, "must be ≥ 0 and at most %g per second, got %s", MaxChurnRate, num(r.v))
 		}
 	}
+	c.share("churn.self_leave", ch.SelfLeave)
 	if ch.LeaveRate == 0 && ch.JoinRate == 0 {
 		c.errf("churn", "needs leave_rate or join_rate > 0 (remove the section for no churn)")
 	}

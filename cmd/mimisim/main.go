@@ -338,7 +338,7 @@ func worldOptions(sc *scenarios.Scenario, engine mls.Engine, model client.CostMo
 		opts.Hostile = &world.HostileWorkload{Provider: h.Provider, Tamper: h.Tamper, Replay: h.Replay, Reorder: h.Reorder, HoldMax: h.HoldMax.D()}
 	}
 	if c := sc.Churn; c != nil {
-		opts.Churn = &world.ChurnWorkload{LeaveRate: c.LeaveRate, JoinRate: c.JoinRate, Joiners: c.Joiners, Rejoin: c.Rejoin}
+		opts.Churn = &world.ChurnWorkload{LeaveRate: c.LeaveRate, JoinRate: c.JoinRate, SelfLeave: c.SelfLeave, Joiners: c.Joiners, Rejoin: c.Rejoin}
 	}
 	return opts, nil
 }

@@ -10,7 +10,81 @@ import (
 
 // Busy reports whether the client has a commit in flight or on its way (its own, a wished
 // one, or an add waiting for a KeyPackage): it should not be asked to commit now.
-func (c *Client) Busy() bool { return c.pending != nil || c.wish != nil || c.invite != nil }
+func (c *Client) Busy() bool {
+	return c.pending != nil || c.wish != nil || c.invite != nil || c.commitFor != ""
+}
+
+// Leaving reports whether the client has proposed to leave and the proposal is pending.
+func (c *Client) Leaving() bool { return c.leaving }
+
+// Leave proposes the client's own removal: a Remove proposal of its leaf, sent to the hub,
+// which fans it out for another member to commit (CommitProposalOf). Building the proposal is
+// not charged: the cost tables do not measure proposals (mls.ProposalOps).
+func (c *Client) Leave() error {
+	if c.member == nil || c.leaving {
+		return fmt.Errorf("client %s cannot propose to leave now", c.cfg.ID)
+	}
+	prop, err := c.member.ProposeRemove(c.member.Index())
+	if err != nil {
+		return fmt.Errorf("propose own removal: %w", err)
+	}
+	c.leaving = true
+	id := c.newReq(&request{kind: mimi.TypeProposeRequest})
+	c.send(&mimi.ProposeRequest{ReqID: id, Room: c.cfg.Room, Sender: c.cfg.ID, Epoch: c.member.Epoch(),
+		Removes: []string{c.cfg.ID}, Proposal: prop})
+	return nil
+}
+
+// CommitProposalOf makes the client commit sender's proposal of the given epoch once it has
+// received it and has no other commit in flight. The wish lapses when the client moves past
+// that epoch first (another commit won).
+func (c *Client) CommitProposalOf(sender string, epoch uint64) error {
+	if c.member == nil || c.Busy() {
+		return fmt.Errorf("client %s cannot commit now", c.cfg.ID)
+	}
+	c.commitFor, c.commitInEp = sender, epoch
+	c.tryCommit()
+	return nil
+}
+
+// tryProposalCommit commits the proposal the client was asked to commit, when it can. The
+// commit is charged as a Remove commit (mls.OpCommitRemove): the cost tables have no
+// commit_proposals, and the work (a commit with path that removes one leaf, plus one proposal
+// signature to verify) is that of a Remove commit but for that signature.
+func (c *Client) tryProposalCommit() {
+	if c.member != nil {
+		keep := c.proposals[:0]
+		for _, p := range c.proposals {
+			if p.Epoch >= c.Epoch() {
+				keep = append(keep, p)
+			}
+		}
+		c.proposals = keep
+	}
+	if c.commitFor == "" || c.member == nil || c.pending != nil || c.invite != nil {
+		return
+	}
+	if c.Epoch() > c.commitInEp {
+		c.commitFor = "" // another commit took the proposal's epoch
+		return
+	}
+	for i, ev := range c.proposals {
+		if ev.Sender != c.commitFor || ev.Epoch != c.Epoch() {
+			continue
+		}
+		sender := c.commitFor
+		c.commitFor = ""
+		c.proposals = append(c.proposals[:i], c.proposals[i+1:]...)
+		p, err := c.member.CommitProposals(ev.Handshake)
+		if err != nil {
+			c.rec.Refused(c, &ev, RefuseProposal, fmt.Errorf("commit the proposal of %s: %w", sender, err))
+			return
+		}
+		p.Op = mls.OpCommitRemove
+		c.submitCommit(p, nil, []string{sender})
+		return
+	}
+}
 
 // Left reports whether a commit removed the client and it has not joined again.
 func (c *Client) Left() bool { return c.left }
@@ -56,8 +130,8 @@ func (c *Client) AddMember(user string) error {
 func (c *Client) leave(groupSize int) {
 	last := c.member
 	c.leftEpoch = last.Epoch()
-	c.member, c.pending, c.wish, c.invite, c.held = nil, nil, nil, nil, nil
-	c.left = true
+	c.member, c.pending, c.wish, c.invite, c.held, c.proposals = nil, nil, nil, nil, nil, nil
+	c.left, c.leaving, c.commitFor = true, false, ""
 	done := c.compute(mls.OpProcessCommit, groupSize)
 	c.afterCPU(done, completion{f: func() {}})
 	c.rec.Left(c, last, c.k.Now())

@@ -55,6 +55,7 @@ const (
 	RefuseStale     = "wrong_epoch" // an event of an epoch the client has already left
 	RefuseOwnCommit = "own_commit"  // a commit in the client's name that it has not built
 	RefuseNotMember = "not_member"  // an event for a client that is not in the group
+	RefuseProposal  = "proposal"    // a proposal the engine cannot commit
 )
 
 // Config describes one client.
@@ -105,6 +106,12 @@ type Client struct {
 	left    bool // removed from the group by a commit (and not back yet)
 	// leftEpoch is the last epoch of the group the client was a member of before its removal.
 	leftEpoch uint64
+	// Proposals (churn.go): those received and not yet committed, the sender whose proposal
+	// the client is to commit (and its epoch), and whether the client proposed to leave.
+	proposals  []mimi.Event
+	commitFor  string
+	commitInEp uint64
+	leaving    bool
 
 	done     []completion // queued effects of operations on the core, oldest at doneHead
 	doneHead int
@@ -481,6 +488,13 @@ func (c *Client) updateResponse(m *mimi.UpdateResponse) {
 	if r == nil {
 		return
 	}
+	if r.kind == mimi.TypeProposeRequest {
+		if m.Code != mimi.CodeSuccess {
+			c.leaving = false // the proposal was refused (another commit took its epoch)
+			c.rec.Rejected(c, mimi.TypeProposeRequest, m.Code, c.k.Now())
+		}
+		return
+	}
 	if m.Code != mimi.CodeSuccess {
 		if c.pending == r.commit {
 			c.pending = nil
@@ -560,9 +574,13 @@ func (c *Client) apply(ev mimi.Event) {
 		c.rec.Refused(c, &ev, RefuseStale, fmt.Errorf("%v of epoch %d arrived at epoch %d", ev.Kind, ev.Epoch, c.Epoch()))
 		return
 	}
-	if ev.Kind == mimi.EventCommit {
+	switch ev.Kind {
+	case mimi.EventCommit:
 		c.processCommit(ev)
-	} else {
+	case mimi.EventProposal:
+		c.proposals = append(c.proposals, ev)
+		c.tryCommit()
+	default:
 		c.decrypt(ev)
 	}
 }

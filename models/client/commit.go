@@ -119,6 +119,7 @@ func (c *Client) wait(delay bool) {
 // tryCommit submits the wished commit if the policy's wait is over, the client has caught up
 // with the epoch the hub reported, and no commit is in flight.
 func (c *Client) tryCommit() {
+	c.tryProposalCommit()
 	w := c.wish
 	if w == nil || !w.armed || c.pending != nil || c.invite != nil || c.Epoch() < w.waitEpoch {
 		return
@@ -140,7 +141,7 @@ func (c *Client) tryCommit() {
 // commitAnswered is called with the hub's answer to the wished commit.
 func (c *Client) commitAnswered(p *mls.Pending, code mimi.Code, hubEpoch uint64) {
 	w := c.wish
-	if w == nil || w.submitted != p {
+	if w == nil || p == nil || w.submitted != p {
 		return // not the wished commit (the set-up's, or a churn commit)
 	}
 	if code == mimi.CodeSuccess {

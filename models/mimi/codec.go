@@ -82,6 +82,8 @@ func sizeHint(m any) int {
 		}
 	case *SubmitMessageRequest:
 		n += len(m.Message)
+	case *ProposeRequest:
+		n += len(m.Proposal) + 16*len(m.Removes)
 	case *KeyMaterialResponse:
 		n += len(m.KeyPackage)
 	case *NotifyRequest:
@@ -248,7 +250,7 @@ func (e *encoder) event(ev *Event) {
 func (d *decoder) event() Event {
 	var ev Event
 	ev.Kind = EventKind(d.u8())
-	if d.err == nil && (ev.Kind < EventCommit || ev.Kind > EventWelcome) {
+	if d.err == nil && (ev.Kind < EventCommit || ev.Kind > EventProposal) {
 		d.fail(fmt.Sprintf("unknown event kind %d", ev.Kind))
 	}
 	ev.Seq = d.u64()
@@ -334,6 +336,14 @@ func Encode(m any) []byte {
 		e.u64(m.LinkSeq)
 		e.str(m.Room)
 		e.events(m.Events)
+	case *ProposeRequest:
+		e.u8(uint8(TypeProposeRequest))
+		e.u64(m.ReqID)
+		e.str(m.Room)
+		e.str(m.Sender)
+		e.u64(m.Epoch)
+		e.strs(m.Removes)
+		e.bytes(m.Proposal)
 	default:
 		panic(fmt.Sprintf("mimi: Encode of unsupported %T", m))
 	}
@@ -372,6 +382,8 @@ func DecodeInterned(b []byte, in *Interner) (any, error) {
 		m = &NotifyResponse{ReqID: d.u64(), Code: Code(d.u8())}
 	case TypeDeliver:
 		m = &Deliver{LinkSeq: d.u64(), Room: d.str(), Events: d.events()}
+	case TypeProposeRequest:
+		m = &ProposeRequest{ReqID: d.u64(), Room: d.str(), Sender: d.str(), Epoch: d.u64(), Removes: d.strs(), Proposal: d.bytes()}
 	default:
 		if d.err == nil {
 			return nil, fmt.Errorf("%w: unknown message type %d", ErrDecode, uint8(t))

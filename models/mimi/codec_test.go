@@ -25,6 +25,9 @@ func sampleMessages() []any {
 		&NotifyRequest{ReqID: 4, LinkSeq: 2, Room: "r", Events: ev},
 		&NotifyResponse{ReqID: 4, Code: CodeSuccess},
 		&Deliver{LinkSeq: 9, Room: "r", Events: ev[1:]},
+		&ProposeRequest{ReqID: 5, Room: "r", Sender: "b@f", Epoch: 3, Removes: []string{"b@f"}, Proposal: []byte("remove")},
+		&Deliver{LinkSeq: 10, Room: "r", Events: []Event{{Kind: EventProposal, Seq: 9, Epoch: 3, Sender: "b@f",
+			Recipients: []string{"c@f"}, Handshake: [][]byte{[]byte("remove")}}}},
 	}
 }
 
@@ -114,7 +117,7 @@ func FuzzDecode(f *testing.F) {
 
 func TestPadBytes(t *testing.T) {
 	msgs := sampleMessages()
-	want := []int{0, 0, 7 + 3350000, 0, 0, 0, 1 << 20, 0, 0}
+	want := []int{0, 0, 7 + 3350000, 0, 0, 0, 1 << 20, 0, 0, 0, 0}
 	for i, m := range msgs {
 		if got := PadBytes(m); got != want[i] {
 			t.Errorf("PadBytes(%T) = %d, want %d", m, got, want[i])

@@ -233,6 +233,12 @@ func (p *Provider) serve(pkt *Packet) {
 		} else {
 			p.forwardToHub(pkt.From, m.ReqID, func(id uint64) any { r := *m; r.ReqID = id; return &r })
 		}
+	case *ProposeRequest:
+		if p.cfg.Role == Hub {
+			p.propose(pkt.From, m)
+		} else {
+			p.forwardToHub(pkt.From, m.ReqID, func(id uint64) any { r := *m; r.ReqID = id; return &r })
+		}
 	case *SubmitMessageResponse:
 		p.relay(m.ReqID, func(id uint64) any { r := *m; r.ReqID = id; return &r })
 	case *NotifyRequest:
@@ -383,6 +389,35 @@ func (p *Provider) update(from network.NodeID, m *UpdateRequest) {
 		p.onAccept(Accepted{Room: r.id, Event: commit, Recipients: old, Adds: m.Adds, Removes: m.Removes, NewEpoch: r.epoch})
 	}
 	p.fanout(r, events, recipients)
+}
+
+// propose handles a proposal at the hub: a member's proposal to remove itself, for the
+// current epoch. The hub fans it out to the other members; the epoch does not change.
+func (p *Provider) propose(from network.NodeID, m *ProposeRequest) {
+	r, ok := p.rooms[m.Room]
+	switch {
+	case !ok:
+		p.reject(from, &UpdateResponse{ReqID: m.ReqID, Code: CodeUnknownRoom}, CodeUnknownRoom)
+		return
+	case !r.isMember(m.Sender) || !p.mayAct(from, m.Sender):
+		p.reject(from, &UpdateResponse{ReqID: m.ReqID, Code: CodeNotAllowed, Epoch: r.epoch}, CodeNotAllowed)
+		return
+	case m.Epoch != r.epoch:
+		p.reject(from, &UpdateResponse{ReqID: m.ReqID, Code: CodeWrongEpoch, Epoch: r.epoch}, CodeWrongEpoch)
+		return
+	case len(m.Proposal) == 0 || len(m.Removes) != 1 || m.Removes[0] != m.Sender:
+		p.reject(from, &UpdateResponse{ReqID: m.ReqID, Code: CodeInvalidProposal, Epoch: r.epoch}, CodeInvalidProposal)
+		return
+	}
+	now := int64(p.k.Now())
+	p.send(from, &UpdateResponse{ReqID: m.ReqID, Code: CodeSuccess, Epoch: r.epoch, AcceptedNs: now})
+	r.seq++
+	ev := Event{Kind: EventProposal, Seq: r.seq, Epoch: m.Epoch, Sender: m.Sender, Handshake: [][]byte{m.Proposal}, AcceptedNs: now}
+	to := without(r.members, m.Sender)
+	if p.onAccept != nil {
+		p.onAccept(Accepted{Room: r.id, Event: ev, Recipients: to, Removes: m.Removes, NewEpoch: r.epoch})
+	}
+	p.fanout(r, []Event{ev}, [][]string{to})
 }
 
 // validChange checks the participant-list change of a commit against the room.

@@ -135,6 +135,14 @@ func TestHubRules(t *testing.T) {
 			&UpdateRequest{ReqID: 7, Room: "r", Sender: "a@hub", Epoch: 1, Adds: []string{"b@fol"}, Handshake: [][]byte{[]byte("c")}}, CodeInvalidProposal},
 		{"empty commit", func(tb *testbed) network.NodeID { return tb.a },
 			&UpdateRequest{ReqID: 7, Room: "r", Sender: "a@hub", Epoch: 1}, CodeInvalidProposal},
+		{"proposal to remove oneself", func(tb *testbed) network.NodeID { return tb.b },
+			&ProposeRequest{ReqID: 7, Room: "r", Sender: "b@fol", Epoch: 1, Removes: []string{"b@fol"}, Proposal: []byte("p")}, CodeSuccess},
+		{"proposal to remove another", func(tb *testbed) network.NodeID { return tb.b },
+			&ProposeRequest{ReqID: 7, Room: "r", Sender: "b@fol", Epoch: 1, Removes: []string{"c@fol"}, Proposal: []byte("p")}, CodeInvalidProposal},
+		{"proposal for old epoch", func(tb *testbed) network.NodeID { return tb.b },
+			&ProposeRequest{ReqID: 7, Room: "r", Sender: "b@fol", Epoch: 0, Removes: []string{"b@fol"}, Proposal: []byte("p")}, CodeWrongEpoch},
+		{"proposal from non-member", func(tb *testbed) network.NodeID { return tb.b },
+			&ProposeRequest{ReqID: 7, Room: "r", Sender: "q@fol", Epoch: 1, Removes: []string{"q@fol"}, Proposal: []byte("p")}, CodeNotAllowed},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -150,7 +158,7 @@ func TestHubRules(t *testing.T) {
 			case *SubmitMessageRequest:
 				r := last[*SubmitMessageResponse](t, ib)
 				code, reqID = r.Code, r.ReqID
-			case *UpdateRequest:
+			case *UpdateRequest, *ProposeRequest:
 				r := last[*UpdateResponse](t, ib)
 				code, reqID = r.Code, r.ReqID
 			}

@@ -18,7 +18,8 @@ const (
 	TypeSubmitMessageResponse Type = 6
 	TypeNotifyRequest         Type = 7
 	TypeNotifyResponse        Type = 8
-	TypeDeliver               Type = 9 // provider → its own client; no response
+	TypeDeliver               Type = 9  // provider → its own client; no response
+	TypeProposeRequest        Type = 10 // answered with an updateResponse
 )
 
 func (t Type) String() string {
@@ -41,6 +42,8 @@ func (t Type) String() string {
 		return "notifyResponse"
 	case TypeDeliver:
 		return "deliver"
+	case TypeProposeRequest:
+		return "proposeRequest"
 	}
 	return fmt.Sprintf("type(%d)", uint8(t))
 }
@@ -123,6 +126,19 @@ type UpdateRequest struct {
 	WelcomePad uint32
 }
 
+// ProposeRequest submits a proposal instead of a commit (update/{roomId}): so far only a
+// member's proposal to remove itself, which another member then commits. Removes states the
+// participant-list change the proposal asks for (the sender, alone). The hub answers with an
+// UpdateResponse (the epoch does not change) and fans the proposal out to the other members.
+type ProposeRequest struct {
+	ReqID    uint64
+	Room     string
+	Sender   string
+	Epoch    uint64
+	Removes  []string
+	Proposal []byte
+}
+
 // UpdateResponse answers an UpdateRequest. Epoch is the room's epoch after the request:
 // the new epoch on success, the current one on wrongEpoch.
 type UpdateResponse struct {
@@ -157,6 +173,9 @@ const (
 	EventCommit  EventKind = 1
 	EventMessage EventKind = 2
 	EventWelcome EventKind = 3
+	// EventProposal carries a member's proposal (Handshake[0]) to the other members, who keep
+	// it until a commit includes it.
+	EventProposal EventKind = 4
 )
 
 // Event is one fan-out event of a room: an accepted commit, an accepted message or a Welcome.
@@ -224,6 +243,8 @@ func (k EventKind) String() string {
 		return "message"
 	case EventWelcome:
 		return "welcome"
+	case EventProposal:
+		return "proposal"
 	}
 	return fmt.Sprintf("event(%d)", uint8(k))
 }

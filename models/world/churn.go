@@ -13,7 +13,9 @@ import (
 
 // ChurnWorkload makes members leave and join while traffic flows. In the measurement window,
 // removals come at Poisson times of LeaveRate per second (room-wide): a randomly chosen member
-// commits the Remove of another randomly chosen member. Additions come at Poisson times of
+// leaves. With probability SelfLeave it proposes its own removal (a Remove proposal the hub
+// fans out) and a randomly chosen other member commits the proposal; otherwise a randomly
+// chosen other member commits its Remove. Additions come at Poisson times of
 // JoinRate per second: a randomly chosen member claims a fresh KeyPackage of an outsider
 // (one of Joiners extra clients that were not in the room at the start or, with Rejoin, a
 // member removed earlier) with keyMaterial and commits its Add with a Welcome. Only online real
@@ -21,15 +23,17 @@ import (
 // (another commit won the epoch) is dropped, not retried.
 type ChurnWorkload struct {
 	LeaveRate, JoinRate float64
+	SelfLeave           float64
 	Joiners             int
 	Rejoin              bool
 }
 
 // Churn metrics, one value per run, group "room".
 const (
-	MetricChurnRemoved = "churn_removed" // members removed by churn commits the hub accepted
-	MetricChurnAdded   = "churn_added"   // members added by churn commits the hub accepted
-	MetricChurnDropped = "churn_dropped" // churn commits started but not accepted
+	MetricChurnRemoved = "churn_removed"     // members removed by churn commits the hub accepted
+	MetricChurnAdded   = "churn_added"       // members added by churn commits the hub accepted
+	MetricChurnDropped = "churn_dropped"     // churn commits started but not accepted
+	MetricChurnSelf    = "churn_self_leaves" // proposals of members to remove themselves the hub accepted
 )
 
 // churnRetry is how long an outsider or a leaver stays out of the draw after a churn commit
@@ -42,6 +46,7 @@ type churnState struct {
 	busy           map[string]sim.Time // client → until when it is the subject of a churn commit
 	started        int
 	removed, added int
+	proposals      int
 	spares         map[string]bool // clients not in the room at the start
 	creator        *client.Client
 	providerOf     map[string]*mimi.Provider
@@ -103,6 +108,18 @@ func (w *World) churnLeave() {
 		return
 	}
 	leaver := leavers[ch.pick.IntN(len(leavers))]
+	if ch.cfg.SelfLeave > 0 && ch.pick.Float64() < ch.cfg.SelfLeave {
+		if leaver.Leaving() {
+			return
+		}
+		if err := leaver.Leave(); err != nil {
+			w.fail(fmt.Errorf("churn: %s leaving: %w", leaver.ID(), err))
+			return
+		}
+		ch.started++
+		ch.busy[leaver.ID()] = w.K.Now().Add(churnRetry)
+		return
+	}
 	// The committer names the leaver by its leaf index, which the leaver reports: both must
 	// see the same tree, so only members at the leaver's epoch may commit.
 	var committers []*client.Client
@@ -160,11 +177,38 @@ func (w *World) churnJoin() {
 
 // churnAccepted counts the hub's accepted churn commits.
 func (w *World) churnAccepted(a mimi.Accepted) {
-	if w.churn == nil || !w.setupDone || a.Room != RoomID || a.Event.Kind != mimi.EventCommit {
+	if w.churn == nil || !w.setupDone || a.Room != RoomID {
+		return
+	}
+	if a.Event.Kind == mimi.EventProposal {
+		w.commitProposal(a)
+		return
+	}
+	if a.Event.Kind != mimi.EventCommit {
 		return
 	}
 	w.churn.removed += len(a.Removes)
 	w.churn.added += len(a.Adds)
+}
+
+// commitProposal picks the member that commits a leaver's proposal the hub accepted.
+func (w *World) commitProposal(a mimi.Accepted) {
+	ch := w.churn
+	ch.proposals++
+	var leaver *client.Client
+	for _, c := range w.Clients {
+		if c.ID() == a.Event.Sender {
+			leaver = c
+		}
+	}
+	committers := w.members(leaver, true)
+	if len(committers) == 0 {
+		return // nobody can commit it now: the proposal lapses, the leaver stays
+	}
+	by := committers[ch.pick.IntN(len(committers))]
+	if err := by.CommitProposalOf(a.Event.Sender, a.Event.Epoch); err != nil {
+		w.fail(fmt.Errorf("churn: %s committing the proposal of %s: %w", by.ID(), a.Event.Sender, err))
+	}
 }
 
 func (w *World) churnObservations() []results.Observation {
@@ -175,5 +219,6 @@ func (w *World) churnObservations() []results.Observation {
 		{Metric: MetricChurnRemoved, Unit: "members", Group: "room", TimeNs: end, Value: float64(ch.removed)},
 		{Metric: MetricChurnAdded, Unit: "members", Group: "room", TimeNs: end, Value: float64(ch.added)},
 		{Metric: MetricChurnDropped, Unit: "commits", Group: "room", TimeNs: end, Value: float64(ch.started - done)},
+		{Metric: MetricChurnSelf, Unit: "proposals", Group: "room", TimeNs: end, Value: float64(ch.proposals)},
 	}
 }

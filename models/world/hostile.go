@@ -77,7 +77,7 @@ func (h *hostile) Deliver(client, room string, events []mimi.Event) {
 	ci := h.w.checks.byID[client]
 	uT, uR, uO := h.rng.Float64(), h.rng.Float64(), h.rng.Float64()
 	if uT < h.cfg.Tamper {
-		if j := slices.IndexFunc(events, func(e mimi.Event) bool { return e.Kind != mimi.EventWelcome }); j >= 0 {
+		if j := slices.IndexFunc(events, copied); j >= 0 {
 			f := tamper(events[j], h.rng)
 			h.tampers++
 			h.inject(ci, &f)
@@ -117,7 +117,7 @@ func (h *hostile) Deliver(client, room string, events []mimi.Event) {
 	}
 	var keep []mimi.Event
 	for _, e := range events {
-		if e.Kind != mimi.EventWelcome {
+		if copied(e) {
 			keep = append(keep, e)
 		}
 	}
@@ -128,6 +128,11 @@ func (h *hostile) Deliver(client, room string, events []mimi.Event) {
 		h.recent[client] = append(past, keep)
 	}
 }
+
+// copied reports whether the hostile follower tampers with or replays an event: commits and
+// messages, not Welcomes and proposals (a member keeps a proposal without verifying it until
+// a commit includes it, so nothing would refuse a copy; not modelled).
+func copied(e mimi.Event) bool { return e.Kind == mimi.EventCommit || e.Kind == mimi.EventMessage }
 
 // inject records a hostile copy sent to client ci.
 func (h *hostile) inject(ci int32, ev *mimi.Event) {
@@ -167,7 +172,7 @@ func tamper(ev mimi.Event, rng *rand.Rand) mimi.Event {
 	}
 	f := ev
 	f.Recipients = slices.Clone(ev.Recipients)
-	if ev.Kind == mimi.EventCommit && len(ev.Handshake) > 0 {
+	if len(ev.Handshake) > 0 {
 		f.Handshake = slices.Clone(ev.Handshake)
 		f.Handshake[len(f.Handshake)-1] = flip(f.Handshake[len(f.Handshake)-1])
 	} else {

@@ -18,13 +18,13 @@ import (
 
 // adversarial is a small scenario with churn and, in the options, a hostile follower.
 func adversarial(seed uint64) string {
-	return smallScenario(8, seed, "churn: {leave_rate: 0.3, join_rate: 0.3, joiners: 2, rejoin: true}\n")
+	return smallScenario(8, seed, "churn: {leave_rate: 0.3, join_rate: 0.3, self_leave: 0.5, joiners: 2, rejoin: true}\n")
 }
 
 func adversarialOptions(e mls.Engine) Options {
 	return Options{Engine: e, Cost: linearCost{},
 		Hostile: &HostileWorkload{Provider: "us", Tamper: 0.1, Replay: 0.1, Reorder: 0.1},
-		Churn:   &ChurnWorkload{LeaveRate: 0.3, JoinRate: 0.3, Joiners: 2, Rejoin: true}}
+		Churn:   &ChurnWorkload{LeaveRate: 0.3, JoinRate: 0.3, SelfLeave: 0.5, Joiners: 2, Rejoin: true}}
 }
 
 func invariant(t *testing.T, v *results.Invariants, name string) results.Invariant {
@@ -104,6 +104,9 @@ func TestHostileFollowerAndChurn(t *testing.T) {
 	pr := invariant(t, v, InvPostRemoval)
 	if count(pr, "removed_members") == 0 || pr.Checked == 0 {
 		t.Errorf("post_removal_secrecy: %+v", pr)
+	}
+	if ch := res.World.churn; ch.proposals == 0 || ch.removed <= ch.proposals || ch.added == 0 {
+		t.Errorf("churn: %d self-leave proposals, %d removed, %d added", ch.proposals, ch.removed, ch.added)
 	}
 	lost := invariant(t, v, InvNothingLost)
 	if lost.Checked <= count(lost, "decrypted") && count(lost, "undelivered_tampered") == 0 {
