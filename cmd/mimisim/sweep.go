@@ -295,6 +295,16 @@ func sweepManifest(sc *scenarios.Scenario, file string, raw []byte, points []sce
 	m.Engine = strings.Join(engineNames, ", ")
 	m.EngineVersion = strings.Join(versions, "; ")
 	m.Calibration = strings.Join(calibrations, "; ")
+	// The first job's manifest names its invariants.json, which a sweep does not write: say
+	// instead what held in every job (a violation fails the sweep before anything is written).
+	m.Notes = slices.DeleteFunc(m.Notes, func(n string) bool { return done[0].res.Invariants != nil && n == done[0].res.Invariants.Note() })
+	if v := done[0].res.Invariants; v != nil {
+		names := make([]string, len(v.Invariants))
+		for i, inv := range v.Invariants {
+			names[i] = inv.Name
+		}
+		m.Notes = append(m.Notes, fmt.Sprintf("Every job checked the run invariants (%s) and all held; a violated one fails the sweep.", strings.Join(names, ", ")))
+	}
 	m.Notes = append(m.Notes, sweepNote)
 	if measured {
 		applyTimeMode(&m, timeModeMeasured)
