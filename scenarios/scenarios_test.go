@@ -107,20 +107,22 @@ func TestEmbeddedDefault(t *testing.T) {
 	}
 }
 
-// Every line of the embedded default scenario that sets a field carries a comment.
+// Every line of the embedded default and hostile scenarios that sets a field carries a comment.
 func TestDefaultFileIsCommented(t *testing.T) {
-	data, err := os.ReadFile("files/default.yaml")
-	if err != nil {
-		t.Fatal(err)
-	}
-	for i, l := range strings.Split(string(data), "\n") {
-		trim := strings.TrimSpace(l)
-		if trim == "" || strings.HasPrefix(trim, "#") || !strings.Contains(trim, ":") {
-			continue // blank, comment, or continued text
+	for _, name := range []string{"files/default.yaml", "files/hostile.yaml"} {
+		data, err := os.ReadFile(name)
+		if err != nil {
+			t.Fatal(err)
 		}
-		if !strings.Contains(l, " # ") && !strings.HasPrefix(strings.TrimPrefix(trim, "- "), "role:") &&
-			!isShareLine(trim) {
-			t.Errorf("files/default.yaml:%d: field without a comment: %s", i+1, trim)
+		for i, l := range strings.Split(string(data), "\n") {
+			trim := strings.TrimSpace(l)
+			if trim == "" || strings.HasPrefix(trim, "#") || !strings.Contains(trim, ":") {
+				continue // blank, comment, or continued text
+			}
+			if !strings.Contains(l, " # ") && !strings.HasPrefix(strings.TrimPrefix(trim, "- "), "role:") &&
+				!isShareLine(trim) {
+				t.Errorf("%s:%d: field without a comment: %s", name, i+1, trim)
+			}
 		}
 	}
 }
