@@ -149,10 +149,27 @@ func writeInvariantsSection(b *strings.Builder, v *Invariants) {
 	}
 	b.WriteString("\n")
 	for _, inv := range v.Invariants {
+		var parts []string
+		for _, c := range inv.Counts {
+			if c.Value != 0 {
+				parts = append(parts, fmt.Sprintf("%s %d", c.Name, c.Value))
+			}
+		}
+		if len(parts) > 0 {
+			fmt.Fprintf(b, "- %s: %s\n", code(inv.Name), strings.Join(parts, ", "))
+		}
+	}
+	b.WriteString("\n")
+	counters := false
+	for _, inv := range v.Invariants {
 		if inv.Counter != nil {
+			counters = true
 			fmt.Fprintf(b, "- %s, first counter-example at virtual %v: %s\n", code(inv.Name),
 				time.Duration(inv.Counter.TimeNs), strings.ReplaceAll(inv.Counter.Detail, "\n", " "))
 		}
+	}
+	if counters {
+		b.WriteString("\n")
 	}
 	if len(v.Refusals) > 0 {
 		kinds := map[string]int64{}
