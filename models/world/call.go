@@ -103,7 +103,7 @@ func (w *World) buildCall(cw *CallWorkload) error {
 	c.parts = []*client.Client{c.initiator}
 	var byProvider [][]*client.Client
 	idx := map[string]int{}
-	for _, cl := range w.Clients {
+	for _, cl := range w.Clients[:w.initial] { // members at the start, not churn's spare joiners
 		if cl.Modelled() || cl == c.initiator {
 			continue
 		}

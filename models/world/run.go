@@ -275,7 +275,7 @@ func (w *World) startCommits(cw *CommitWorkload) error {
 	// Committers: real members, one from each provider in turn.
 	var byProvider [][]*client.Client
 	idx := map[string]int{}
-	for _, c := range w.Clients {
+	for _, c := range w.Clients[:w.initial] { // not churn's spare joiners
 		if c.Modelled() {
 			continue
 		}
@@ -353,7 +353,7 @@ func (w *World) startOffline(ow *OfflineWorkload) error {
 	if ow.Share < 0 || ow.Share > 1 || ow.Reconnect == nil {
 		return fmt.Errorf("offline workload: need a share in [0, 1] and a reconnect distribution")
 	}
-	order := make([]*client.Client, len(w.Clients))
+	order := make([]*client.Client, w.initial) // members at the start, not churn's spare joiners
 	copy(order, w.Clients)
 	rng := w.K.Stream("offline")
 	rng.Shuffle(len(order), func(i, j int) { order[i], order[j] = order[j], order[i] })
