@@ -5,8 +5,8 @@
 // provider; the room's creator (the first client of the hub) creates the group, claims every
 // other member's KeyPackage through keyMaterial, commits to add them all with one Welcome, and
 // the hub fans the Welcome out; set-up ends when the last member has joined. Measurement: each
-// member sends on its workload for the scenario's duration; the run then drains until every
-// accepted message has been decrypted by every other member. Only the measurement phase yields
+// member sends on its workload for the scenario's duration; the run then drains until no event
+// is left (or DrainLimit passes) and checks its invariants. Only the measurement phase yields
 // latency observations; set-up time is reported on its own.
 //
 // Optional workloads of the window: commit contention (Options.Commits), members offline
