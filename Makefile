@@ -38,13 +38,16 @@ profile:        ## CPU profile of the default run and its top functions
 	$(GO) run ./cmd/mimisim run --quiet --out /tmp/mimisim-profile --cpuprofile /tmp/mimisim-cpu.pprof
 	$(GO) run ./cmd/mimisim profile /tmp/mimisim-cpu.pprof --top 25
 
-.PHONY: sweep sweep-quick
+.PHONY: sweep sweep-quick test-slurm
 
 sweep:          ## the fan-out sweep: 2 … 32 members × 2 replications (results/fanout-size/sweep)
 	$(GO) run ./cmd/mimisim sweep embedded:fanout-size
 
 sweep-quick:    ## its quick variant: 2 and 4 members × 2 replications (results/fanout-size/sweep-quick)
 	$(GO) run ./cmd/mimisim sweep embedded:fanout-size --quick
+
+test-slurm:     ## sharded sweep on a real one-node Slurm cluster here, merged and compared (root; apt-installs slurm-wlm, munge; ≈ 15 s, 40 s with the install)
+	GO=$(GO) bash deploy/slurm/test-slurm.sh
 
 .PHONY: phold bench-peers
 
