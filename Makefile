@@ -19,9 +19,10 @@ bench:          ## kernel, network, MIMI, whole-run and go-mls benchmarks (bench
 	$(GO) test -run '^$$' -bench . -benchmem $(BENCHFLAGS) ./sim ./models/network
 	$(GO) test -run '^$$' -bench . -benchmem -benchtime 300ms $(BENCHFLAGS) ./bench
 
-fuzz:           ## each fuzz target for 30 s
-	$(GO) test ./models/mimi -run '^$$' -fuzz FuzzDecode -fuzztime 30s
-	$(GO) test ./scenarios -run '^$$' -fuzz FuzzParse -fuzztime 30s
+# FUZZTIME sets the time per target, e.g. make fuzz FUZZTIME=5m.
+FUZZTIME ?= 30s
+fuzz:           ## every fuzz target of the repository (scripts/fuzz.sh lists them), FUZZTIME (30 s) each
+	GO=$(GO) bash scripts/fuzz.sh $(FUZZTIME)
 
 calibrate:      ## re-measure the go-mls cost table (see models/cost/doc.go)
 	$(GO) test -run '^$$' -bench BenchmarkGoMLS -cpu 1 -benchtime 20x ./bench | \

@@ -144,9 +144,13 @@ func mergeCmd(args []string, stdout io.Writer) error {
 			return differ("shard count", fmt.Sprintf("%d (shard %d/%d)", f.Count, f.Index, f.Count), fmt.Sprintf("%d (shard %d/%d)", s.Count, s.Index, s.Count))
 		case s.TotalJobs != f.TotalJobs:
 			return differ("total jobs", strconv.Itoa(f.TotalJobs), strconv.Itoa(s.TotalJobs))
-		case s.GitRevision != f.GitRevision || s.ToolVersion != f.ToolVersion:
-			return fmt.Errorf("merge: %s ran mimisim %s (git %s), but %s ran %s (git %s); every shard must run the same build",
-				first.dir, f.ToolVersion, f.GitRevision, sd.dir, s.ToolVersion, s.GitRevision)
+		case s.GitRevision != f.GitRevision || s.ToolVersion != f.ToolVersion || s.Machine.GoVersion != f.Machine.GoVersion ||
+			s.Machine.GOOS != f.Machine.GOOS || s.Machine.GOARCH != f.Machine.GOARCH:
+			// Another build may compute other numbers (e.g. Go fuses multiply-adds on arm64, not
+			// on amd64), and then no single sweep could reproduce the merged result.
+			return fmt.Errorf("merge: %s ran mimisim %s (git %s, %s %s/%s), but %s ran %s (git %s, %s %s/%s); every shard must run the same build",
+				first.dir, f.ToolVersion, f.GitRevision, f.Machine.GoVersion, f.Machine.GOOS, f.Machine.GOARCH,
+				sd.dir, s.ToolVersion, s.GitRevision, s.Machine.GoVersion, s.Machine.GOOS, s.Machine.GOARCH)
 		}
 	}
 	for i := 1; i < len(shards); i++ {
@@ -218,7 +222,7 @@ func mergeCmd(args []string, stdout io.Writer) error {
 
 	m, obs := sweepManifest(sc, f.ScenarioFile, first.raw, points, recs, f.Quick)
 	// What the shards ran on, not the merging machine.
-	var files, hosts, cpus, gos, oses, arches []string
+	var files, hosts, cpus []string
 	cpuCounts := map[int]bool{}
 	records := make([]results.ShardRecord, len(shards))
 	for i, sd := range shards {
@@ -226,9 +230,6 @@ func mergeCmd(args []string, stdout io.Writer) error {
 		files = appendNew(files, s.ScenarioFile)
 		hosts = appendNew(hosts, s.Machine.Hostname)
 		cpus = appendNew(cpus, s.Machine.CPUModel)
-		gos = appendNew(gos, s.Machine.GoVersion)
-		oses = appendNew(oses, s.Machine.GOOS)
-		arches = appendNew(arches, s.Machine.GOARCH)
 		cpuCounts[s.Machine.NumCPU] = true
 		rec := results.ShardRecord{Index: s.Index, Count: s.Count, ToolVersion: s.ToolVersion, GitRevision: s.GitRevision, Machine: s.Machine}
 		for _, j := range s.Jobs {
@@ -239,7 +240,7 @@ func mergeCmd(args []string, stdout io.Writer) error {
 	m.ScenarioFile = strings.Join(files, ", ")
 	m.ToolVersion, m.GitRevision = f.ToolVersion, f.GitRevision
 	m.Hostname, m.CPUModel = strings.Join(hosts, ", "), strings.Join(cpus, ", ")
-	m.GoVersion, m.GOOS, m.GOARCH = strings.Join(gos, ", "), strings.Join(oses, ", "), strings.Join(arches, ", ")
+	m.GoVersion, m.GOOS, m.GOARCH = f.Machine.GoVersion, f.Machine.GOOS, f.Machine.GOARCH
 	m.NumCPU = f.Machine.NumCPU
 	if len(cpuCounts) > 1 {
 		m.NumCPU = 0

@@ -103,6 +103,8 @@ func TestMergeRefusesMismatchedShards(t *testing.T) {
 	if err := os.WriteFile(filepath.Join(tampered[1], results.ShardScenarioFile), []byte("name: x\n"), 0o644); err != nil {
 		t.Fatal(err)
 	}
+	otherArch := runShards(t, dir, "arch", tiny, 2, "--quick")
+	setShardField(t, otherArch[1], func(s *results.Shard) { s.Machine.GOARCH = "arm64be" })
 	for _, tc := range []struct {
 		name   string
 		shards []string
@@ -117,6 +119,7 @@ func TestMergeRefusesMismatchedShards(t *testing.T) {
 		{"different counts", []string{quick[0], three[1], three[2]}, "has shard count 2 (shard 0/2), but " + three[1] + " has 3 (shard 1/3)"},
 		{"not a shard", []string{quick[0], dir}, "no shard.json: not a shard directory"},
 		{"tampered scenario", tampered, "scenario.yaml has SHA-256"},
+		{"another build", otherArch, "linux/arm64be); every shard must run the same build"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			out := filepath.Join(dir, "merged-"+strings.ReplaceAll(tc.name, " ", "-"))
@@ -131,6 +134,27 @@ func TestMergeRefusesMismatchedShards(t *testing.T) {
 	}
 	if m, _ := filepath.Glob(filepath.Join(dir, "*.partial-*")); len(m) > 0 {
 		t.Errorf("partial directories left behind: %v", m)
+	}
+}
+
+// setShardField changes the shard.json of a shard directory.
+func setShardField(t *testing.T, dir string, change func(*results.Shard)) {
+	t.Helper()
+	path := filepath.Join(dir, results.ShardFile)
+	data, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var s results.Shard
+	if err := json.Unmarshal(data, &s); err != nil {
+		t.Fatal(err)
+	}
+	change(&s)
+	if data, err = json.Marshal(s); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(path, data, 0o644); err != nil {
+		t.Fatal(err)
 	}
 }
 
