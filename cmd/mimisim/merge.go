@@ -158,6 +158,9 @@ func mergeCmd(args []string, stdout io.Writer) error {
 			return fmt.Errorf("merge: overlapping shards: %s and %s are both shard %d/%d", a.dir, b.dir, b.s.Index, b.s.Count)
 		}
 	}
+	if f.TotalJobs > scenarios.MaxSweepJobs {
+		return fmt.Errorf("merge: %s records %d jobs; a sweep has at most %d", first.dir, f.TotalJobs, scenarios.MaxSweepJobs)
+	}
 	// Every job exactly once.
 	owner := make([]string, f.TotalJobs)
 	for _, sd := range shards {

@@ -105,6 +105,10 @@ func TestMergeRefusesMismatchedShards(t *testing.T) {
 	}
 	otherArch := runShards(t, dir, "arch", tiny, 2, "--quick")
 	setShardField(t, otherArch[1], func(s *results.Shard) { s.Machine.GOARCH = "arm64be" })
+	huge := runShards(t, dir, "huge", tiny, 2, "--quick")
+	for _, d := range huge {
+		setShardField(t, d, func(s *results.Shard) { s.TotalJobs = 1 << 40 })
+	}
 	for _, tc := range []struct {
 		name   string
 		shards []string
@@ -119,6 +123,7 @@ func TestMergeRefusesMismatchedShards(t *testing.T) {
 		{"different counts", []string{quick[0], three[1], three[2]}, "has shard count 2 (shard 0/2), but " + three[1] + " has 3 (shard 1/3)"},
 		{"not a shard", []string{quick[0], dir}, "no shard.json: not a shard directory"},
 		{"tampered scenario", tampered, "scenario.yaml has SHA-256"},
+		{"absurd job count", huge, "records 1099511627776 jobs; a sweep has at most 100000"},
 		{"another build", otherArch, "linux/arm64be); every shard must run the same build"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
