@@ -19,9 +19,10 @@ bench:          ## kernel, network, MIMI, whole-run and go-mls benchmarks (bench
 	$(GO) test -run '^$$' -bench . -benchmem $(BENCHFLAGS) ./sim ./models/network
 	$(GO) test -run '^$$' -bench . -benchmem -benchtime 300ms $(BENCHFLAGS) ./bench
 
-fuzz:           ## each fuzz target for 30 s
-	$(GO) test ./models/mimi -run '^$$' -fuzz FuzzDecode -fuzztime 30s
-	$(GO) test ./scenarios -run '^$$' -fuzz FuzzParse -fuzztime 30s
+# FUZZTIME sets the time per target, e.g. make fuzz FUZZTIME=5m.
+FUZZTIME ?= 30s
+fuzz:           ## every fuzz target of the repository (scripts/fuzz.sh lists them), FUZZTIME (30 s) each
+	GO=$(GO) bash scripts/fuzz.sh $(FUZZTIME)
 
 calibrate:      ## re-measure the go-mls cost table (see models/cost/doc.go)
 	$(GO) test -run '^$$' -bench BenchmarkGoMLS -cpu 1 -benchtime 20x ./bench | \
@@ -38,13 +39,16 @@ profile:        ## CPU profile of the default run and its top functions
 	$(GO) run ./cmd/mimisim run --quiet --out /tmp/mimisim-profile --cpuprofile /tmp/mimisim-cpu.pprof
 	$(GO) run ./cmd/mimisim profile /tmp/mimisim-cpu.pprof --top 25
 
-.PHONY: sweep sweep-quick
+.PHONY: sweep sweep-quick test-slurm
 
 sweep:          ## the fan-out sweep: 2 … 32 members × 2 replications (results/fanout-size/sweep)
 	$(GO) run ./cmd/mimisim sweep embedded:fanout-size
 
 sweep-quick:    ## its quick variant: 2 and 4 members × 2 replications (results/fanout-size/sweep-quick)
 	$(GO) run ./cmd/mimisim sweep embedded:fanout-size --quick
+
+test-slurm:     ## sharded sweep on a real one-node Slurm cluster here, merged and compared (root; apt-installs slurm-wlm, munge; ≈ 15 s, 40 s with the install)
+	GO=$(GO) bash deploy/slurm/test-slurm.sh
 
 .PHONY: phold bench-peers
 

@@ -64,6 +64,15 @@
 // [ReadSweepObservationsCSV]), byte-identical to what Write or WriteSweep wrote with the same
 // Options, and replaces the directory atomically.
 //
+// # Shards
+//
+// A sweep may run as shards on several machines (mimisim sweep --shard I/N). [WriteShard] writes
+// a shard directory: shard.json ([Shard]: the shard's jobs with their seeds and run facts, the
+// scenario's SHA-256, the build and the machine), scenario.yaml (the scenario file's bytes) and
+// observations.csv (column job, then a run's columns). [ReadShard] reads one back, checking it.
+// [WriteMergedSweep] writes the joined sweep: exactly WriteSweep's files plus shards.json
+// ([ShardRecord] per shard), in one atomic step. docs/cluster.md describes the whole procedure.
+//
 // # Atomicity
 //
 // Write builds everything in a sibling temporary directory named

@@ -56,11 +56,15 @@ Usage:
         summary table and writes a results directory.
   mimisim scenarios
         List the embedded scenarios.
-  mimisim sweep FILE [--jobs N] [--quick] [--out DIR] [--quiet]
+  mimisim sweep FILE [--jobs N] [--quick] [--shard I/N] [--out DIR] [--quiet]
               [--cpuprofile F] [--memprofile F]
         Run every job (point × replication) of a scenario's sweep section
         in parallel and write one results directory with 95% confidence
         intervals across replications, scaling fits and figures.
+  mimisim merge [--out DIR] [--quiet] SHARDDIR...
+        Join the shard directories of every sweep --shard I/N of one sweep
+        into its results directory: the files one sweep with the same flags
+        writes, plus shards.json naming each shard's machine.
   mimisim report DIR
         Rebuild summary.csv/json, figures/ and report.md of a results
         directory from its manifest.json and observations.csv.
@@ -99,9 +103,17 @@ Flags of sweep:
               depend on it
   --quick     run the sweep's quick variant (sweep.quick; default the first
               two values of each axis and 2 replications)
+  --shard I/N run only shard I of N (I from 0 to N-1): the jobs j with
+              j mod N = I, in point and replication order; writes a shard
+              directory for merge (default results/<scenario>/sweep-shard-I-of-N)
   --out DIR   results directory (default results/<scenario>/sweep, or
               sweep-quick; replaced once the new one is complete)
   --quiet     no progress line and no summary table
+
+Flags of merge:
+  --out DIR   results directory (default results/<scenario>/sweep, or
+              sweep-quick; written atomically, replaced once complete)
+  --quiet     no summary line
 
 Flags of calibrate:
   --engine E    engine to measure (default gomls)
@@ -141,10 +153,12 @@ func mimisim(args []string, stdout, stderr io.Writer) error {
 		return sweepCmd(args[1:], stdout, stderr)
 	case "report":
 		return reportCmd(args[1:], stdout)
+	case "merge":
+		return mergeCmd(args[1:], stdout)
 	case "bench":
 		return benchCmd(args[1:], stdout, stderr)
 	}
-	return usageError{fmt.Sprintf("unknown command %q (commands: run, scenarios, sweep, report, calibrate, profile, help)", args[0])}
+	return usageError{fmt.Sprintf("unknown command %q (commands: run, scenarios, sweep, merge, report, calibrate, profile, help)", args[0])}
 }
 
 // limits are what scenario validation checks against: the real models' names and bounds.

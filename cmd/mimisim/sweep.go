@@ -41,10 +41,17 @@ func sweepCmd(args []string, stdout, stderr io.Writer) error {
 	quick := fs.Bool("quick", false, "")
 	out := fs.String("out", "", "")
 	quiet := fs.Bool("quiet", false, "")
+	shardFlag := fs.String("shard", "", "")
 	prof := addProfileFlags(fs)
 	pos, err := parseInterspersed(fs, args)
 	if err != nil {
 		return usageError{"sweep: " + err.Error()}
+	}
+	var sh *shardSpec
+	if *shardFlag != "" {
+		if sh, err = parseShard(*shardFlag); err != nil {
+			return err
+		}
 	}
 	if len(pos) != 1 {
 		return usageError{fmt.Sprintf("sweep takes one scenario file (or embedded:NAME), got %d", len(pos))}
@@ -73,11 +80,14 @@ func sweepCmd(args []string, stdout, stderr io.Writer) error {
 	}
 	dir := *out
 	if dir == "" {
-		name := "sweep"
-		if *quick {
-			name = "sweep-quick"
+		dir = defaultSweepDir(sc, *quick)
+		if sh != nil {
+			dir += fmt.Sprintf("-shard-%d-of-%d", sh.index, sh.count)
 		}
-		dir = filepath.Join("results", sc.Name, name)
+	}
+	all := points
+	if sh != nil {
+		points = sh.pick(points)
 	}
 
 	stopProfiles, err := prof.start()
@@ -94,8 +104,15 @@ func sweepCmd(args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return fmt.Errorf("sweep %s: %w; no results were written", file, err)
 	}
+	if sh != nil {
+		return writeShard(stdout, sc, file, raw, *quick, *sh, len(all), points, done, dir, *quiet)
+	}
 
-	m, obs := sweepManifest(sc, file, raw, points, done, *quick)
+	recs := make([]jobRecord, len(done))
+	for j, r := range done {
+		recs[j] = recordOf(r)
+	}
+	m, obs := sweepManifest(sc, file, raw, points, recs, *quick)
 	if err := os.MkdirAll(filepath.Dir(dir), 0o755); err != nil {
 		return err
 	}
@@ -108,6 +125,15 @@ func sweepCmd(args []string, stdout, stderr io.Writer) error {
 		return nil
 	}
 	return printSweep(stdout, sc, file, m, obs, *jobs, time.Since(start), dir)
+}
+
+// defaultSweepDir is where a sweep's results go without --out.
+func defaultSweepDir(sc *scenarios.Scenario, quick bool) string {
+	name := "sweep"
+	if quick {
+		name = "sweep-quick"
+	}
+	return filepath.Join("results", sc.Name, name)
 }
 
 // loadScenarioFile reads and validates a scenario file, or "embedded:NAME", and returns its raw
@@ -247,20 +273,47 @@ func replayValues(p scenarios.Point) string {
 	return strings.Join(parts, ", ")
 }
 
+// jobRecord is what the manifest and results of a sweep keep of one finished job, whether it
+// ran in this process or in a shard (see merge.go).
+type jobRecord struct {
+	engine, engineVersion, calibration string
+	events                             uint64
+	simulatedNs                        int64
+	extra                              map[string]string
+	obs                                []results.Observation
+}
+
+// recordOf keeps what a sweep records of a job that ran here.
+func recordOf(r jobResult) jobRecord {
+	res := r.res
+	return jobRecord{
+		engine: r.engine, engineVersion: r.engineVersion, calibration: r.calibration,
+		events: res.Events, simulatedNs: int64(res.EndTime),
+		extra: map[string]string{
+			"setup_virtual":      res.SetupTime.String(),
+			"messages_sent":      strconv.Itoa(res.Sent),
+			"messages_accepted":  strconv.Itoa(res.Accepted),
+			"deliveries_checked": strconv.Itoa(res.Deliveries),
+			"max_member_state":   strconv.Itoa(res.MaxStateSize) + " bytes",
+		},
+		obs: res.Observations,
+	}
+}
+
 // sweepManifest builds the manifest of a finished sweep and the observations of its jobs, in
-// job order.
-func sweepManifest(sc *scenarios.Scenario, file string, raw []byte, points []scenarios.Point, done []jobResult, quick bool) (results.Manifest, [][]results.Observation) {
-	first := done[0]
-	m := manifest(sc, file, raw, first.engine, first.engineVersion, first.calibration, first.res)
+// job order. recs[j] is the record of points[j].
+func sweepManifest(sc *scenarios.Scenario, file string, raw []byte, points []scenarios.Point, recs []jobRecord, quick bool) (results.Manifest, [][]results.Observation) {
+	first := recs[0]
+	m := manifest(sc, file, raw, first.engine, first.engineVersion, first.calibration, &world.Result{})
 	m.Params = nil
 	m.Extra = nil
 	m.Events, m.SimulatedNs = 0, 0
 	var engineNames, versions, calibrations []string
 	info := &results.SweepInfo{Quick: quick, SeedRule: seedRule}
-	obs := make([][]results.Observation, len(done))
+	obs := make([][]results.Observation, len(recs))
 	measured := false
 	for j, p := range points {
-		r := done[j].res
+		r := recs[j]
 		if p.Index == len(info.Points) {
 			info.Points = append(info.Points, results.SweepPoint{Index: p.Index, Params: toResultParams(p.Params)})
 			for k, prm := range p.Params {
@@ -275,36 +328,22 @@ func sweepManifest(sc *scenarios.Scenario, file string, raw []byte, points []sce
 		info.Replications = max(info.Replications, p.Replication+1) // every point has replications 0 … R−1
 		info.Jobs = append(info.Jobs, results.SweepJob{
 			Point: p.Index, Replication: p.Replication, Seed: p.Seed,
-			Events: r.Events, SimulatedNs: int64(r.EndTime),
-			Extra: map[string]string{
-				"setup_virtual":      r.SetupTime.String(),
-				"messages_sent":      strconv.Itoa(r.Sent),
-				"messages_accepted":  strconv.Itoa(r.Accepted),
-				"deliveries_checked": strconv.Itoa(r.Deliveries),
-				"max_member_state":   strconv.Itoa(r.MaxStateSize) + " bytes",
-			},
+			Events: r.events, SimulatedNs: r.simulatedNs, Extra: r.extra,
 		})
-		m.Events += r.Events
-		m.SimulatedNs += int64(r.EndTime)
-		obs[j] = r.Observations
-		engineNames = appendNew(engineNames, done[j].engine)
-		versions = appendNew(versions, done[j].engineVersion)
-		calibrations = appendNew(calibrations, done[j].calibration)
+		m.Events += r.events
+		m.SimulatedNs += r.simulatedNs
+		obs[j] = r.obs
+		engineNames = appendNew(engineNames, r.engine)
+		versions = appendNew(versions, r.engineVersion)
+		calibrations = appendNew(calibrations, r.calibration)
 		measured = measured || p.Scenario.TimeMode == timeModeMeasured
 	}
 	m.Engine = strings.Join(engineNames, ", ")
 	m.EngineVersion = strings.Join(versions, "; ")
 	m.Calibration = strings.Join(calibrations, "; ")
-	// The first job's manifest names its invariants.json, which a sweep does not write: say
-	// instead what held in every job (a violation fails the sweep before anything is written).
-	m.Notes = slices.DeleteFunc(m.Notes, func(n string) bool { return done[0].res.Invariants != nil && n == done[0].res.Invariants.Note() })
-	if v := done[0].res.Invariants; v != nil {
-		names := make([]string, len(v.Invariants))
-		for i, inv := range v.Invariants {
-			names[i] = inv.Name
-		}
-		m.Notes = append(m.Notes, fmt.Sprintf("Every job checked the run invariants (%s) and all held; a violated one fails the sweep.", strings.Join(names, ", ")))
-	}
+	// A sweep writes no invariants.json: every job checked the invariants, and a violation
+	// fails the sweep before anything is written, so reaching here means all of them held.
+	m.Notes = append(m.Notes, fmt.Sprintf("Every job checked the run invariants (%s) and all held; a violated one fails the sweep.", strings.Join(world.InvariantNames, ", ")))
 	m.Notes = append(m.Notes, sweepNote)
 	if measured {
 		applyTimeMode(&m, timeModeMeasured)

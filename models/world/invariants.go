@@ -23,6 +23,9 @@ const (
 	InvRejection   = "hostile_rejected"
 )
 
+// InvariantNames lists the invariants every run checks, in the order it reports them.
+var InvariantNames = []string{InvConvergence, InvNothingLost, InvE2E, InvPostRemoval, InvRejection}
+
 // Reasons a delivery may stay undecrypted without breaking nothing_lost.
 const (
 	ReasonOffline   = "offline at the end"
