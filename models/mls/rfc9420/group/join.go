@@ -38,7 +38,8 @@ type PSKLookup func(id *wire.PreSharedKeyID) ([]byte, bool)
 
 // OpenWelcome decrypts the GroupSecrets addressed to kb's KeyPackage and the GroupInfo of w
 // (§12.4.3.1), returning them with the PSK secret (§8.4) of the GroupSecrets' PSKs: external PSKs
-// are looked up with psks (nil: none known); resumption PSKs are not supported.
+// and resumption PSKs of usage reinit or branch are looked up with psks (nil: none known);
+// resumption PSKs of usage application are not supported.
 func OpenWelcome(w *wire.Welcome, kb *KeyPackageBundle, psks PSKLookup) (*wire.GroupSecrets, *wire.GroupInfo, []byte, error) {
 	if w.CipherSuite != kb.KeyPackage.CipherSuite {
 		return nil, nil, nil, joinErr("cipher suite %v, KeyPackage has %v", w.CipherSuite, kb.KeyPackage.CipherSuite)
@@ -69,10 +70,10 @@ func OpenWelcome(w *wire.Welcome, kb *KeyPackageBundle, psks PSKLookup) (*wire.G
 		return nil, nil, nil, joinErr("joiner secret length %d", len(gs.JoinerSecret))
 	}
 	external := func(id *wire.PreSharedKeyID) ([]byte, bool) {
-		if id.Type != wire.PSKExternal || psks == nil {
+		if psks == nil || (id.Type == wire.PSKResumption && id.Usage == wire.UsageApplication) {
 			return nil, false // a joiner holds no resumption PSKs of the group
 		}
-		return psks(id)
+		return psks(id) // external PSKs, and reinit/branch PSKs of the joiner's other groups
 	}
 	pskSecret, err := pskSecretFor(s, gs.PSKs, external)
 	if err != nil {
@@ -221,7 +222,7 @@ func JoinWith(welcome []byte, kb *KeyPackageBundle, cfg Config, opts JoinOptions
 	if err != nil {
 		return nil, err
 	}
-	g := &Group{s: s, cfg: cfg, gc: gc, tree: tree, priv: priv, signer: kb.Signer, ep: ep, interim: interim, st: st}
+	g := &Group{s: s, cfg: cfg, gc: gc, tree: tree, priv: priv, signer: kb.Signer, ep: ep, interim: interim, tag: gi.ConfirmationTag, st: st}
 	g.resumption = []epochPSK{{gc.Epoch, ep.ResumptionPSK}}
 	return g, nil
 }
