@@ -182,20 +182,28 @@ func (m *Member) pending(pc *group.PendingCommit, op mls.Op, proposals [][]byte)
 func (m *Member) Add(keyPackages [][]byte) (*mls.Pending, error) {
 	kps := make([]*wire.KeyPackage, len(keyPackages))
 	for i, b := range keyPackages {
-		msg, err := framing.Decode(b)
+		kp, err := decodeKeyPackage(b)
 		if err != nil {
-			return nil, err
+			return nil, fmt.Errorf("key package %d: %w", i, err)
 		}
-		if msg.WireFormat != framing.WireFormatKeyPackage {
-			return nil, fmt.Errorf("rfc9420: key package %d has wire format %d", i, msg.WireFormat)
-		}
-		kps[i] = msg.KeyPackage
+		kps[i] = kp
 	}
 	pc, err := m.g.Commit(group.CommitOptions{Add: kps})
 	if err != nil {
 		return nil, err
 	}
 	return m.pending(pc, mls.OpCommitAdd, nil), nil
+}
+
+func decodeKeyPackage(b []byte) (*wire.KeyPackage, error) {
+	msg, err := framing.Decode(b)
+	if err != nil {
+		return nil, err
+	}
+	if msg.WireFormat != framing.WireFormatKeyPackage {
+		return nil, fmt.Errorf("rfc9420: wire format %d, want a KeyPackage", msg.WireFormat)
+	}
+	return msg.KeyPackage, nil
 }
 
 // Remove implements mls.Member.
