@@ -215,6 +215,10 @@ func (g *Group) applyProposals(committer tm.LeafIndex, list []wire.ProposalOrRef
 	seen := map[string]bool{}
 	for i, r := range psks {
 		ids[i] = *r.p.PSK
+		if ids[i].Type == wire.PSKResumption && ids[i].Usage != wire.UsageApplication && len(g.linked) == 0 {
+			// reinit and branch PSKs belong to the first commit of a new group only (§12.1.4).
+			return nil, fmt.Errorf("%w: resumption PSK of usage %d outside a reinitialisation", ErrInvalidCommit, ids[i].Usage)
+		}
 		key := fmt.Sprintf("%d|%x|%x|%d", ids[i].Type, ids[i].PSKID, ids[i].GroupID, ids[i].Epoch)
 		if seen[key] {
 			return nil, fmt.Errorf("%w: duplicate PSK", ErrInvalidCommit)
@@ -263,12 +267,12 @@ func (g *Group) Commit(opts CommitOptions) (*PendingCommit, error) {
 	me := g.Leaf()
 	var list []wire.ProposalOrRef
 	removing := map[tm.LeafIndex]bool{}
-	empty := len(opts.Add) == 0 && len(opts.Remove) == 0 && len(opts.PSKs) == 0
+	var reinitRef []byte
 	for _, c := range g.props {
 		if c.proposal.Type == wire.ProposalReInit {
-			// A received ReInit is committed alone, by a commit without other changes (§12.2).
-			if empty {
-				return g.commitList([]wire.ProposalOrRef{{Type: wire.ProposalOrRefReference, Reference: c.ref}})
+			// A ReInit must be alone in its commit; other proposals are preferred (§12.2).
+			if reinitRef == nil {
+				reinitRef = c.ref
 			}
 			continue
 		}
@@ -305,6 +309,9 @@ func (g *Group) Commit(opts CommitOptions) (*PendingCommit, error) {
 		filtered = append(filtered, por)
 	}
 	list = filtered
+	if len(list) == 0 && len(opts.Add) == 0 && len(opts.PSKs) == 0 && reinitRef != nil {
+		return g.commitList([]wire.ProposalOrRef{{Type: wire.ProposalOrRefReference, Reference: reinitRef}})
+	}
 	for _, kp := range opts.Add {
 		list = append(list, wire.ProposalOrRef{Type: wire.ProposalOrRefProposal, Proposal: &wire.Proposal{Type: wire.ProposalAdd, KeyPackage: kp}})
 	}
@@ -516,7 +523,7 @@ func (g *Group) processCommit(ac *framing.AuthenticatedContent) (*Group, error) 
 		lp := g.leafParams()
 		lp.Tree = &a.ed.View
 		lp.Replaces, lp.HasReplaces = sender, true
-		lp.SkipSignature, lp.SkipUniqueness = true, true // MergePath checks both
+		lp.SkipSignature = true // MergePath verifies it; key uniqueness is checked here (MergePath checks encryption keys only)
 		if err := ValidateLeafNode(&c.Path.LeafNode, wire.SourceCommit, lp); err != nil {
 			return nil, err
 		}

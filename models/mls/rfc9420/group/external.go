@@ -259,6 +259,9 @@ func JoinExternal(gi *wire.GroupInfo, kb *KeyPackageBundle, cfg Config, opts Ext
 	if err != nil {
 		return nil, nil, err
 	}
+	if l, dup := a.ed.SignatureKeyLeaf(kb.KeyPackage.LeafNode.SignatureKey); dup {
+		return nil, nil, groupInfoErr("signature key already used by leaf %d (resync it)", l)
+	}
 	leaf, err := a.ed.FreeLeaf()
 	if err != nil {
 		return nil, nil, err
@@ -333,7 +336,7 @@ func (g *Group) processExternalCommit(ac *framing.AuthenticatedContent) (*Group,
 	lp := g.leafParams()
 	lp.Tree = &a.ed.View
 	lp.Replaces, lp.HasReplaces = leaf, true
-	lp.SkipSignature, lp.SkipUniqueness = true, true // MergePath checks both
+	lp.SkipSignature = true // MergePath verifies it; key uniqueness is checked here (MergePath checks encryption keys only)
 	if err := ValidateLeafNode(&c.Path.LeafNode, wire.SourceCommit, lp); err != nil {
 		return nil, 0, err
 	}

@@ -7,6 +7,7 @@ import (
 
 	"github.com/mimisim/mimisim/models/mls/rfc9420/codec"
 	"github.com/mimisim/mimisim/models/mls/rfc9420/framing"
+	"github.com/mimisim/mimisim/models/mls/rfc9420/ratchettree"
 	"github.com/mimisim/mimisim/models/mls/rfc9420/wire"
 )
 
@@ -378,5 +379,56 @@ func TestExternalSenders(t *testing.T) {
 	}
 	if _, err := y.members["m0"].Process(b); err == nil {
 		t.Error("external proposal accepted without external_senders")
+	}
+}
+
+// TestExternalResyncSameKey: a client that lost its group state re-joins with the same signature
+// key (as the engine adapter's clients do), replacing its old leaf.
+func TestExternalResyncSameKey(t *testing.T) {
+	x := newSim(t, suite1(t), Config{})
+	x.add("m0", "m1", "m2")
+	old := x.members["m1"]
+	kb1, err := NewKeyPackage(x.s, KeyPackageOptions{Identity: []byte("m1"), Signer: old.signer})
+	if err != nil {
+		t.Fatal(err)
+	}
+	gi, err := x.members["m0"].GroupInfo(true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	leaf := old.Leaf()
+	// Without the resync Remove the same signature key would appear twice.
+	if _, _, err := JoinExternal(gi, kb1, x.cfg, ExternalJoinOptions{}); !errors.Is(err, ErrInvalidGroupInfo) {
+		t.Fatalf("joining beside a leaf with the same signature key: %v", err)
+	}
+	// A commit built that way anyway (by a joiner without the check) is rejected by the members:
+	// build it for a fresh key, then swap the signature key and re-sign LeafNode and content.
+	_, commit, err := JoinExternal(gi, mustKP(t, x.s, "m1"), x.cfg, ExternalJoinOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	dup := resign(t, x, kb1, commit, x.members["m0"].Context(), func(c *wire.Commit) {
+		ln := &c.Path.LeafNode
+		ln.SignatureKey = kb1.KeyPackage.LeafNode.SignatureKey
+		if err := ratchettree.SignLeafNode(x.s, kb1.Signer, ln, x.members["m0"].GroupID(), 3); err != nil {
+			t.Fatal(err)
+		}
+	})
+	if _, err := x.members["m0"].Process(dup); !errors.Is(err, ErrInvalidLeafNode) {
+		t.Fatalf("external commit reusing a member's signature key: %v", err)
+	}
+	g, commit, err := JoinExternal(gi, kb1, x.cfg, ExternalJoinOptions{Resync: &leaf})
+	if err != nil {
+		t.Fatal(err)
+	}
+	delete(x.members, "m1")
+	x.broadcast("", commit)
+	if r, err := old.Process(commit); !errors.Is(err, ErrRemoved) || !r.Removed {
+		t.Fatalf("old appearance: %v", err)
+	}
+	x.members["m1"] = g
+	x.check()
+	if g.Leaf() != leaf {
+		t.Fatalf("re-joined at leaf %d, want the freed leaf %d", g.Leaf(), leaf)
 	}
 }

@@ -69,6 +69,9 @@ func OpenWelcome(w *wire.Welcome, kb *KeyPackageBundle, psks PSKLookup) (*wire.G
 	if len(gs.JoinerSecret) != s.Nh() {
 		return nil, nil, nil, joinErr("joiner secret length %d", len(gs.JoinerSecret))
 	}
+	if linkingPSKs(gs.PSKs) > 1 {
+		return nil, nil, nil, joinErr("more than one reinit or branch PSK")
+	}
 	external := func(id *wire.PreSharedKeyID) ([]byte, bool) {
 		if psks == nil || (id.Type == wire.PSKResumption && id.Usage == wire.UsageApplication) {
 			return nil, false // a joiner holds no resumption PSKs of the group
@@ -159,6 +162,9 @@ func JoinWith(welcome []byte, kb *KeyPackageBundle, cfg Config, opts JoinOptions
 	gc := gi.GroupContext
 	if gc.Version != wire.MLS10 || gc.CipherSuite != s.ID() {
 		return nil, joinErr("version %d / suite %v", gc.Version, gc.CipherSuite)
+	}
+	if linkingPSKs(gs.PSKs) > 0 && gc.Epoch != 1 {
+		return nil, joinErr("a Welcome with a reinit or branch PSK must be for epoch 1, not %d", gc.Epoch)
 	}
 	treeData, ok := gi.Extensions.Find(wire.ExtRatchetTree)
 	if !ok {

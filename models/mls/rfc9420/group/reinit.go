@@ -7,8 +7,20 @@ import (
 
 	"github.com/mimisim/mimisim/models/mls/rfc9420/ciphersuite"
 	"github.com/mimisim/mimisim/models/mls/rfc9420/codec"
+	tm "github.com/mimisim/mimisim/models/mls/rfc9420/treemath"
 	"github.com/mimisim/mimisim/models/mls/rfc9420/wire"
 )
+
+// linkingPSKs counts the resumption PSKs of usage reinit or branch (§12.4.3.1 allows one).
+func linkingPSKs(ids []wire.PreSharedKeyID) int {
+	n := 0
+	for i := range ids {
+		if ids[i].Type == wire.PSKResumption && (ids[i].Usage == wire.UsageReInit || ids[i].Usage == wire.UsageBranch) {
+			n++
+		}
+	}
+	return n
+}
 
 // checkReInit validates a ReInit proposal (§12.1.5): the version may not go down, and this
 // implementation must know the new cipher suite.
@@ -152,6 +164,25 @@ func (g *Group) JoinReInit(welcome []byte, kb *KeyPackageBundle, cfg Config) (*G
 	if gc.Epoch != 1 || !bytes.Equal(gc.GroupID, ri.GroupID) || gc.Version != ri.Version || gc.CipherSuite != ri.CipherSuite ||
 		err1 != nil || err2 != nil || !bytes.Equal(oldExt, newExt) {
 		return nil, joinErr("new group (epoch %d, suite %v) does not match the ReInit", gc.Epoch, gc.CipherSuite)
+	}
+	// Every member of the old group must be in the new one (same credential).
+	present := map[string]bool{}
+	ng.Members(func(_ tm.LeafIndex, ln *wire.LeafNode) bool {
+		if b, err := codec.Marshal(&ln.Credential); err == nil {
+			present[string(b)] = true
+		}
+		return true
+	})
+	var missing error
+	g.Members(func(l tm.LeafIndex, ln *wire.LeafNode) bool {
+		if b, err := codec.Marshal(&ln.Credential); err != nil || !present[string(b)] {
+			missing = joinErr("member at leaf %d of the old group is not in the new group", l)
+			return false
+		}
+		return true
+	})
+	if missing != nil {
+		return nil, missing
 	}
 	return ng, nil
 }

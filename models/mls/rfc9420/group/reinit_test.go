@@ -122,3 +122,54 @@ func TestReInitByProposal(t *testing.T) {
 		}
 	}
 }
+
+// TestReInitRules: other proposals are preferred over a ReInit, a reinit PSK is invalid outside a
+// reinitialisation, and a successor that drops a member of the old group is refused.
+func TestReInitRules(t *testing.T) {
+	x := newSim(t, suite1(t), Config{})
+	x.add("m0", "m1", "m2", "m3")
+	ri := wire.ReInit{GroupID: []byte("v2"), Version: wire.MLS10, CipherSuite: 1}
+	p, err := x.members["m1"].ProposeReInit(ri)
+	if err != nil {
+		t.Fatal(err)
+	}
+	x.broadcast("m1", p)
+	u, err := x.members["m2"].ProposeUpdate()
+	if err != nil {
+		t.Fatal(err)
+	}
+	x.broadcast("m2", u)
+	pc, err := x.members["m0"].Commit(CommitOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	x.deliver("m0", pc)
+	if _, ok := x.members["m3"].ReInit(); ok {
+		t.Fatal("ReInit committed although an Update was pending")
+	}
+	x.check()
+
+	gc := x.members["m0"].Context()
+	nonce := make([]byte, x.s.Nh())
+	bad := wire.PreSharedKeyID{Type: wire.PSKResumption, Usage: wire.UsageReInit, GroupID: gc.GroupID, Epoch: gc.Epoch, Nonce: nonce}
+	if _, err := x.members["m0"].Commit(CommitOptions{PSKs: []wire.PreSharedKeyID{bad}}); !errors.Is(err, ErrInvalidCommit) {
+		t.Fatalf("reinit PSK proposal outside a reinitialisation: %v", err)
+	}
+
+	pc, err = x.members["m3"].CommitReInit(ri)
+	if err != nil {
+		t.Fatal(err)
+	}
+	x.deliver("m3", pc)
+	kb0, kb1 := mustKP(t, x.s, "m0"), mustKP(t, x.s, "m1")
+	ng, npc, err := x.members["m0"].Reinitialize(kb0, []*wire.KeyPackage{kb1.KeyPackage}, Config{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := ng.Adopt(npc); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := x.members["m1"].JoinReInit(npc.Welcome, kb1, Config{}); !errors.Is(err, ErrInvalidJoin) {
+		t.Fatalf("successor without m2 and m3: %v", err)
+	}
+}
