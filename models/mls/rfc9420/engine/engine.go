@@ -1,6 +1,8 @@
 // Package engine adapts the from-scratch RFC 9420 implementation (package group) to the
 // simulator's mls.Engine, mls.Client and mls.Member interfaces, under the engine name "rfc9420".
-// Handshake messages are PublicMessages; commits always carry an UpdatePath.
+// Handshake messages are PublicMessages; commits always carry an UpdatePath. It also implements
+// the optional interfaces mls.GroupInfoPublisher, mls.ExternalJoiner, mls.ExternalSenderEngine and
+// mls.ExternalSenderCreator (external.go).
 package engine
 
 import (

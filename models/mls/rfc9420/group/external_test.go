@@ -248,7 +248,7 @@ func TestExternalCommitInvalid(t *testing.T) {
 }
 
 // hub is an external sender (a MIMI hub) listed in the group's external_senders extension.
-func newHubSim(t *testing.T) (*sim, *KeyPackageBundle) {
+func newHubSim(t testing.TB) (*sim, *KeyPackageBundle) {
 	t.Helper()
 	s := suite1(t)
 	hub, err := NewKeyPackage(s, KeyPackageOptions{Identity: []byte("hub")})

@@ -92,7 +92,7 @@ func TestReInitSuiteChange(t *testing.T) {
 	}
 }
 
-func mustKP(t *testing.T, s *ciphersuite.Suite, id string) *KeyPackageBundle {
+func mustKP(t testing.TB, s *ciphersuite.Suite, id string) *KeyPackageBundle {
 	t.Helper()
 	kb, err := NewKeyPackage(s, KeyPackageOptions{Identity: []byte(id)})
 	if err != nil {
