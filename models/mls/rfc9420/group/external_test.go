@@ -432,3 +432,18 @@ func TestExternalResyncSameKey(t *testing.T) {
 		t.Fatalf("re-joined at leaf %d, want the freed leaf %d", g.Leaf(), leaf)
 	}
 }
+
+// TestExternalJoinExtendsTree: in a group whose 4 leaf slots are all taken the joiner's leaf
+// extends the tree, and a later Welcome joiner sees the same group.
+func TestExternalJoinExtendsTree(t *testing.T) {
+	x := newSim(t, suite1(t), Config{})
+	x.add("m0", "m1", "m2", "m3")
+	if n := x.members["m0"].Tree().LeafCount(); n != 4 {
+		t.Fatalf("%d leaf slots, want 4", n)
+	}
+	x.externalJoin("m3", "j", true, ExternalJoinOptions{})
+	if l, n := x.members["j"].Leaf(), x.members["j"].Tree().LeafCount(); l != 4 || n != 8 {
+		t.Fatalf("joiner at leaf %d of %d", l, n)
+	}
+	x.add("j", "w")
+}
