@@ -231,7 +231,7 @@ func Create(kb *KeyPackageBundle, groupID []byte, extensions wire.Extensions, cf
 }
 
 // memberKey is the framing.SignerKeyFunc of the current epoch: a member's leaf key, or for other
-// sender types the key senderKey (external.go) finds.
+// sender types the key nonMemberKey (external.go) finds.
 func (g *Group) memberKey(ac *framing.AuthenticatedContent) ([]byte, error) {
 	if ac.Content.Sender.Type != framing.SenderMember {
 		return g.nonMemberKey(ac)
@@ -310,7 +310,7 @@ func (g *Group) Protect(data, authenticatedData []byte) ([]byte, error) {
 type Received struct {
 	ContentType framing.ContentType
 	// SenderType is member, external (Sender is then the index into external_senders),
-	// new_member_proposal or new_member_commit (Sender is then the joiner's new leaf).
+	// new_member_proposal (Sender is 0) or new_member_commit (Sender is the joiner's new leaf).
 	SenderType framing.SenderType
 	Sender     tm.LeafIndex
 	// ApplicationData for application messages.
@@ -350,6 +350,9 @@ func (g *Group) Process(b []byte) (*Received, error) {
 		r.ApplicationData = ac.Content.ApplicationData
 		return r, nil
 	case framing.ContentProposal:
+		if g.reinit != nil {
+			return nil, ErrReInitPending
+		}
 		if member && sender == g.Leaf() {
 			// One's own proposal echoed back: accepted if this member sent it in this epoch.
 			ref, err := ac.ProposalRef(g.s)
@@ -368,6 +371,9 @@ func (g *Group) Process(b []byte) (*Received, error) {
 		r.Proposal = ac.Content.Proposal
 		return r, nil
 	case framing.ContentCommit:
+		if g.reinit != nil {
+			return nil, ErrReInitPending
+		}
 		var next *Group
 		switch {
 		case ac.Content.Sender.Type == framing.SenderNewMemberCommit:

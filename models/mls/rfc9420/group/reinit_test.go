@@ -34,6 +34,14 @@ func TestReInitSuiteChange(t *testing.T) {
 			t.Fatalf("%s: Commit after ReInit: %v", name, err)
 		}
 	}
+	// A terminal group takes no further handshake messages (a commit built past the guards).
+	late, err := x.members["m1"].commitList(nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := x.members["m0"].Process(late.Commit); !errors.Is(err, ErrReInitPending) {
+		t.Fatalf("commit to a terminal group: %v", err)
+	}
 	// Every member makes a suite-3 KeyPackage; m0 creates the new group and adds the others.
 	kbs := map[string]*KeyPackageBundle{}
 	var kps []*wire.KeyPackage
