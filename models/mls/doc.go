@@ -27,6 +27,7 @@
 // (a member publishes a GroupInfo) and ExternalJoiner (a client joins by external commit,
 // OpExternalJoin, also outside Ops), and ExternalSenderEngine / ExternalSender /
 // ExternalSenderCreator (a hub listed in a group's external_senders extension proposes Adds and
-// Removes that members commit with CommitProposals). The rfc9420 engine implements them all;
-// gomls none.
+// Removes that members commit with CommitProposals), and Reinitializer with KeyPackageSuiter
+// (a group is reinitialised, e.g. moved to a post-quantum cipher suite; OpReInit). The rfc9420
+// engine implements them all; gomls none.
 package mls

@@ -47,3 +47,25 @@ type ExternalSender interface {
 type ExternalSenderCreator interface {
 	CreateGroupWithExternalSenders(groupID []byte, senders []ExternalSender) (Member, error)
 }
+
+// OpReInit is the operation of a ReInit commit (Reinitializer.CommitReInit) and of creating the
+// successor group (ReInitMember.Reinitialize). Not part of Ops.
+const OpReInit Op = "reinit"
+
+// KeyPackageSuiter is a Client that can publish KeyPackages of another cipher suite than its
+// engine's (for the successor of a reinitialised group).
+type KeyPackageSuiter interface {
+	KeyPackageFor(suite uint16) ([]byte, error)
+}
+
+// Reinitializer is a Member whose group can be reinitialised (RFC 9420 §11.2), e.g. moved to a
+// post-quantum cipher suite. CommitReInit builds a commit whose only proposal is a ReInit to the
+// given group ID and suite; once it is adopted or processed the group is terminal (no more
+// messages). Reinitialize, on any member of the terminal group, creates the successor from the
+// other members' KeyPackages of the new suite (KeyPackageSuiter) and returns the new Member and its
+// pending first commit (whose Welcome the others join with JoinReInit).
+type Reinitializer interface {
+	CommitReInit(groupID []byte, suite uint16) (*Pending, error)
+	Reinitialize(keyPackages [][]byte) (Member, *Pending, error)
+	JoinReInit(welcome []byte) (Member, error)
+}

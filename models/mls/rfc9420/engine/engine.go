@@ -72,14 +72,16 @@ func (e *Engine) NewClient(identity string, seed []byte) (mls.Client, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &Client{e: e, identity: identity, signer: signer, kps: map[string]*group.KeyPackageBundle{}}, nil
+	return &Client{e: e, identity: identity, seed: seed, signer: signer, kps: map[string]*group.KeyPackageBundle{}}, nil
 }
 
 // Client is one device.
 type Client struct {
 	e        *Engine
 	identity string
+	seed     []byte
 	signer   *ciphersuite.SignaturePrivateKey
+	others   map[ciphersuite.SignatureScheme]*ciphersuite.SignaturePrivateKey // for KeyPackageFor
 	mu       sync.Mutex
 	kps      map[string]*group.KeyPackageBundle // by KeyPackageRef
 }
@@ -115,40 +117,50 @@ func (c *Client) CreateGroup(groupID []byte) (mls.Member, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &Member{g: g}, nil
+	return &Member{g: g, c: c}, nil
 }
 
 // Join implements mls.Client: the Welcome must name one of this client's unused KeyPackages.
 func (c *Client) Join(welcome []byte) (mls.Member, error) {
-	w, err := group.DecodeWelcome(welcome)
+	kb, err := c.bundleFor(welcome)
 	if err != nil {
 		return nil, err
-	}
-	c.mu.Lock()
-	var kb *group.KeyPackageBundle
-	for _, s := range w.Secrets {
-		if b, ok := c.kps[string(s.NewMember)]; ok {
-			kb = b
-			break
-		}
-	}
-	c.mu.Unlock()
-	if kb == nil {
-		return nil, group.ErrNoWelcomeKey
 	}
 	g, err := group.Join(welcome, kb, group.Config{})
 	if err != nil {
 		return nil, err
 	}
+	c.used(kb)
+	return &Member{g: g, c: c}, nil
+}
+
+// bundleFor finds the KeyPackage bundle a Welcome is addressed to.
+func (c *Client) bundleFor(welcome []byte) (*group.KeyPackageBundle, error) {
+	w, err := group.DecodeWelcome(welcome)
+	if err != nil {
+		return nil, err
+	}
 	c.mu.Lock()
-	delete(c.kps, string(kb.Ref)) // single use
+	defer c.mu.Unlock()
+	for _, s := range w.Secrets {
+		if b, ok := c.kps[string(s.NewMember)]; ok {
+			return b, nil
+		}
+	}
+	return nil, group.ErrNoWelcomeKey
+}
+
+// used drops a KeyPackage once a Welcome has consumed it (single use).
+func (c *Client) used(kb *group.KeyPackageBundle) {
+	c.mu.Lock()
+	delete(c.kps, string(kb.Ref))
 	c.mu.Unlock()
-	return &Member{g: g}, nil
 }
 
 // Member is a client's state in one group.
 type Member struct {
 	g *group.Group
+	c *Client
 }
 
 var _ mls.Member = (*Member)(nil)

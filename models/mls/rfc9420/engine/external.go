@@ -43,7 +43,7 @@ func (c *Client) JoinExternal(groupInfo []byte) (mls.Member, *mls.Pending, error
 	if err != nil {
 		return nil, nil, err
 	}
-	return &Member{g: g}, &mls.Pending{Handshake: [][]byte{commit}, Epoch: gi.GroupContext.Epoch, Op: mls.OpExternalJoin}, nil
+	return &Member{g: g, c: c}, &mls.Pending{Handshake: [][]byte{commit}, Epoch: gi.GroupContext.Epoch, Op: mls.OpExternalJoin}, nil
 }
 
 // ExternalSender is an external sender (e.g. a MIMI hub) of this engine's suite.
@@ -126,5 +126,5 @@ func (c *Client) CreateGroupWithExternalSenders(groupID []byte, senders []mls.Ex
 	if err != nil {
 		return nil, err
 	}
-	return &Member{g: g}, nil
+	return &Member{g: g, c: c}, nil
 }

@@ -128,3 +128,97 @@ func TestExternalFeatures(t *testing.T) {
 		t.Fatal("proposal of an unlisted external sender committed")
 	}
 }
+
+// TestReInitPQ moves a four-client group from suite 1 to the post-quantum hybrid suite 0xF001
+// through the optional Reinitializer and KeyPackageSuiter interfaces.
+func TestReInitPQ(t *testing.T) {
+	e, err := New(0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	clients := map[string]mls.Client{}
+	for i := range 4 {
+		name := fmt.Sprintf("c%d", i)
+		if clients[name], err = e.NewClient(name, []byte("seed")); err != nil {
+			t.Fatal(err)
+		}
+	}
+	creator, err := clients["c0"].CreateGroup([]byte("classic"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	w := &world{t: t, members: map[string]mls.Member{"c0": creator}}
+	var kps [][]byte
+	for _, n := range []string{"c1", "c2", "c3"} {
+		kp, err := clients[n].KeyPackage()
+		if err != nil {
+			t.Fatal(err)
+		}
+		kps = append(kps, kp)
+	}
+	p, err := creator.Add(kps)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := creator.Adopt(p); err != nil {
+		t.Fatal(err)
+	}
+	for _, n := range []string{"c1", "c2", "c3"} {
+		if w.members[n], err = clients[n].Join(p.Welcome); err != nil {
+			t.Fatal(err)
+		}
+	}
+	w.check()
+
+	const pq = 0xF001
+	p, err = w.members["c2"].(mls.Reinitializer).CommitReInit([]byte("post-quantum"), pq)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if p.Op != mls.OpReInit {
+		t.Fatalf("op %s", p.Op)
+	}
+	for name, m := range w.members {
+		if name != "c2" {
+			if err := m.Process(p.Handshake); err != nil {
+				t.Fatalf("%s: %v", name, err)
+			}
+		}
+	}
+	if err := w.members["c2"].Adopt(p); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := w.members["c1"].Protect([]byte("x")); err == nil {
+		t.Fatal("a reinitialised group still sends")
+	}
+	kps = nil
+	for _, n := range []string{"c0", "c2", "c3"} {
+		kp, err := clients[n].(mls.KeyPackageSuiter).KeyPackageFor(pq)
+		if err != nil {
+			t.Fatal(err)
+		}
+		kps = append(kps, kp)
+	}
+	nm, np, err := w.members["c1"].(mls.Reinitializer).Reinitialize(kps)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := nm.Adopt(np); err != nil {
+		t.Fatal(err)
+	}
+	v := &world{t: t, members: map[string]mls.Member{"c1": nm}}
+	for _, n := range []string{"c0", "c2", "c3"} {
+		if v.members[n], err = w.members[n].(mls.Reinitializer).JoinReInit(np.Welcome); err != nil {
+			t.Fatalf("%s: %v", n, err)
+		}
+	}
+	v.check()
+	if nm.Epoch() != 1 || nm.Size() != 4 {
+		t.Fatalf("successor at epoch %d with %d members", nm.Epoch(), nm.Size())
+	}
+	up, err := v.members["c3"].Update()
+	if err != nil {
+		t.Fatal(err)
+	}
+	v.deliver("c3", up)
+}
