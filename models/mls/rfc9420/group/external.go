@@ -3,6 +3,7 @@ package group
 import (
 	"bytes"
 	"crypto/hmac"
+	"crypto/rand"
 	"errors"
 	"fmt"
 	"time"
@@ -99,6 +100,9 @@ func (g *Group) GroupInfo(withTree bool) (*wire.GroupInfo, error) {
 	if g.removed {
 		return nil, ErrInactive
 	}
+	if g.reinit != nil {
+		return nil, ErrReInitPending
+	}
 	kp, err := keyschedule.ExternalKeyPair(g.s, g.ep.ExternalSecret)
 	if err != nil {
 		return nil, err
@@ -150,7 +154,8 @@ type ExternalJoinOptions struct {
 	// Resync names the leaf of the joiner's earlier appearance in the group, removed by the same
 	// external commit (§12.4.3.2). Its credential must equal the joiner's.
 	Resync *tm.LeafIndex
-	// PSKs are PreSharedKey proposals to include (resolved with Config.PSKs).
+	// PSKs are PreSharedKey proposals to include (resolved with Config.PSKs; empty nonces are
+	// filled with random ones).
 	PSKs []wire.PreSharedKeyID
 	// AuthenticatedData goes into the commit's FramedContent.
 	AuthenticatedData []byte
@@ -253,6 +258,12 @@ func JoinExternal(gi *wire.GroupInfo, kb *KeyPackageBundle, cfg Config, opts Ext
 		list = append(list, wire.ProposalOrRef{Type: wire.ProposalOrRefProposal, Proposal: &wire.Proposal{Type: wire.ProposalRemove, Removed: uint32(*opts.Resync)}})
 	}
 	for _, id := range opts.PSKs {
+		if len(id.Nonce) == 0 {
+			id.Nonce = make([]byte, s.Nh())
+			if _, err := rand.Read(id.Nonce); err != nil {
+				return nil, nil, err
+			}
+		}
 		list = append(list, wire.ProposalOrRef{Type: wire.ProposalOrRefProposal, Proposal: &wire.Proposal{Type: wire.ProposalPSK, PSK: &id}})
 	}
 	a, err := pre.applyProposals(noLeaf, list, true)

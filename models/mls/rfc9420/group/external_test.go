@@ -447,3 +447,34 @@ func TestExternalJoinExtendsTree(t *testing.T) {
 	}
 	x.add("j", "w")
 }
+
+// TestExternalJoinWithPSK: an external commit may carry PreSharedKey proposals; joiner and members
+// must all hold the PSK, and a member without it rejects the commit.
+func TestExternalJoinWithPSK(t *testing.T) {
+	psk := func(id *wire.PreSharedKeyID) ([]byte, bool) {
+		if id.Type == wire.PSKExternal && string(id.PSKID) == "shared" {
+			return []byte("0123456789abcdef0123456789abcdef"), true
+		}
+		return nil, false
+	}
+	x := newSim(t, suite1(t), Config{PSKs: psk})
+	x.add("m0", "m1", "m2")
+	ids := []wire.PreSharedKeyID{{Type: wire.PSKExternal, PSKID: []byte("shared")}}
+	x.externalJoin("m1", "j", true, ExternalJoinOptions{PSKs: ids})
+
+	gi, err := x.members["m0"].GroupInfo(true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, commit, err := JoinExternal(gi, mustKP(t, x.s, "k"), x.cfg, ExternalJoinOptions{PSKs: ids})
+	if err != nil {
+		t.Fatal(err)
+	}
+	x.members["m2"].cfg.PSKs = nil
+	if _, err := x.members["m2"].Process(commit); !errors.Is(err, ErrUnknownPSK) {
+		t.Fatalf("member without the PSK: %v", err)
+	}
+	if _, _, err := JoinExternal(gi, mustKP(t, x.s, "l"), Config{}, ExternalJoinOptions{PSKs: ids}); !errors.Is(err, ErrUnknownPSK) {
+		t.Fatalf("joiner without the PSK: %v", err)
+	}
+}
