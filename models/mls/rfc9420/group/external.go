@@ -284,6 +284,15 @@ func JoinExternal(gi *wire.GroupInfo, kb *KeyPackageBundle, cfg Config, opts Ext
 	if err != nil {
 		return nil, nil, err
 	}
+	// The members will validate the new leaf against the group (capabilities, required
+	// capabilities, credential types); fail here rather than send a commit they reject.
+	lp := pre.leafParams()
+	lp.Tree = &a.ed.View
+	lp.Replaces, lp.HasReplaces = leaf, true
+	lp.SkipSignature, lp.SkipUniqueness = true, true // just signed; keys checked above and fresh
+	if err := ValidateLeafNode(&res.Path.LeafNode, wire.SourceCommit, lp); err != nil {
+		return nil, nil, err
+	}
 	newTree := a.ed.Tree()
 	prov.TreeHash = newTree.TreeHash()
 	content := &framing.FramedContent{GroupID: gc.GroupID, Epoch: gc.Epoch,

@@ -5,6 +5,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/mimisim/mimisim/models/mls/rfc9420/ciphersuite"
 	"github.com/mimisim/mimisim/models/mls/rfc9420/codec"
 	"github.com/mimisim/mimisim/models/mls/rfc9420/framing"
 	"github.com/mimisim/mimisim/models/mls/rfc9420/ratchettree"
@@ -476,5 +477,41 @@ func TestExternalJoinWithPSK(t *testing.T) {
 	}
 	if _, _, err := JoinExternal(gi, mustKP(t, x.s, "l"), Config{}, ExternalJoinOptions{PSKs: ids}); !errors.Is(err, ErrUnknownPSK) {
 		t.Fatalf("joiner without the PSK: %v", err)
+	}
+}
+
+// TestExternalJoinRequiredCapabilities: a joiner whose leaf lacks a required extension is refused
+// before it sends anything.
+func TestExternalJoinRequiredCapabilities(t *testing.T) {
+	s := suite1(t)
+	rc, err := codec.Marshal(&RequiredCapabilities{Extensions: []wire.ExtensionType{0xff01}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	caps := wire.Capabilities{Versions: []wire.ProtocolVersion{wire.MLS10}, CipherSuites: []ciphersuite.ID{s.ID()},
+		Extensions: []wire.ExtensionType{0xff01}, Proposals: []wire.ProposalType{}, Credentials: []wire.CredentialType{wire.CredentialBasic}}
+	kb, err := NewKeyPackage(s, KeyPackageOptions{Identity: []byte("m0"), Capabilities: &caps})
+	if err != nil {
+		t.Fatal(err)
+	}
+	g, err := Create(kb, []byte("rc"), wire.Extensions{{Type: wire.ExtRequiredCapabilities, Data: rc}}, Config{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	gi, err := g.GroupInfo(true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := JoinExternal(gi, mustKP(t, s, "plain"), Config{}, ExternalJoinOptions{}); err == nil {
+		t.Fatal("joiner without the required extension accepted")
+	}
+	ok, err := NewKeyPackage(s, KeyPackageOptions{Identity: []byte("capable"), Capabilities: &caps})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, commit, err := JoinExternal(gi, ok, Config{}, ExternalJoinOptions{}); err != nil {
+		t.Fatal(err)
+	} else if _, err := g.Process(commit); err != nil {
+		t.Fatal(err)
 	}
 }
