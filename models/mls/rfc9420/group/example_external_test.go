@@ -56,3 +56,38 @@ func ExampleExternalProposal() {
 	fmt.Println("members:", a.Tree().MemberCount(), "epoch", a.Epoch())
 	// Output: members: 1 epoch 2
 }
+
+// ExampleGroup_Reinitialize moves a two-member group from suite 1 to suite 3 (§11.2): a ReInit
+// commit ends the old group, one member creates the successor and the other joins it.
+func ExampleGroup_Reinitialize() {
+	s1, _ := ciphersuite.Lookup(ciphersuite.MLS128DHKEMX25519AES128GCMSHA256Ed25519)
+	s3, _ := ciphersuite.Lookup(ciphersuite.ID(3))
+	alice, _ := group.NewKeyPackage(s1, group.KeyPackageOptions{Identity: []byte("alice")})
+	bob, _ := group.NewKeyPackage(s1, group.KeyPackageOptions{Identity: []byte("bob")})
+	a, _ := group.Create(alice, []byte("room"), nil, group.Config{})
+	pc, _ := a.Commit(group.CommitOptions{Add: []*wire.KeyPackage{bob.KeyPackage}})
+	_ = a.Adopt(pc)
+	b, _ := group.Join(pc.Welcome, bob, group.Config{})
+
+	pc, _ = a.CommitReInit(wire.ReInit{GroupID: []byte("room v2"), Version: wire.MLS10, CipherSuite: s3.ID()})
+	_ = a.Adopt(pc)
+	if _, err := b.Process(pc.Commit); err != nil {
+		fmt.Println(err)
+		return
+	}
+	alice3, _ := group.NewKeyPackage(s3, group.KeyPackageOptions{Identity: []byte("alice")})
+	bob3, _ := group.NewKeyPackage(s3, group.KeyPackageOptions{Identity: []byte("bob")})
+	a3, npc, err := a.Reinitialize(alice3, []*wire.KeyPackage{bob3.KeyPackage}, group.Config{})
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	_ = a3.Adopt(npc)
+	b3, err := b.JoinReInit(npc.Welcome, bob3, group.Config{})
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	fmt.Println(string(b3.GroupID()), b3.Suite().ID() == s3.ID(), b3.Epoch(), bytes.Equal(a3.EpochAuthenticator(), b3.EpochAuthenticator()))
+	// Output: room v2 true 1 true
+}
