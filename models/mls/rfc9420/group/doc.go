@@ -30,8 +30,9 @@
 //     are preferred), a terminal state, Reinitialize (new group with the ReInit's parameters and
 //     the reinit resumption PSK in its first commit and Welcome) and JoinReInit (epoch 1, the
 //     parameters and every old member checked).
+//   - Subgroup branching (§11.3, branch.go): Branch / JoinBranch, linked by a branch PSK.
 //   - Exporter and epoch authenticator.
 //
-// Not supported: branching (§11.3), resumption PSKs of usage application in a Welcome,
-// out-of-order handshake across epochs.
+// Not supported: resumption PSKs of usage application in a Welcome, out-of-order handshake across
+// epochs.
 package group
