@@ -21,4 +21,13 @@
 //
 // The proposal operations are OpPropose and OpCommitProposals, listed in ProposalOps and kept out
 // of Ops, which is the set every cost table must cover; a table may lack them.
+//
+// Optional capabilities (external.go) are separate interfaces that an engine's types may
+// implement, found by type assertion, so the base interfaces stay unchanged: GroupInfoPublisher
+// (a member publishes a GroupInfo) and ExternalJoiner (a client joins by external commit,
+// OpExternalJoin, also outside Ops), and ExternalSenderEngine / ExternalSender /
+// ExternalSenderCreator (a hub listed in a group's external_senders extension proposes Adds and
+// Removes that members commit with CommitProposals), and Reinitializer with KeyPackageSuiter
+// (a group is reinitialised, e.g. moved to a post-quantum cipher suite; OpReInit). The rfc9420
+// engine implements them all; gomls none.
 package mls

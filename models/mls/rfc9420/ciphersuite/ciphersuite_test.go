@@ -231,3 +231,38 @@ func FuzzParseKeys(f *testing.F) {
 		}
 	})
 }
+
+// TestHPKEExport checks that sender and receiver export the same secret (the external init secret
+// of §8.3) and that another key or KEM output gives another secret.
+func TestHPKEExport(t *testing.T) {
+	for _, s := range allSuites(t) {
+		t.Run(s.String(), func(t *testing.T) {
+			k, err := s.GenerateHPKEKey()
+			if err != nil {
+				t.Fatal(err)
+			}
+			const label = "MLS 1.0 external init secret"
+			enc, secret, err := s.ExportSender(k.PublicKey(), nil, label, s.Nh())
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(secret) != s.Nh() {
+				t.Fatalf("secret length %d, want %d", len(secret), s.Nh())
+			}
+			got, err := s.ExportReceiver(k, enc, nil, label, s.Nh())
+			if err != nil || !bytes.Equal(got, secret) {
+				t.Fatalf("receiver export differs: %v", err)
+			}
+			other, err := s.GenerateHPKEKey()
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got, err := s.ExportReceiver(other, enc, nil, label, s.Nh()); err == nil && bytes.Equal(got, secret) {
+				t.Fatal("another key exports the same secret")
+			}
+			if got, err := s.ExportReceiver(k, enc, nil, "other", s.Nh()); err != nil || bytes.Equal(got, secret) {
+				t.Fatalf("another exporter context gives the same secret (err %v)", err)
+			}
+		})
+	}
+}

@@ -46,6 +46,10 @@ type kemImpl interface {
 	sealBase(s *Suite, pub, info, aad, pt []byte) (enc, ct []byte, err error)
 	// openBase runs SetupBaseR(enc, sk, info) and one Open(aad, ct).
 	openBase(s *Suite, priv *HPKEPrivateKey, enc, info, aad, ct []byte) ([]byte, error)
+	// exportBase runs SetupBaseS(pk, info) and one Export(exporterContext, n).
+	exportBase(s *Suite, pub, info []byte, exporterContext string, n int) (enc, secret []byte, err error)
+	// receiveExportBase runs SetupBaseR(enc, sk, info) and one Export(exporterContext, n).
+	receiveExportBase(s *Suite, priv *HPKEPrivateKey, enc, info []byte, exporterContext string, n int) ([]byte, error)
 }
 
 type stdKEM struct {
@@ -120,6 +124,49 @@ func (k stdKEM) openBase(s *Suite, priv *HPKEPrivateKey, enc, info, aad, ct []by
 		return nil, fmt.Errorf("%w: %v", ErrDecrypt, err)
 	}
 	return pt, nil
+}
+
+func (k stdKEM) exportBase(s *Suite, pub, info []byte, exporterContext string, n int) ([]byte, []byte, error) {
+	pk, err := k.kem.NewPublicKey(pub)
+	if err != nil {
+		return nil, nil, fmt.Errorf("%w: %v", ErrBadKey, err)
+	}
+	kdf, err := hpke.NewKDF(s.kdfID)
+	if err != nil {
+		return nil, nil, err
+	}
+	aead, err := hpke.NewAEAD(s.aead.id)
+	if err != nil {
+		return nil, nil, err
+	}
+	enc, sender, err := hpke.NewSender(pk, kdf, aead, info)
+	if err != nil {
+		return nil, nil, err
+	}
+	secret, err := sender.Export(exporterContext, n)
+	if err != nil {
+		return nil, nil, err
+	}
+	return enc, secret, nil
+}
+
+func (k stdKEM) receiveExportBase(s *Suite, priv *HPKEPrivateKey, enc, info []byte, exporterContext string, n int) ([]byte, error) {
+	if priv.std == nil {
+		return nil, ErrBadKey
+	}
+	kdf, err := hpke.NewKDF(s.kdfID)
+	if err != nil {
+		return nil, err
+	}
+	aead, err := hpke.NewAEAD(s.aead.id)
+	if err != nil {
+		return nil, err
+	}
+	r, err := hpke.NewRecipient(enc, priv.std, kdf, aead, info)
+	if err != nil {
+		return nil, fmt.Errorf("%w: %v", ErrDecrypt, err)
+	}
+	return r.Export(exporterContext, n)
 }
 
 // circlKEM implements DHKEM(X448, HKDF-SHA512), which crypto/hpke does not have, with circl.
@@ -223,6 +270,51 @@ func (k circlKEM) openBase(s *Suite, priv *HPKEPrivateKey, enc, info, aad, ct []
 		return nil, fmt.Errorf("%w: %v", ErrDecrypt, err)
 	}
 	return pt, nil
+}
+
+func (k circlKEM) exportBase(s *Suite, pub, info []byte, exporterContext string, n int) ([]byte, []byte, error) {
+	pk, err := k.kem.Scheme().UnmarshalBinaryPublicKey(pub)
+	if err != nil {
+		return nil, nil, fmt.Errorf("%w: %v", ErrBadKey, err)
+	}
+	sender, err := k.suite(s).NewSender(pk, info)
+	if err != nil {
+		return nil, nil, err
+	}
+	enc, sealer, err := sender.Setup(rand.Reader)
+	if err != nil {
+		return nil, nil, err
+	}
+	return enc, sealer.Export([]byte(exporterContext), uint(n)), nil
+}
+
+func (k circlKEM) receiveExportBase(s *Suite, priv *HPKEPrivateKey, enc, info []byte, exporterContext string, n int) ([]byte, error) {
+	if priv.circl == nil {
+		return nil, ErrBadKey
+	}
+	recv, err := k.suite(s).NewReceiver(priv.circl, info)
+	if err != nil {
+		return nil, err
+	}
+	opener, err := recv.Setup(enc)
+	if err != nil {
+		return nil, fmt.Errorf("%w: %v", ErrDecrypt, err)
+	}
+	return opener.Export([]byte(exporterContext), uint(n)), nil
+}
+
+// ExportSender is SetupBaseS(pub, info) followed by context.export(exporterContext, n) (RFC 9180
+// §5.3), as used for the external init secret (§8.3). It returns the KEM output and the secret.
+func (s *Suite) ExportSender(pub, info []byte, exporterContext string, n int) (kemOutput, secret []byte, err error) {
+	return s.kem.exportBase(s, pub, info, exporterContext, n)
+}
+
+// ExportReceiver is SetupBaseR(kemOutput, priv, info) followed by context.export(exporterContext, n).
+func (s *Suite) ExportReceiver(priv *HPKEPrivateKey, kemOutput, info []byte, exporterContext string, n int) ([]byte, error) {
+	if priv == nil || priv.kem.id() != s.kem.id() {
+		return nil, fmt.Errorf("%w: key is not for KEM 0x%04x", ErrBadKey, s.kem.id())
+	}
+	return s.kem.receiveExportBase(s, priv, kemOutput, info, exporterContext, n)
 }
 
 // GenerateHPKEKey generates a fresh HPKE key pair for the suite's KEM.

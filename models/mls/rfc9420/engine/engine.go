@@ -1,6 +1,8 @@
 // Package engine adapts the from-scratch RFC 9420 implementation (package group) to the
 // simulator's mls.Engine, mls.Client and mls.Member interfaces, under the engine name "rfc9420".
-// Handshake messages are PublicMessages; commits always carry an UpdatePath.
+// Handshake messages are PublicMessages; commits always carry an UpdatePath. It also implements
+// the optional interfaces mls.GroupInfoPublisher, mls.ExternalJoiner, mls.ExternalSenderEngine and
+// mls.ExternalSenderCreator (external.go).
 package engine
 
 import (
@@ -70,14 +72,16 @@ func (e *Engine) NewClient(identity string, seed []byte) (mls.Client, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &Client{e: e, identity: identity, signer: signer, kps: map[string]*group.KeyPackageBundle{}}, nil
+	return &Client{e: e, identity: identity, seed: seed, signer: signer, kps: map[string]*group.KeyPackageBundle{}}, nil
 }
 
 // Client is one device.
 type Client struct {
 	e        *Engine
 	identity string
+	seed     []byte
 	signer   *ciphersuite.SignaturePrivateKey
+	others   map[ciphersuite.SignatureScheme]*ciphersuite.SignaturePrivateKey // for KeyPackageFor
 	mu       sync.Mutex
 	kps      map[string]*group.KeyPackageBundle // by KeyPackageRef
 }
@@ -113,40 +117,50 @@ func (c *Client) CreateGroup(groupID []byte) (mls.Member, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &Member{g: g}, nil
+	return &Member{g: g, c: c}, nil
 }
 
 // Join implements mls.Client: the Welcome must name one of this client's unused KeyPackages.
 func (c *Client) Join(welcome []byte) (mls.Member, error) {
-	w, err := group.DecodeWelcome(welcome)
+	kb, err := c.bundleFor(welcome)
 	if err != nil {
 		return nil, err
-	}
-	c.mu.Lock()
-	var kb *group.KeyPackageBundle
-	for _, s := range w.Secrets {
-		if b, ok := c.kps[string(s.NewMember)]; ok {
-			kb = b
-			break
-		}
-	}
-	c.mu.Unlock()
-	if kb == nil {
-		return nil, group.ErrNoWelcomeKey
 	}
 	g, err := group.Join(welcome, kb, group.Config{})
 	if err != nil {
 		return nil, err
 	}
+	c.used(kb)
+	return &Member{g: g, c: c}, nil
+}
+
+// bundleFor finds the KeyPackage bundle a Welcome is addressed to.
+func (c *Client) bundleFor(welcome []byte) (*group.KeyPackageBundle, error) {
+	w, err := group.DecodeWelcome(welcome)
+	if err != nil {
+		return nil, err
+	}
 	c.mu.Lock()
-	delete(c.kps, string(kb.Ref)) // single use
+	defer c.mu.Unlock()
+	for _, s := range w.Secrets {
+		if b, ok := c.kps[string(s.NewMember)]; ok {
+			return b, nil
+		}
+	}
+	return nil, group.ErrNoWelcomeKey
+}
+
+// used drops a KeyPackage once a Welcome has consumed it (single use).
+func (c *Client) used(kb *group.KeyPackageBundle) {
+	c.mu.Lock()
+	delete(c.kps, string(kb.Ref))
 	c.mu.Unlock()
-	return &Member{g: g}, nil
 }
 
 // Member is a client's state in one group.
 type Member struct {
 	g *group.Group
+	c *Client
 }
 
 var _ mls.Member = (*Member)(nil)
@@ -182,20 +196,28 @@ func (m *Member) pending(pc *group.PendingCommit, op mls.Op, proposals [][]byte)
 func (m *Member) Add(keyPackages [][]byte) (*mls.Pending, error) {
 	kps := make([]*wire.KeyPackage, len(keyPackages))
 	for i, b := range keyPackages {
-		msg, err := framing.Decode(b)
+		kp, err := decodeKeyPackage(b)
 		if err != nil {
-			return nil, err
+			return nil, fmt.Errorf("key package %d: %w", i, err)
 		}
-		if msg.WireFormat != framing.WireFormatKeyPackage {
-			return nil, fmt.Errorf("rfc9420: key package %d has wire format %d", i, msg.WireFormat)
-		}
-		kps[i] = msg.KeyPackage
+		kps[i] = kp
 	}
 	pc, err := m.g.Commit(group.CommitOptions{Add: kps})
 	if err != nil {
 		return nil, err
 	}
 	return m.pending(pc, mls.OpCommitAdd, nil), nil
+}
+
+func decodeKeyPackage(b []byte) (*wire.KeyPackage, error) {
+	msg, err := framing.Decode(b)
+	if err != nil {
+		return nil, err
+	}
+	if msg.WireFormat != framing.WireFormatKeyPackage {
+		return nil, fmt.Errorf("rfc9420: wire format %d, want a KeyPackage", msg.WireFormat)
+	}
+	return msg.KeyPackage, nil
 }
 
 // Remove implements mls.Member.

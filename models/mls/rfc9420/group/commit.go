@@ -2,6 +2,7 @@ package group
 
 import (
 	"crypto/hmac"
+	"crypto/rand"
 	"fmt"
 
 	"github.com/mimisim/mimisim/models/mls/rfc9420/ciphersuite"
@@ -24,20 +25,29 @@ type applied struct {
 	pathRequired bool
 	ownUpdateKey *ciphersuite.HPKEPrivateKey
 	extensions   *wire.Extensions // from a GroupContextExtensions proposal
+	pskIDs       []wire.PreSharedKeyID
 	pskSecret    []byte
+	removed      []tm.LeafIndex
+	reinit       *wire.ReInit
+	kemOutput    []byte // of the ExternalInit of an external commit
 }
 
 type resolved struct {
 	sender tm.LeafIndex
+	member bool // sent by a member (sender is its leaf) rather than an external party
 	p      *wire.Proposal
 	ref    []byte
 }
 
-// applyProposals resolves, validates (§12.2) and applies (§12.3: Update, Remove, Add) the proposals
-// of a commit by committer on an editor of the current tree. Only Add, Update and Remove are
-// supported.
-func (g *Group) applyProposals(committer tm.LeafIndex, list []wire.ProposalOrRef) (*applied, error) {
-	var updates, removes, adds, psks, gces []resolved
+// noLeaf stands for the committer of an external commit, whose leaf is not yet known.
+const noLeaf = tm.LeafIndex(^uint32(0))
+
+// applyProposals resolves, validates (§12.2) and applies (§12.3: GroupContextExtensions, Update,
+// Remove, Add) the proposals of a commit by committer on an editor of the current tree. For an
+// external commit (§12.4.3.2; committer is noLeaf) the list must hold exactly one ExternalInit, at
+// most one Remove and otherwise only PreSharedKey proposals, all by value; a ReInit must be alone.
+func (g *Group) applyProposals(committer tm.LeafIndex, list []wire.ProposalOrRef, external bool) (*applied, error) {
+	var updates, removes, adds, psks, gces, reinits, inits []resolved
 	for i := range list {
 		por := &list[i]
 		var r resolved
@@ -46,15 +56,16 @@ func (g *Group) applyProposals(committer tm.LeafIndex, list []wire.ProposalOrRef
 			if por.Proposal == nil {
 				return nil, fmt.Errorf("%w: empty inline proposal", ErrInvalidCommit)
 			}
-			r = resolved{sender: committer, p: por.Proposal}
+			r = resolved{sender: committer, member: !external, p: por.Proposal}
 		case wire.ProposalOrRefReference:
+			if external {
+				return nil, fmt.Errorf("%w: external commit with a proposal by reference", ErrInvalidCommit)
+			}
 			found := false
 			for _, c := range g.props {
 				if bytesEqual(c.ref, por.Reference) {
-					if c.sender.Type != framing.SenderMember {
-						return nil, fmt.Errorf("%w: non-member proposal", ErrInvalidCommit)
-					}
-					r = resolved{sender: tm.LeafIndex(c.sender.LeafIndex), p: c.proposal, ref: c.ref}
+					member := c.sender.Type == framing.SenderMember
+					r = resolved{sender: tm.LeafIndex(c.sender.LeafIndex), member: member, p: c.proposal, ref: c.ref}
 					found = true
 					break
 				}
@@ -65,9 +76,12 @@ func (g *Group) applyProposals(committer tm.LeafIndex, list []wire.ProposalOrRef
 		default:
 			return nil, fmt.Errorf("%w: proposal-or-ref type %d", ErrInvalidCommit, por.Type)
 		}
+		if external && r.p.Type != wire.ProposalExternalInit && r.p.Type != wire.ProposalRemove && r.p.Type != wire.ProposalPSK {
+			return nil, fmt.Errorf("%w: proposal type %d in an external commit", ErrInvalidCommit, r.p.Type)
+		}
 		switch r.p.Type {
 		case wire.ProposalUpdate:
-			if r.ref == nil || r.sender == committer {
+			if r.ref == nil || !r.member || r.sender == committer {
 				return nil, fmt.Errorf("%w: update by the committer or inline", ErrInvalidCommit)
 			}
 			updates = append(updates, r)
@@ -85,9 +99,25 @@ func (g *Group) applyProposals(committer tm.LeafIndex, list []wire.ProposalOrRef
 			psks = append(psks, r)
 		case wire.ProposalGroupContextExtensions:
 			gces = append(gces, r)
+		case wire.ProposalReInit:
+			if r.p.ReInit == nil {
+				return nil, fmt.Errorf("%w: empty ReInit", ErrInvalidCommit)
+			}
+			reinits = append(reinits, r)
+		case wire.ProposalExternalInit:
+			if !external {
+				return nil, fmt.Errorf("%w: ExternalInit in a member's commit", ErrInvalidCommit)
+			}
+			inits = append(inits, r)
 		default:
 			return nil, fmt.Errorf("%w: proposal type %d", ErrUnsupported, r.p.Type)
 		}
+	}
+	if len(reinits) > 0 && len(list) != 1 {
+		return nil, fmt.Errorf("%w: a ReInit must be the only proposal of its commit", ErrInvalidCommit)
+	}
+	if external && (len(inits) != 1 || len(removes) > 1) {
+		return nil, fmt.Errorf("%w: external commit with %d ExternalInit and %d Remove proposals (want 1 and at most 1)", ErrInvalidCommit, len(inits), len(removes))
 	}
 	// At most one Update or Remove per leaf.
 	touched := map[tm.LeafIndex]bool{}
@@ -108,7 +138,16 @@ func (g *Group) applyProposals(committer tm.LeafIndex, list []wire.ProposalOrRef
 	if len(gces) > 1 {
 		return nil, fmt.Errorf("%w: more than one GroupContextExtensions proposal", ErrInvalidCommit)
 	}
-	a := &applied{ed: g.tree.Edit(), pathRequired: len(list) == 0 || len(updates) > 0 || len(removes) > 0 || len(gces) > 0}
+	a := &applied{ed: g.tree.Edit(), pathRequired: external || len(list) == 0 || len(updates) > 0 || len(removes) > 0 || len(gces) > 0}
+	if len(reinits) == 1 {
+		if err := g.checkReInit(reinits[0].p.ReInit); err != nil {
+			return nil, err
+		}
+		a.reinit = reinits[0].p.ReInit
+	}
+	if len(inits) == 1 {
+		a.kemOutput = inits[0].p.KEMOutput
+	}
 	if len(gces) == 1 {
 		ext := gces[0].p.Extensions
 		if ext == nil {
@@ -144,6 +183,7 @@ func (g *Group) applyProposals(committer tm.LeafIndex, list []wire.ProposalOrRef
 		if l == me {
 			a.removedSelf = true
 		}
+		a.removed = append(a.removed, l)
 	}
 	for _, r := range adds {
 		kp := r.p.KeyPackage
@@ -175,6 +215,10 @@ func (g *Group) applyProposals(committer tm.LeafIndex, list []wire.ProposalOrRef
 	seen := map[string]bool{}
 	for i, r := range psks {
 		ids[i] = *r.p.PSK
+		if ids[i].Type == wire.PSKResumption && ids[i].Usage != wire.UsageApplication && len(g.linked) == 0 {
+			// reinit and branch PSKs belong to the first commit of a new group only (§12.1.4).
+			return nil, fmt.Errorf("%w: resumption PSK of usage %d outside a reinitialisation", ErrInvalidCommit, ids[i].Usage)
+		}
 		key := fmt.Sprintf("%d|%x|%x|%d", ids[i].Type, ids[i].PSKID, ids[i].GroupID, ids[i].Epoch)
 		if seen[key] {
 			return nil, fmt.Errorf("%w: duplicate PSK", ErrInvalidCommit)
@@ -182,6 +226,7 @@ func (g *Group) applyProposals(committer tm.LeafIndex, list []wire.ProposalOrRef
 		seen[key] = true
 	}
 	var err error
+	a.pskIDs = ids
 	if a.pskSecret, err = pskSecretFor(g.s, ids, g.resolvePSK); err != nil {
 		return nil, err
 	}
@@ -194,6 +239,8 @@ func (g *Group) applyProposals(committer tm.LeafIndex, list []wire.ProposalOrRef
 type CommitOptions struct {
 	Add    []*wire.KeyPackage
 	Remove []tm.LeafIndex
+	// PSKs are PreSharedKey proposals sent by value (their nonces are filled in when empty).
+	PSKs []wire.PreSharedKeyID
 }
 
 // PendingCommit is a commit that has been built but not yet adopted: Commit (an encoded
@@ -214,10 +261,21 @@ func (g *Group) Commit(opts CommitOptions) (*PendingCommit, error) {
 	if g.removed {
 		return nil, ErrInactive
 	}
+	if g.reinit != nil {
+		return nil, ErrReInitPending
+	}
 	me := g.Leaf()
 	var list []wire.ProposalOrRef
 	removing := map[tm.LeafIndex]bool{}
+	var reinitRef []byte
 	for _, c := range g.props {
+		if c.proposal.Type == wire.ProposalReInit {
+			// A ReInit must be alone in its commit; other proposals are preferred (§12.2).
+			if reinitRef == nil {
+				reinitRef = c.ref
+			}
+			continue
+		}
 		if c.sender.Type == framing.SenderMember && tm.LeafIndex(c.sender.LeafIndex) == me && c.proposal.Type == wire.ProposalUpdate {
 			continue
 		}
@@ -251,10 +309,28 @@ func (g *Group) Commit(opts CommitOptions) (*PendingCommit, error) {
 		filtered = append(filtered, por)
 	}
 	list = filtered
+	if len(list) == 0 && len(opts.Add) == 0 && len(opts.PSKs) == 0 && reinitRef != nil {
+		return g.commitList([]wire.ProposalOrRef{{Type: wire.ProposalOrRefReference, Reference: reinitRef}})
+	}
 	for _, kp := range opts.Add {
 		list = append(list, wire.ProposalOrRef{Type: wire.ProposalOrRefProposal, Proposal: &wire.Proposal{Type: wire.ProposalAdd, KeyPackage: kp}})
 	}
-	a, err := g.applyProposals(me, list)
+	for _, id := range opts.PSKs {
+		if len(id.Nonce) == 0 {
+			id.Nonce = make([]byte, g.s.Nh())
+			if _, err := rand.Read(id.Nonce); err != nil {
+				return nil, err
+			}
+		}
+		list = append(list, wire.ProposalOrRef{Type: wire.ProposalOrRefProposal, Proposal: &wire.Proposal{Type: wire.ProposalPSK, PSK: &id}})
+	}
+	return g.commitList(list)
+}
+
+// commitList builds a full commit of the given proposals.
+func (g *Group) commitList(list []wire.ProposalOrRef) (*PendingCommit, error) {
+	me := g.Leaf()
+	a, err := g.applyProposals(me, list, false)
 	if err != nil {
 		return nil, err
 	}
@@ -283,6 +359,7 @@ func (g *Group) Commit(opts CommitOptions) (*PendingCommit, error) {
 		return nil, err
 	}
 	ac.Auth.ConfirmationTag = tag
+	next.reinit = a.reinit
 	msg, err := g.frame(ac)
 	if err != nil {
 		return nil, err
@@ -336,7 +413,7 @@ func (g *Group) nextEpoch(ac *framing.AuthenticatedContent, prov *wire.GroupCont
 	if err != nil {
 		return nil, nil, err
 	}
-	return &Group{s: g.s, cfg: g.cfg, gc: gc, tree: newTree, priv: priv, signer: g.signer, ep: ep, interim: interim, st: st,
+	return &Group{s: g.s, cfg: g.cfg, gc: gc, tree: newTree, priv: priv, signer: g.signer, ep: ep, interim: interim, tag: tag, st: st,
 		resumption: g.withResumption(gc.Epoch, ep.ResumptionPSK)}, tag, nil
 }
 
@@ -374,7 +451,7 @@ func (next *Group) welcome(pc *PendingCommit, a *applied, res *treekem.CreateRes
 		if err != nil {
 			return err
 		}
-		gs := wire.GroupSecrets{JoinerSecret: next.ep.JoinerSecret, PSKs: []wire.PreSharedKeyID{}}
+		gs := wire.GroupSecrets{JoinerSecret: next.ep.JoinerSecret, PSKs: append([]wire.PreSharedKeyID{}, a.pskIDs...)}
 		if ps, ok := res.PathSecretFor(a.added[i]); ok {
 			gs.PathSecret = ps
 		}
@@ -410,7 +487,7 @@ func (g *Group) processCommit(ac *framing.AuthenticatedContent) (*Group, error) 
 		return nil, ErrNotCommit
 	}
 	sender := tm.LeafIndex(ac.Content.Sender.LeafIndex)
-	a, err := g.applyProposals(sender, c.Proposals)
+	a, err := g.applyProposals(sender, c.Proposals, false)
 	if err != nil {
 		return nil, err
 	}
@@ -446,7 +523,7 @@ func (g *Group) processCommit(ac *framing.AuthenticatedContent) (*Group, error) 
 		lp := g.leafParams()
 		lp.Tree = &a.ed.View
 		lp.Replaces, lp.HasReplaces = sender, true
-		lp.SkipSignature, lp.SkipUniqueness = true, true // MergePath checks both
+		lp.SkipSignature = true // MergePath verifies it; key uniqueness is checked here (MergePath checks encryption keys only)
 		if err := ValidateLeafNode(&c.Path.LeafNode, wire.SourceCommit, lp); err != nil {
 			return nil, err
 		}
@@ -465,6 +542,7 @@ func (g *Group) processCommit(ac *framing.AuthenticatedContent) (*Group, error) 
 	if !hmac.Equal(tag, ac.Auth.ConfirmationTag) {
 		return nil, ErrConfirmation
 	}
+	next.reinit = a.reinit
 	next.ep.Forget()
 	return next, nil
 }

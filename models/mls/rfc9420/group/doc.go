@@ -17,8 +17,22 @@
 //     unchanged on any failure.
 //   - Join / JoinWith from a Welcome (GroupSecrets, GroupInfo signature, tree hash, tree
 //     validation, own leaf, path secret, external PSKs, confirmation tag).
+//   - External commits (§12.4.3.2, external.go): GroupInfo publishes external_pub (and the
+//     tree); JoinExternal verifies it, encapsulates the external init secret (ExternalInit),
+//     optionally removes the joiner's earlier appearance (resync, same credential required) and
+//     commits from the leftmost free leaf as a new_member_commit sender; members check the
+//     external proposal rules (one ExternalInit, at most one Remove, PSKs, nothing by reference,
+//     a path) and derive the init secret with the epoch's external key pair.
+//   - External senders (§12.1.8.1): the external_senders GroupContext extension, proposals from
+//     external senders (Add, Remove, PreSharedKey, ReInit, GroupContextExtensions; ExternalProposal)
+//     and a new member's own Add (NewMemberProposal), committed by reference like members' ones.
+//   - ReInit (§11.2, reinit.go): ProposeReInit / CommitReInit (alone in its commit; other proposals
+//     are preferred), a terminal state, Reinitialize (new group with the ReInit's parameters and
+//     the reinit resumption PSK in its first commit and Welcome) and JoinReInit (epoch 1, the
+//     parameters and every old member checked).
+//   - Subgroup branching (§11.3, branch.go): Branch / JoinBranch, linked by a branch PSK.
 //   - Exporter and epoch authenticator.
 //
-// Not supported: ReInit, ExternalInit (external commits), external senders, resumption PSKs in a
-// Welcome, out-of-order handshake across epochs.
+// Not supported: resumption PSKs of usage application in a Welcome, out-of-order handshake across
+// epochs.
 package group

@@ -29,6 +29,7 @@ var (
 	ErrInvalidCommit = errors.New("group: invalid commit")
 	ErrNoWelcomeKey  = errors.New("group: Welcome holds no secrets for this KeyPackage")
 	ErrInvalidJoin   = errors.New("group: invalid Welcome")
+	ErrReInitPending = errors.New("group: the group was reinitialised; use the new group")
 )
 
 // LabelWelcome is the EncryptWithLabel label of GroupSecrets (§12.4.3.1).
@@ -74,6 +75,7 @@ type Group struct {
 	signer  *ciphersuite.SignaturePrivateKey
 	ep      *keyschedule.Epoch
 	interim []byte
+	tag     []byte // confirmation tag of the current epoch (for GroupInfo)
 	st      *secrettree.SecretTree
 	removed bool
 	props   []cachedProposal // proposals received (or sent) in this epoch, by reference
@@ -81,6 +83,16 @@ type Group struct {
 	// resumption holds the resumption PSKs of the latest epochs, oldest first (shared, never
 	// modified in place).
 	resumption []epochPSK
+	// reinit is the ReInit this group ended with (§11.2): the group is then terminal.
+	reinit *wire.ReInit
+	// linked holds resumption PSKs of other groups this group may use (the reinit PSK of the
+	// group it replaces).
+	linked []linkedPSK
+}
+
+type linkedPSK struct {
+	id     wire.PreSharedKeyID // nonce ignored
+	secret []byte
 }
 
 type epochPSK struct {
@@ -89,7 +101,8 @@ type epochPSK struct {
 }
 
 // resolvePSK resolves a PSK ID: external PSKs through Config.PSKs, resumption PSKs (usage
-// application, this group) from the kept history.
+// application, this group) from the kept history, and the linked resumption PSK of the group this
+// one reinitialises (usage reinit).
 func (g *Group) resolvePSK(id *wire.PreSharedKeyID) ([]byte, bool) {
 	switch id.Type {
 	case wire.PSKExternal:
@@ -98,12 +111,17 @@ func (g *Group) resolvePSK(id *wire.PreSharedKeyID) ([]byte, bool) {
 		}
 		return g.cfg.PSKs(id)
 	case wire.PSKResumption:
-		if id.Usage != wire.UsageApplication || !bytes.Equal(id.GroupID, g.gc.GroupID) {
+		if id.Usage == wire.UsageApplication && bytes.Equal(id.GroupID, g.gc.GroupID) {
+			for _, e := range g.resumption {
+				if e.epoch == id.Epoch {
+					return e.secret, true
+				}
+			}
 			return nil, false
 		}
-		for _, e := range g.resumption {
-			if e.epoch == id.Epoch {
-				return e.secret, true
+		for _, l := range g.linked {
+			if l.id.Usage == id.Usage && l.id.Epoch == id.Epoch && bytes.Equal(l.id.GroupID, id.GroupID) {
+				return l.secret, true
 			}
 		}
 	}
@@ -173,6 +191,9 @@ func Create(kb *KeyPackageBundle, groupID []byte, extensions wire.Extensions, cf
 	if extensions == nil {
 		extensions = wire.Extensions{}
 	}
+	if _, err := externalSenders(extensions); err != nil {
+		return nil, err
+	}
 	gc := wire.GroupContext{Version: wire.MLS10, CipherSuite: s.ID(), GroupID: append([]byte(nil), groupID...),
 		Epoch: 0, ConfirmedTranscriptHash: []byte{}, Extensions: extensions}
 	if err := ValidateLeafNode(&kb.KeyPackage.LeafNode, wire.SourceKeyPackage, LeafParams{Suite: s, Context: &gc, Now: cfg.now(), Credential: cfg.Credential}); err != nil {
@@ -206,13 +227,14 @@ func Create(kb *KeyPackageBundle, groupID []byte, extensions wire.Extensions, cf
 		return nil, err
 	}
 	return &Group{s: s, cfg: cfg, gc: gc, tree: tree, priv: treekem.NewPrivateState(s, 0, kb.EncryptionKey),
-		signer: kb.Signer, ep: ep, interim: interim, st: st, resumption: []epochPSK{{0, ep.ResumptionPSK}}}, nil
+		signer: kb.Signer, ep: ep, interim: interim, tag: tag, st: st, resumption: []epochPSK{{0, ep.ResumptionPSK}}}, nil
 }
 
-// memberKey is the framing.SignerKeyFunc of member senders of the current epoch.
+// memberKey is the framing.SignerKeyFunc of the current epoch: a member's leaf key, or for other
+// sender types the key nonMemberKey (external.go) finds.
 func (g *Group) memberKey(ac *framing.AuthenticatedContent) ([]byte, error) {
 	if ac.Content.Sender.Type != framing.SenderMember {
-		return nil, fmt.Errorf("group: sender type %d not supported", ac.Content.Sender.Type)
+		return g.nonMemberKey(ac)
 	}
 	l := tm.LeafIndex(ac.Content.Sender.LeafIndex)
 	if uint32(l) >= uint32(g.tree.LeafCount()) {
@@ -271,6 +293,9 @@ func (g *Group) Protect(data, authenticatedData []byte) ([]byte, error) {
 	if g.removed {
 		return nil, ErrInactive
 	}
+	if g.reinit != nil {
+		return nil, ErrReInitPending
+	}
 	content := &framing.FramedContent{GroupID: g.gc.GroupID, Epoch: g.gc.Epoch,
 		Sender:            framing.Sender{Type: framing.SenderMember, LeafIndex: uint32(g.Leaf())},
 		AuthenticatedData: authenticatedData, ContentType: framing.ContentApplication, ApplicationData: data}
@@ -284,7 +309,10 @@ func (g *Group) Protect(data, authenticatedData []byte) ([]byte, error) {
 // Received is the outcome of Process.
 type Received struct {
 	ContentType framing.ContentType
-	Sender      tm.LeafIndex
+	// SenderType is member, external (Sender is then the index into external_senders),
+	// new_member_proposal (Sender is 0) or new_member_commit (Sender is the joiner's new leaf).
+	SenderType framing.SenderType
+	Sender     tm.LeafIndex
 	// ApplicationData for application messages.
 	ApplicationData   []byte
 	AuthenticatedData []byte
@@ -309,13 +337,23 @@ func (g *Group) Process(b []byte) (*Received, error) {
 		return nil, err
 	}
 	sender := tm.LeafIndex(ac.Content.Sender.LeafIndex)
-	r := &Received{ContentType: ac.Content.ContentType, Sender: sender, AuthenticatedData: ac.Content.AuthenticatedData}
+	member := ac.Content.Sender.Type == framing.SenderMember
+	if ac.Content.Sender.Type == framing.SenderExternal {
+		sender = tm.LeafIndex(ac.Content.Sender.SenderIndex)
+	}
+	r := &Received{ContentType: ac.Content.ContentType, SenderType: ac.Content.Sender.Type, Sender: sender, AuthenticatedData: ac.Content.AuthenticatedData}
 	switch ac.Content.ContentType {
 	case framing.ContentApplication:
+		if !member {
+			return nil, fmt.Errorf("group: application data from sender type %d", ac.Content.Sender.Type)
+		}
 		r.ApplicationData = ac.Content.ApplicationData
 		return r, nil
 	case framing.ContentProposal:
-		if sender == g.Leaf() {
+		if g.reinit != nil {
+			return nil, ErrReInitPending
+		}
+		if member && sender == g.Leaf() {
 			// One's own proposal echoed back: accepted if this member sent it in this epoch.
 			ref, err := ac.ProposalRef(g.s)
 			if err != nil {
@@ -333,10 +371,20 @@ func (g *Group) Process(b []byte) (*Received, error) {
 		r.Proposal = ac.Content.Proposal
 		return r, nil
 	case framing.ContentCommit:
-		if sender == g.Leaf() {
-			return nil, ErrOwnCommit
+		if g.reinit != nil {
+			return nil, ErrReInitPending
 		}
-		next, err := g.processCommit(ac)
+		var next *Group
+		switch {
+		case ac.Content.Sender.Type == framing.SenderNewMemberCommit:
+			next, r.Sender, err = g.processExternalCommit(ac)
+		case !member:
+			return nil, fmt.Errorf("%w: commit from sender type %d", ErrInvalidCommit, ac.Content.Sender.Type)
+		case sender == g.Leaf():
+			return nil, ErrOwnCommit
+		default:
+			next, err = g.processCommit(ac)
+		}
 		if errors.Is(err, ErrRemoved) {
 			// The group stays in its last epoch, inactive.
 			g.removed = true
@@ -356,6 +404,9 @@ func (g *Group) Process(b []byte) (*Received, error) {
 func (g *Group) cacheProposal(ac *framing.AuthenticatedContent) error {
 	p := ac.Content.Proposal
 	sender := tm.LeafIndex(ac.Content.Sender.LeafIndex)
+	if err := allowedProposal(ac.Content.Sender.Type, p.Type); err != nil {
+		return err
+	}
 	switch p.Type {
 	case wire.ProposalAdd:
 		if err := ValidateKeyPackage(p.KeyPackage, g.leafParams()); err != nil {
@@ -382,6 +433,10 @@ func (g *Group) cacheProposal(ac *framing.AuthenticatedContent) error {
 		if err := g.checkExtensions(p.Extensions, &g.tree.View); err != nil {
 			return err
 		}
+	case wire.ProposalReInit:
+		if err := g.checkReInit(p.ReInit); err != nil {
+			return err
+		}
 	default:
 		return fmt.Errorf("%w: proposal type %d", ErrUnsupported, p.Type)
 	}
@@ -404,6 +459,9 @@ func (g *Group) ProposeUpdate() ([]byte, error) {
 	if g.removed {
 		return nil, ErrInactive
 	}
+	if g.reinit != nil {
+		return nil, ErrReInitPending
+	}
 	hk, err := g.s.GenerateHPKEKey()
 	if err != nil {
 		return nil, err
@@ -423,6 +481,9 @@ func (g *Group) ProposeUpdate() ([]byte, error) {
 func (g *Group) ProposeRemove(l tm.LeafIndex) ([]byte, error) {
 	if g.removed {
 		return nil, ErrInactive
+	}
+	if g.reinit != nil {
+		return nil, ErrReInitPending
 	}
 	if uint32(l) >= uint32(g.tree.LeafCount()) || g.tree.Leaf(l) == nil {
 		return nil, fmt.Errorf("group: leaf %d is not a member", l)
@@ -471,6 +532,9 @@ func (g *Group) ProcessEpoch(proposals [][]byte, commit []byte) error {
 // checkExtensions validates new GroupContext extensions (§12.1.7): every member must support
 // every non-default extension type, and meet a required_capabilities extension.
 func (g *Group) checkExtensions(ext wire.Extensions, tree *ratchettree.View) error {
+	if _, err := externalSenders(ext); err != nil {
+		return err
+	}
 	var rc *RequiredCapabilities
 	if data, ok := ext.Find(wire.ExtRequiredCapabilities); ok {
 		rc = new(RequiredCapabilities)

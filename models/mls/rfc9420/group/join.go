@@ -38,7 +38,8 @@ type PSKLookup func(id *wire.PreSharedKeyID) ([]byte, bool)
 
 // OpenWelcome decrypts the GroupSecrets addressed to kb's KeyPackage and the GroupInfo of w
 // (§12.4.3.1), returning them with the PSK secret (§8.4) of the GroupSecrets' PSKs: external PSKs
-// are looked up with psks (nil: none known); resumption PSKs are not supported.
+// and resumption PSKs of usage reinit or branch are looked up with psks (nil: none known);
+// resumption PSKs of usage application are not supported.
 func OpenWelcome(w *wire.Welcome, kb *KeyPackageBundle, psks PSKLookup) (*wire.GroupSecrets, *wire.GroupInfo, []byte, error) {
 	if w.CipherSuite != kb.KeyPackage.CipherSuite {
 		return nil, nil, nil, joinErr("cipher suite %v, KeyPackage has %v", w.CipherSuite, kb.KeyPackage.CipherSuite)
@@ -68,11 +69,14 @@ func OpenWelcome(w *wire.Welcome, kb *KeyPackageBundle, psks PSKLookup) (*wire.G
 	if len(gs.JoinerSecret) != s.Nh() {
 		return nil, nil, nil, joinErr("joiner secret length %d", len(gs.JoinerSecret))
 	}
+	if linkingPSKs(gs.PSKs) > 1 {
+		return nil, nil, nil, joinErr("more than one reinit or branch PSK")
+	}
 	external := func(id *wire.PreSharedKeyID) ([]byte, bool) {
-		if id.Type != wire.PSKExternal || psks == nil {
+		if psks == nil || (id.Type == wire.PSKResumption && id.Usage == wire.UsageApplication) {
 			return nil, false // a joiner holds no resumption PSKs of the group
 		}
-		return psks(id)
+		return psks(id) // external PSKs, and reinit/branch PSKs of the joiner's other groups
 	}
 	pskSecret, err := pskSecretFor(s, gs.PSKs, external)
 	if err != nil {
@@ -159,6 +163,9 @@ func JoinWith(welcome []byte, kb *KeyPackageBundle, cfg Config, opts JoinOptions
 	if gc.Version != wire.MLS10 || gc.CipherSuite != s.ID() {
 		return nil, joinErr("version %d / suite %v", gc.Version, gc.CipherSuite)
 	}
+	if linkingPSKs(gs.PSKs) > 0 && gc.Epoch != 1 {
+		return nil, joinErr("a Welcome with a reinit or branch PSK must be for epoch 1, not %d", gc.Epoch)
+	}
 	treeData, ok := gi.Extensions.Find(wire.ExtRatchetTree)
 	if !ok {
 		if opts.Tree == nil {
@@ -221,7 +228,7 @@ func JoinWith(welcome []byte, kb *KeyPackageBundle, cfg Config, opts JoinOptions
 	if err != nil {
 		return nil, err
 	}
-	g := &Group{s: s, cfg: cfg, gc: gc, tree: tree, priv: priv, signer: kb.Signer, ep: ep, interim: interim, st: st}
+	g := &Group{s: s, cfg: cfg, gc: gc, tree: tree, priv: priv, signer: kb.Signer, ep: ep, interim: interim, tag: gi.ConfirmationTag, st: st}
 	g.resumption = []epochPSK{{gc.Epoch, ep.ResumptionPSK}}
 	return g, nil
 }

@@ -40,20 +40,34 @@ func TestProposalListRejections(t *testing.T) {
 		"unsupported gce":   {inline(&wire.Proposal{Type: wire.ProposalGroupContextExtensions, Extensions: wire.Extensions{{Type: 0xff00}}})},
 	}
 	for name, list := range bad {
-		if _, err := g.applyProposals(me, list); err == nil {
+		if _, err := g.applyProposals(me, list, false); err == nil {
 			t.Errorf("%s: accepted", name)
 		}
 	}
-	if _, err := g.applyProposals(me, []wire.ProposalOrRef{inline(&wire.Proposal{Type: wire.ProposalReInit, ReInit: &wire.ReInit{}})}); !errors.Is(err, ErrUnsupported) {
-		t.Errorf("reinit: %v, want ErrUnsupported", err)
+	reinit := &wire.Proposal{Type: wire.ProposalReInit, ReInit: &wire.ReInit{GroupID: []byte("new"), Version: wire.MLS10, CipherSuite: 3}}
+	for name, tc := range map[string]struct {
+		list []wire.ProposalOrRef
+		want error
+	}{
+		"reinit version 0":          {[]wire.ProposalOrRef{inline(&wire.Proposal{Type: wire.ProposalReInit, ReInit: &wire.ReInit{}})}, ErrInvalidCommit},
+		"reinit unknown suite":      {[]wire.ProposalOrRef{inline(&wire.Proposal{Type: wire.ProposalReInit, ReInit: &wire.ReInit{Version: wire.MLS10, CipherSuite: 0x7777}})}, ErrUnsupported},
+		"reinit with another":       {[]wire.ProposalOrRef{inline(reinit), inline(psk("known"))}, ErrInvalidCommit},
+		"external init by a member": {[]wire.ProposalOrRef{inline(&wire.Proposal{Type: wire.ProposalExternalInit, KEMOutput: []byte{1}})}, ErrInvalidCommit},
+	} {
+		if _, err := g.applyProposals(me, tc.list, false); !errors.Is(err, tc.want) {
+			t.Errorf("%s: %v, want %v", name, err, tc.want)
+		}
+	}
+	if a, err := g.applyProposals(me, []wire.ProposalOrRef{inline(reinit)}, false); err != nil || a.reinit == nil {
+		t.Errorf("lone reinit: %v", err)
 	}
 	// Valid lists: path requirements.
-	a, err := g.applyProposals(me, []wire.ProposalOrRef{inline(add), inline(psk("known"))})
+	a, err := g.applyProposals(me, []wire.ProposalOrRef{inline(add), inline(psk("known"))}, false)
 	if err != nil || a.pathRequired || len(a.added) != 1 {
 		t.Fatalf("add+psk: %v, pathRequired=%v", err, a != nil && a.pathRequired)
 	}
 	for _, list := range [][]wire.ProposalOrRef{nil, {inline(&wire.Proposal{Type: wire.ProposalRemove, Removed: uint32(other)})}, {inline(&wire.Proposal{Type: wire.ProposalGroupContextExtensions})}} {
-		a, err := g.applyProposals(me, list)
+		a, err := g.applyProposals(me, list, false)
 		if err != nil || !a.pathRequired {
 			t.Fatalf("%v: err %v, path should be required", list, err)
 		}

@@ -2,6 +2,8 @@ package ratchettree_test
 
 import (
 	"errors"
+	"runtime"
+	"strings"
 	"testing"
 
 	"github.com/mimisim/mimisim/models/mls/rfc9420/internal/treetest"
@@ -153,5 +155,33 @@ func TestValidateLarge(t *testing.T) {
 	}
 	if err := ed.Tree().Validate(rt.ValidateOptions{GroupID: g.Context.GroupID}); err != nil {
 		t.Fatal(err)
+	}
+}
+
+// TestVerifyLeafSignaturesDeterministic: with two bad leaves the error names the lower one, on one
+// worker and on several.
+func TestVerifyLeafSignaturesDeterministic(t *testing.T) {
+	g, err := treetest.Full(suite1(t), 100)
+	if err != nil {
+		t.Fatal(err)
+	}
+	bad := tamper(t, g.Tree, func(n []rt.Node) {
+		for _, l := range []int{71, 9} {
+			n[2*l].Leaf.Signature = append([]byte{}, n[2*l].Leaf.Signature...)
+			n[2*l].Leaf.Signature[0] ^= 1
+		}
+	})
+	var msgs []string
+	for _, procs := range []int{1, 2, 4} {
+		prev := runtime.GOMAXPROCS(procs)
+		err := bad.VerifyLeafSignatures(g.Context.GroupID)
+		runtime.GOMAXPROCS(prev)
+		if !errors.Is(err, rt.ErrLeafSignature) {
+			t.Fatalf("GOMAXPROCS=%d: %v", procs, err)
+		}
+		msgs = append(msgs, err.Error())
+	}
+	if msgs[0] != msgs[1] || msgs[0] != msgs[2] || !strings.Contains(msgs[0], "leaf 9:") {
+		t.Fatalf("errors differ or do not name leaf 9: %q", msgs)
 	}
 }

@@ -188,3 +188,22 @@ func FuzzWelcome(f *testing.F) {
 func FuzzGroupInfo(f *testing.F) {
 	fuzzRoundTrip(f, []codecValue{&GroupInfo{GroupContext: GroupContext{Extensions: Extensions{{Type: 1}}}}}, func() codecValue { return &GroupInfo{} })
 }
+
+func FuzzExternalSenders(f *testing.F) {
+	fuzzRoundTrip(f, []codecValue{
+		&ExternalSenders{},
+		&ExternalSenders{{SignatureKey: []byte{1, 2}, Credential: Credential{Type: CredentialBasic, Identity: []byte("hub")}}},
+		&ExternalSenders{{SignatureKey: []byte{3}, Credential: Credential{Type: CredentialX509, Certificates: [][]byte{{4}, {5}}}}, {SignatureKey: []byte{6}, Credential: Credential{Type: CredentialBasic, Identity: []byte{}}}},
+	}, func() codecValue { return &ExternalSenders{} })
+}
+
+func FuzzExternalPub(f *testing.F) {
+	fuzzRoundTrip(f, []codecValue{&ExternalPub{PublicKey: []byte{1, 2, 3}}, &ExternalPub{PublicKey: []byte{}}}, func() codecValue { return &ExternalPub{} })
+}
+
+func FuzzReInit(f *testing.F) {
+	fuzzRoundTrip(f, []codecValue{
+		&Proposal{Type: ProposalReInit, ReInit: &ReInit{GroupID: []byte("g2"), Version: MLS10, CipherSuite: 3, Extensions: Extensions{{Type: ExtExternalSenders, Data: []byte{0}}}}},
+		&Proposal{Type: ProposalExternalInit, KEMOutput: []byte{9, 9}},
+	}, func() codecValue { return &Proposal{} })
+}
