@@ -17,7 +17,7 @@ type badCase struct {
 
 // allBadCases are the rows of every table of bad scenario files.
 func allBadCases() []badCase {
-	return slices.Concat(parseErrorCases, workloadErrorCases, sweepErrorCases, hostileInputCases)
+	return slices.Concat(parseErrorCases, workloadErrorCases, sweepErrorCases, hostileInputCases, faultsBadCases)
 }
 
 // fieldPaths returns the path of every field of the format, as TestFormatDocListsEveryField
@@ -137,7 +137,7 @@ var hostileInputCases = []badCase{
 	{"truncated in a list", base + "network:\n  rtt:\n    - [",
 		`s.yaml:13:7: invalid YAML: sequence end token ']' not found`},
 	{"unknown section with suggestion", base + "ofline: {share: 0.1}\n",
-		`s.yaml:11:1: ofline: unknown field (did you mean "offline"?); allowed at the top level: name, description, seed, duration, engine, fidelity, time_mode, network, providers, room, workload, commits, offline, call, hostile, churn, sweep`},
+		`s.yaml:11:1: ofline: unknown field (did you mean "offline"?); allowed at the top level: name, description, seed, duration, engine, fidelity, time_mode, network, providers, room, workload, commits, offline, call, hostile, churn, faults, sweep`},
 	{"file just over the limit", base + "description: \"" + strings.Repeat("x", MaxFileBytes-len(base)-15) + "\"\n",
 		`s.yaml: file is 65537 bytes; scenario files are limited to 65536 bytes`},
 }

@@ -79,6 +79,9 @@ func (s *Scenario) Defaults() {
 	if h := s.Hostile; h != nil && h.HoldMax == 0 {
 		h.HoldMax = DefaultHoldMax
 	}
+	if s.Faults != nil {
+		s.Faults.defaults()
+	}
 	if c := s.Commits; c != nil && c.Policy == "" {
 		c.Policy = DefaultCommitPolicy
 	}

@@ -44,6 +44,9 @@ type Scenario struct {
 	Hostile *Hostile `yaml:"hostile"`
 	// Churn, when set, makes members leave and join during the measurement window.
 	Churn *Churn `yaml:"churn"`
+	// Faults, when set, injects link faults, partitions and provider crashes, and turns on
+	// the recovery that survives them (faults.go).
+	Faults *Faults `yaml:"faults"`
 	// Sweep, when set, makes the scenario a parameter sweep (mimisim sweep): see Sweep and
 	// Expand. mimisim run ignores it and runs the scenario as written.
 	Sweep *Sweep `yaml:"sweep"`

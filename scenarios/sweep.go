@@ -130,6 +130,9 @@ var sweepFields = []sweepField{
 	{"offline.share", kindNumber, func(s *Scenario, _ int, v any) { s.Offline.Share = v.(float64) }},
 	{"call.design", kindText, func(s *Scenario, _ int, v any) { s.Call.Design = v.(string) }},
 	{"call.participants", kindInteger, func(s *Scenario, _ int, v any) { s.Call.Participants = v.(int) }},
+	{"faults.links.duplicate", kindNumber, func(s *Scenario, _ int, v any) { s.Faults.Links.Duplicate = v.(float64) }},
+	{"faults.random_partitions.rate", kindNumber, func(s *Scenario, _ int, v any) { s.Faults.RandomPartitions.Rate = v.(float64) }},
+	{"faults.random_crashes.rate", kindNumber, func(s *Scenario, _ int, v any) { s.Faults.RandomCrashes.Rate = v.(float64) }},
 }
 
 // setPolicy sets the commit policy of a sweep point and drops the parameters of the other
@@ -147,10 +150,17 @@ func (c *Commits) setPolicy(p string) {
 // missingSection names the optional section that the sweepable field at path belongs to when
 // the scenario does not have it, or returns "".
 func missingSection(s *Scenario, path string) string {
-	section, _, _ := strings.Cut(path, ".")
-	absent := map[string]bool{"commits": s.Commits == nil, "offline": s.Offline == nil, "call": s.Call == nil}
+	section, rest, _ := strings.Cut(path, ".")
+	absent := map[string]bool{"commits": s.Commits == nil, "offline": s.Offline == nil, "call": s.Call == nil, "faults": s.Faults == nil}
 	if absent[section] {
 		return section
+	}
+	if section == "faults" {
+		sub, _, _ := strings.Cut(rest, ".")
+		f := s.Faults
+		if map[string]bool{"links": f.Links == nil, "random_partitions": f.RandomPartitions == nil, "random_crashes": f.RandomCrashes == nil}[sub] {
+			return "faults." + sub
+		}
 	}
 	return ""
 }
@@ -598,6 +608,7 @@ func (s *Scenario) Clone() *Scenario {
 	c.Offline = clonePtr(s.Offline)
 	c.Hostile = clonePtr(s.Hostile)
 	c.Churn = clonePtr(s.Churn)
+	c.Faults = s.Faults.clone()
 	if s.Call != nil {
 		cl := *s.Call
 		cl.ICERoundTrips = clonePtr(s.Call.ICERoundTrips)

@@ -67,7 +67,7 @@ func TestParseSweep(t *testing.T) {
 	}
 }
 
-const sweepFieldList = "duration, engine, fidelity, time_mode, network.loss, network.retransmit_timeout, providers[i].region, providers[i].cores, providers[i].request_cost, providers[i].byte_cost_per_kib, providers[i].batch_window, providers[i].batch_max, room.members, room.device, workload.rate_per_member, workload.payload_bytes, commits.committers, commits.rate, commits.policy, offline.share, call.design, call.participants"
+const sweepFieldList = "duration, engine, fidelity, time_mode, network.loss, network.retransmit_timeout, providers[i].region, providers[i].cores, providers[i].request_cost, providers[i].byte_cost_per_kib, providers[i].batch_window, providers[i].batch_max, room.members, room.device, workload.rate_per_member, workload.payload_bytes, commits.committers, commits.rate, commits.policy, offline.share, call.design, call.participants, faults.links.duplicate, faults.random_partitions.rate, faults.random_crashes.rate"
 
 // sweepErrorCases are bad scenario files and the exact errors Parse gives for them; TestBadValuesCoverEveryField
 // checks that the tables together name every field of the format.
@@ -279,6 +279,10 @@ func TestExpandAppliesValues(t *testing.T) {
 	s, err := Parse("s.yaml", []byte(base+`commits: {committers: 1, rate: 1, delay_min: 0s, delay_max: 5ms}
 offline: {share: 0.5, reconnect: {kind: constant, value: 1s}}
 call: {design: epoch_keys, participants: 2}
+faults:
+  links: {duplicate: 0.5}
+  random_partitions: {rate: 1, duration: {kind: constant, value: 1s}}
+  random_crashes: {rate: 1, down: {kind: constant, value: 1s}}
 sweep:
   axes:
     - {field: room.members, values: [3]}
@@ -309,6 +313,9 @@ sweep:
     - {field: offline.share, values: [0.125]}
     - {field: call.design, values: [subgroup_per_joiner]}
     - {field: call.participants, values: [3]}
+    - {field: faults.links.duplicate, values: [0.25]}
+    - {field: faults.random_partitions.rate, values: [0.5]}
+    - {field: faults.random_crashes.rate, values: [2]}
 `), testLimits())
 	if err != nil {
 		t.Fatal(err)
@@ -335,6 +342,7 @@ sweep:
 	want.Commits = &Commits{Committers: 3, Rate: 0.25, Policy: "random_delay", DelayMax: Duration(5 * time.Millisecond)}
 	want.Offline.Share = 0.125
 	want.Call.Design, want.Call.Participants = "subgroup_per_joiner", 3
+	want.Faults.Links.Duplicate, want.Faults.RandomPartitions.Rate, want.Faults.RandomCrashes.Rate = 0.25, 0.5, 2
 	if !reflect.DeepEqual(ps[0].Scenario, want) {
 		t.Errorf("point scenario:\n got %+v\nwant %+v", ps[0].Scenario, want)
 	}

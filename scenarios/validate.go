@@ -165,6 +165,7 @@ func (c *checker) zeroWritten(s *Scenario) {
 	if s.Call != nil && c.written("call.signal_bytes", false) && s.Call.SignalBytes == 0 {
 		c.errf("call.signal_bytes", "must be between 1 and %d, got 0 (remove the field for the default %d)", MaxPayloadBytes, DefaultSignalBytes)
 	}
+	c.faultsZeroWritten(s)
 	c.sweepZeroWritten(s)
 }
 
@@ -206,6 +207,7 @@ func (c *checker) check(s *Scenario) {
 	c.call(s)
 	c.hostile(s)
 	c.churn(s, engineOK)
+	c.faults(s)
 	c.sweep(s)
 }
 

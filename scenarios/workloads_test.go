@@ -411,6 +411,14 @@ func TestEmbeddedWorkloadSweeps(t *testing.T) {
 			36, 4, func(s *Scenario) bool {
 				return len(s.Providers) == 3 && s.Providers[0].Role == RoleHub && s.Fidelity == "full" && s.Offline != nil
 			}},
+		{"faults",
+			[]Axis{{"faults.random_partitions.rate", []any{0.01, 0.05, 0.1, 0.2}}},
+			&Quick{Replications: 1, Values: map[string][]any{"faults.random_partitions.rate": {0.01, 0.2}}},
+			12, 2, func(s *Scenario) bool {
+				f := s.Faults
+				return s.Room.Members == 12 && len(s.Providers) == 3 && f != nil && f.Links != nil &&
+					len(f.Partitions) == 1 && len(f.Crashes) == 1 && f.RandomPartitions != nil && f.RandomCrashes != nil
+			}},
 		{"callsetup",
 			[]Axis{{"call.participants", []any{2, 4, 8, 16, 32}}, {"call.design", []any{"epoch_keys", "subgroup_per_joiner", "subgroup_one_commit"}}},
 			&Quick{Replications: 1, Values: map[string][]any{"call.participants": {4}, "call.design": {"epoch_keys", "subgroup_per_joiner", "subgroup_one_commit"}}},
@@ -456,7 +464,7 @@ func TestEmbeddedWorkloadSweeps(t *testing.T) {
 // Every line of the embedded workload scenarios that sets a field carries a comment, and every
 // prefix of them parses or fails cleanly.
 func TestWorkloadFilesAreCommented(t *testing.T) {
-	for _, name := range []string{"contention", "fanout", "callsetup"} {
+	for _, name := range []string{"contention", "fanout", "callsetup", "faults"} {
 		data, err := os.ReadFile("files/" + name + ".yaml")
 		if err != nil {
 			t.Fatal(err)

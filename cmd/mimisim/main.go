@@ -280,6 +280,10 @@ func runCmd(args []string, stdout, stderr io.Writer) error {
 
 	m := manifest(sc, file, raw, engine.Name(), engine.Version(), calibration, res)
 	applyTimeMode(&m, sc.TimeMode)
+	if notes := res.World.FaultNotes(); len(notes) > 0 {
+		m.Notes = append(m.Notes, notes...) // the run's faults, written and drawn
+		m.Extra["faults"] = strconv.Itoa(len(notes) - 1)
+	}
 	if err := os.MkdirAll(filepath.Dir(dir), 0o755); err != nil {
 		return err
 	}

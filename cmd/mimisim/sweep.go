@@ -307,6 +307,10 @@ func sweepManifest(sc *scenarios.Scenario, file string, raw []byte, points []sce
 	m := manifest(sc, file, raw, first.engine, first.engineVersion, first.calibration, &world.Result{})
 	m.Params = nil
 	m.Extra = nil
+	if sc.Faults != nil {
+		m.Notes = append(m.Notes, "Faults: each job draws its own random partitions and crashes from its seed; "+
+			"run one job's scenario with mimisim run to list them.")
+	}
 	m.Events, m.SimulatedNs = 0, 0
 	var engineNames, versions, calibrations []string
 	info := &results.SweepInfo{Quick: quick, SeedRule: seedRule}

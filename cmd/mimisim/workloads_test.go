@@ -171,6 +171,7 @@ func TestEmbeddedWorkloadSweeps(t *testing.T) {
 	}{
 		{"contention", 3, []string{world.MetricCommitSuccess, world.MetricCommitTime, world.MetricCommitAttempts, world.MetricEpochRate, world.MetricDelivery}},
 		{"fanout", 4, []string{world.MetricDelivery, world.MetricOffline}},
+		{"faults", 2, []string{world.MetricDelivery, world.MetricFaultRetries, world.MetricFaultDownTime}},
 		{"callsetup", 3, []string{world.MetricCallAll, world.MetricCallFirst, world.MetricCallCommits, world.MetricDelivery}},
 	}
 	for _, tc := range tests {

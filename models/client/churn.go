@@ -30,7 +30,7 @@ func (c *Client) Leave() error {
 	}
 	c.leaving = true
 	id := c.newReq(&request{kind: mimi.TypeProposeRequest})
-	c.send(&mimi.ProposeRequest{ReqID: id, Room: c.cfg.Room, Sender: c.cfg.ID, Epoch: c.member.Epoch(),
+	c.sendReq(id, &mimi.ProposeRequest{ReqID: id, Room: c.cfg.Room, Sender: c.cfg.ID, Epoch: c.member.Epoch(),
 		Removes: []string{c.cfg.ID}, Proposal: prop})
 	return nil
 }
@@ -121,7 +121,7 @@ func (c *Client) AddMember(user string) error {
 	}
 	c.invite = &invite{churn: true, users: []string{user}, kps: make(map[string][]byte), left: 1}
 	id := c.newReq(&request{kind: mimi.TypeKeyMaterialRequest})
-	c.send(&mimi.KeyMaterialRequest{ReqID: id, Requester: c.cfg.ID, User: user, Room: c.cfg.Room})
+	c.sendReq(id, &mimi.KeyMaterialRequest{ReqID: id, Requester: c.cfg.ID, User: user, Room: c.cfg.Room})
 	return nil
 }
 

@@ -80,6 +80,8 @@ type Config struct {
 	CiphertextSize int
 	// Home is the name of the client's provider (the group of its observations).
 	Home string
+	// Retry, when set, retries requests and acknowledges deliveries (retry.go).
+	Retry *Retry
 }
 
 // Client is one device in the room.
@@ -112,6 +114,10 @@ type Client struct {
 	commitFor  string
 	commitInEp uint64
 	leaving    bool
+	faults     FaultStats
+	// with Config.Retry: a message is in flight, and the encrypted messages waiting for it
+	submitting bool
+	submitQ    []completion
 
 	done     []completion // queued effects of operations on the core, oldest at doneHead
 	doneHead int
@@ -131,6 +137,10 @@ type request struct {
 	kind   mimi.Type
 	msg    Sent
 	commit *mls.Pending
+	// with Config.Retry: the request as sent, its retries so far, and its timer's generation
+	body     any
+	attempts int
+	gen      uint64
 }
 
 type invite struct {
@@ -252,8 +262,7 @@ func (c *Client) completed() {
 	case doneJoined:
 		c.rec.Joined(c, now)
 	case doneSubmit:
-		id := c.newReq(&request{kind: mimi.TypeSubmitMessageRequest, msg: x.sent})
-		c.send(&mimi.SubmitMessageRequest{ReqID: id, Room: c.cfg.Room, Sender: c.cfg.ID, Epoch: x.epoch, Message: x.ct})
+		c.submit(x)
 	}
 }
 
@@ -291,7 +300,7 @@ func (c *Client) InviteSampled(users, modelled []string) {
 	}
 	for _, u := range users {
 		id := c.newReq(&request{kind: mimi.TypeKeyMaterialRequest})
-		c.send(&mimi.KeyMaterialRequest{ReqID: id, Requester: c.cfg.ID, User: u, Room: c.cfg.Room})
+		c.sendReq(id, &mimi.KeyMaterialRequest{ReqID: id, Requester: c.cfg.ID, User: u, Room: c.cfg.Room})
 	}
 }
 
@@ -377,7 +386,7 @@ func (c *Client) submitCommit(p *mls.Pending, adds, removes []string) {
 	done := c.compute(p.Op, n)
 	c.afterCPU(done, completion{f: func() {
 		req.ReqID = c.newReq(&request{kind: mimi.TypeUpdateRequest, commit: p})
-		c.send(req)
+		c.sendReq(req.ReqID, req)
 	}})
 }
 
@@ -385,6 +394,10 @@ func (c *Client) submitCommit(p *mls.Pending, adds, removes []string) {
 func (c *Client) Handle(k *sim.Kernel, ev sim.Event) {
 	if ev.Kind == kindCPUDone {
 		c.completed()
+		return
+	}
+	if ev.Kind == kindReqTimer {
+		c.handleReqTimer(ev)
 		return
 	}
 	pkt := ev.Data.(*mimi.Packet)
@@ -403,12 +416,27 @@ func (c *Client) Handle(k *sim.Kernel, ev sim.Event) {
 		if r == nil {
 			return
 		}
+		c.submitted()
 		if m.Code != mimi.CodeSuccess {
 			c.rec.Rejected(c, mimi.TypeSubmitMessageRequest, m.Code, c.k.Now())
 			return
 		}
 		c.rec.Accepted(c, r.msg.ID, r.msg.At, c.k.Now())
+	case *mimi.RetryAfter:
+		if c.cfg.Retry == nil {
+			c.rec.Fail(c, fmt.Errorf("unexpected Retry-After from provider"))
+			return
+		}
+		c.retryAfter(m)
 	case *mimi.Deliver:
+		if c.cfg.Retry != nil {
+			if m.LinkSeq < c.inbox.next || c.inbox.held[m.LinkSeq] != nil {
+				c.faults.DuplicatesDropped++
+				c.ackDeliveries()
+				return
+			}
+			defer c.ackDeliveries()
+		}
 		if m.LinkSeq == c.inbox.next && len(c.inbox.held) == 0 {
 			c.inbox.next++ // in order with nothing held: the common case, without a copy
 			for _, ev := range m.Events {
@@ -428,6 +456,10 @@ func (c *Client) Handle(k *sim.Kernel, ev sim.Event) {
 
 func (c *Client) take(id uint64) *request {
 	r, ok := c.requests[id]
+	if !ok && c.cfg.Retry != nil {
+		c.faults.DuplicateResponses++ // the answer to a retry of a request already answered
+		return nil
+	}
 	if !ok {
 		c.rec.Fail(c, fmt.Errorf("response to unknown request %d", id))
 		return nil

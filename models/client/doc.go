@@ -17,4 +17,10 @@
 // own commit that differs from what it built, anything for an epoch before its removal. A
 // commit that removes the client ends its membership (Recorder.Left, with its last state); it
 // may be added again (churn.go).
+//
+// With Config.Retry (retry.go) a client survives lost requests and provider crashes: it resends
+// an unanswered request unchanged after a jittered exponential timeout, honours Retry-After,
+// keeps one message in flight at a time (a retry must not overtake a later message of its own),
+// ignores answers to requests already answered, acknowledges deliveries and drops duplicates by
+// link_seq.
 package client

@@ -344,6 +344,13 @@ func Encode(m any) []byte {
 		e.u64(m.Epoch)
 		e.strs(m.Removes)
 		e.bytes(m.Proposal)
+	case *RetryAfter:
+		e.u8(uint8(TypeRetryAfter))
+		e.u64(m.ReqID)
+		e.u64(uint64(m.RetryAfterNs))
+	case *DeliverAck:
+		e.u8(uint8(TypeDeliverAck))
+		e.u64(m.LinkSeq)
 	default:
 		panic(fmt.Sprintf("mimi: Encode of unsupported %T", m))
 	}
@@ -384,6 +391,10 @@ func DecodeInterned(b []byte, in *Interner) (any, error) {
 		m = &Deliver{LinkSeq: d.u64(), Room: d.str(), Events: d.events()}
 	case TypeProposeRequest:
 		m = &ProposeRequest{ReqID: d.u64(), Room: d.str(), Sender: d.str(), Epoch: d.u64(), Removes: d.strs(), Proposal: d.bytes()}
+	case TypeRetryAfter:
+		m = &RetryAfter{ReqID: d.u64(), RetryAfterNs: int64(d.u64())}
+	case TypeDeliverAck:
+		m = &DeliverAck{LinkSeq: d.u64()}
 	default:
 		if d.err == nil {
 			return nil, fmt.Errorf("%w: unknown message type %d", ErrDecode, uint8(t))

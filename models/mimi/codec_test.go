@@ -28,6 +28,8 @@ func sampleMessages() []any {
 		&ProposeRequest{ReqID: 5, Room: "r", Sender: "b@f", Epoch: 3, Removes: []string{"b@f"}, Proposal: []byte("remove")},
 		&Deliver{LinkSeq: 10, Room: "r", Events: []Event{{Kind: EventProposal, Seq: 9, Epoch: 3, Sender: "b@f",
 			Recipients: []string{"c@f"}, Handshake: [][]byte{[]byte("remove")}}}},
+		&RetryAfter{ReqID: 5, RetryAfterNs: 1500000000},
+		&DeliverAck{LinkSeq: 12},
 	}
 }
 
@@ -117,7 +119,7 @@ func FuzzDecode(f *testing.F) {
 
 func TestPadBytes(t *testing.T) {
 	msgs := sampleMessages()
-	want := []int{0, 0, 7 + 3350000, 0, 0, 0, 1 << 20, 0, 0, 0, 0}
+	want := []int{0, 0, 7 + 3350000, 0, 0, 0, 1 << 20, 0, 0, 0, 0, 0, 0}
 	for i, m := range msgs {
 		if got := PadBytes(m); got != want[i] {
 			t.Errorf("PadBytes(%T) = %d, want %d", m, got, want[i])

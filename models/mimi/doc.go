@@ -24,4 +24,10 @@
 // Hooks (hooks.go): the hub reports every accepted event with its recipients (OnAccept), and
 // a provider can route its deliveries to its own clients through an Interceptor, as the lab's
 // hostile follower does.
+//
+// With Config.Recovery (recovery.go) providers survive lost messages and crashes: notifies and
+// deliveries are kept until acknowledged and sent again with backoff, duplicates are dropped by
+// link_seq, a retried commit or message is answered from the hub's record of what it accepted,
+// a restarted provider answers Retry-After while it warms up, and Crash/Restart model an outage
+// (the Recovery type documents what survives it). Without it nothing of this runs.
 package mimi

@@ -33,6 +33,9 @@ var messageTypes = []struct {
 	{TypeNotifyRequest, "FuzzDecodeNotifyRequest"},
 	{TypeNotifyResponse, "FuzzDecodeNotifyResponse"},
 	{TypeDeliver, "FuzzDecodeDeliver"},
+	{TypeProposeRequest, "FuzzDecodeProposeRequest"},
+	{TypeRetryAfter, "FuzzDecodeRetryAfter"},
+	{TypeDeliverAck, "FuzzDecodeDeliverAck"},
 }
 
 // checkDecoded is what every decoder must do with any input b: fail with an error wrapping
@@ -82,6 +85,9 @@ func FuzzDecodeSubmitMessageResponse(f *testing.F) { fuzzType(f, TypeSubmitMessa
 func FuzzDecodeNotifyRequest(f *testing.F)         { fuzzType(f, TypeNotifyRequest) }
 func FuzzDecodeNotifyResponse(f *testing.F)        { fuzzType(f, TypeNotifyResponse) }
 func FuzzDecodeDeliver(f *testing.F)               { fuzzType(f, TypeDeliver) }
+func FuzzDecodeProposeRequest(f *testing.F)        { fuzzType(f, TypeProposeRequest) }
+func FuzzDecodeRetryAfter(f *testing.F)            { fuzzType(f, TypeRetryAfter) }
+func FuzzDecodeDeliverAck(f *testing.F)            { fuzzType(f, TypeDeliverAck) }
 
 // FuzzWireDecode decodes three messages (a, b, then a again) with one Wire, whose interning
 // table carries over between them: each result must equal what Decode gives alone.
@@ -134,6 +140,9 @@ func seedCorpus() map[string]map[string]string {
 		b := Encode(m)
 		typ := Type(b[1])
 		name := "valid-" + typ.String()
+		for n := 2; out["FuzzDecode"][name] != ""; n++ { // a second sample of a type
+			name = "valid-" + typ.String() + "-" + strconv.Itoa(n)
+		}
 		out["FuzzDecode"][name] = file(b)
 		for _, mt := range messageTypes {
 			if mt.typ == typ {
@@ -187,7 +196,7 @@ func TestFuzzCorpus(t *testing.T) {
 			t.Errorf("message type %v has no fuzz target", typ)
 		}
 	}
-	if len(messageTypes) != int(TypeDeliver) {
-		t.Errorf("%d fuzz targets for %d message types", len(messageTypes), TypeDeliver)
+	if len(messageTypes) != int(TypeDeliverAck) {
+		t.Errorf("%d fuzz targets for %d message types", len(messageTypes), TypeDeliverAck)
 	}
 }

@@ -38,6 +38,11 @@ type Config struct {
 	// accepted event.
 	BatchWindow time.Duration
 	BatchMax    int
+	// Recovery, when set, makes the provider survive lost messages and crashes (recovery.go):
+	// notifies and deliveries are kept until acknowledged and retried, retried requests are
+	// answered from the record, and Crash and Restart may be called. Nil: none of it, and the
+	// provider sends exactly what it did before recovery existed.
+	Recovery *Recovery
 }
 
 // Stats counts a provider's work.
@@ -53,6 +58,7 @@ type Stats struct {
 	NotifiesOut uint64 // notify requests sent (hub)
 	EventsOut   uint64 // events carried by those notifies
 	Parked      uint64 // deliveries held for offline clients
+	Faults      FaultStats
 }
 
 const (
@@ -93,6 +99,16 @@ type Provider struct {
 
 	onAccept    func(Accepted) // hub: told of every accepted commit and message (hooks.go)
 	interceptor Interceptor    // what the provider does to deliveries to its clients (hooks.go)
+	// recovery (recovery.go); all zero without Config.Recovery
+	rec       *Recovery
+	down      bool
+	downAt    sim.Time
+	inc       int // incarnation: bumped by every crash
+	warmUntil sim.Time
+	streams   []*reliable // in creation order
+	streamOf  map[network.NodeID]*reliable
+	record    map[uint64]acceptedRecord    // hub: accepted commits and messages by digest
+	claims    map[string]map[string][]byte // KeyPackage handed out, by user and requester, since the user's last stock
 }
 
 // outbox holds the events waiting for one follower while a batch fills.
@@ -138,6 +154,10 @@ func NewProvider(k *sim.Kernel, w *Wire, node, hub network.NodeID, cfg Config) (
 		outbox:      make(map[network.NodeID]*outbox),
 		offline:     make(map[string]bool),
 		parked:      make(map[string][]parked),
+		rec:         cfg.Recovery,
+		streamOf:    make(map[network.NodeID]*reliable),
+		record:      make(map[uint64]acceptedRecord),
+		claims:      make(map[string]map[string][]byte),
 	}, nil
 }
 
@@ -157,25 +177,45 @@ func (p *Provider) Stats() Stats { return p.stats }
 func (p *Provider) AddClient(id string, node network.NodeID) { p.clients[id] = node }
 
 // StockKeyPackage stores a KeyPackage a client published, to be claimed with keyMaterial.
+// A fresh KeyPackage ends the idempotence of earlier claims on the user (Recovery): a claim made
+// after it is a new claim, not a retry.
 func (p *Provider) StockKeyPackage(user string, kp []byte) {
 	p.keyPackages[user] = append(p.keyPackages[user], kp)
+	delete(p.claims, user)
 }
 
 // Handle receives packets and service completions.
 func (p *Provider) Handle(k *sim.Kernel, ev sim.Event) {
+	// A service completion's kind carries the incarnation it was started in (kindServiceDone +
+	// 16·inc, see start): completions from before a crash are ignored.
+	if ev.Kind >= kindServiceDone+16 || ev.Kind == kindServiceDone {
+		if ev.Kind>>4 != p.inc {
+			return // a request being served when the provider crashed
+		}
+		ev.Kind = kindServiceDone
+	}
 	switch ev.Kind {
 	case KindPacket:
 		pkt := ev.Data.(*Packet)
+		if p.down {
+			p.stats.Faults.LostWhileDown++
+			return
+		}
 		p.stats.BytesIn += uint64(len(pkt.Body) + TransportOverhead) // padding is counted by the network's stats
 		if p.busy < p.cfg.Cores {
 			p.start(pkt)
 			return
 		}
+		if p.rec != nil && p.rec.MaxQueue > 0 && len(p.queue) >= p.rec.MaxQueue && p.shed(pkt) {
+			return
+		}
 		p.queue = append(p.queue, pkt)
 		p.stats.QueueMax = max(p.stats.QueueMax, len(p.queue))
+	case kindRetry:
+		p.retry(ev.Data.(*retryTimer))
 	case kindFlush:
 		t := ev.Data.(*flushTimer)
-		if t.gen == t.ob.gen { // the batch this timer was set for is still waiting
+		if t.gen == t.ob.gen && !p.down { // the batch this timer was set for is still waiting
 			p.flush(t.ob)
 		}
 	case kindServiceDone:
@@ -196,7 +236,7 @@ func (p *Provider) start(pkt *Packet) {
 	p.busy++
 	cost := p.cfg.RequestCost + time.Duration(int64(p.cfg.ByteCost)*int64(len(pkt.Body))/1024)
 	p.stats.BusyNs += cost
-	p.k.After(cost, p, kindServiceDone, pkt)
+	p.k.After(cost, p, kindServiceDone+16*p.inc, pkt)
 }
 
 func (p *Provider) send(to network.NodeID, m any) {
@@ -212,6 +252,9 @@ func (p *Provider) serve(pkt *Packet) {
 	if err != nil {
 		// A malformed request is dropped: there is no request id to answer.
 		p.stats.Rejected[CodeInvalidProposal]++
+		return
+	}
+	if p.warming(pkt.From, m) {
 		return
 	}
 	switch m := m.(type) {
@@ -244,7 +287,17 @@ func (p *Provider) serve(pkt *Packet) {
 	case *NotifyRequest:
 		p.notify(pkt.From, m)
 	case *NotifyResponse:
-		// Acknowledged; retries on failure are not modelled yet.
+		if p.rec != nil {
+			p.notifyAcked(pkt.From, m.ReqID)
+		}
+	case *DeliverAck:
+		if p.rec != nil {
+			p.deliverAcked(pkt.From, m.LinkSeq)
+		}
+	case *RetryAfter:
+		if p.rec != nil {
+			p.retryAfter(pkt.From, m)
+		}
 	default:
 		p.stats.Rejected[CodeInvalidProposal]++
 	}
@@ -282,6 +335,11 @@ func (p *Provider) keyMaterial(from network.NodeID, m *KeyMaterialRequest) {
 		p.send(peer, &r)
 		return
 	}
+	if kp, ok := p.claims[m.User][m.Requester]; ok { // a retried claim gets the same KeyPackage
+		p.stats.Faults.DuplicatesDrop++
+		p.send(from, &KeyMaterialResponse{ReqID: m.ReqID, Code: CodeSuccess, User: m.User, KeyPackage: kp})
+		return
+	}
 	stock := p.keyPackages[m.User]
 	if len(stock) == 0 {
 		p.send(from, &KeyMaterialResponse{ReqID: m.ReqID, Code: CodeNoKeyPackage, User: m.User})
@@ -289,6 +347,12 @@ func (p *Provider) keyMaterial(from network.NodeID, m *KeyMaterialRequest) {
 	}
 	kp := stock[0]
 	p.keyPackages[m.User] = stock[1:] // single use
+	if p.rec != nil {
+		if p.claims[m.User] == nil {
+			p.claims[m.User] = make(map[string][]byte)
+		}
+		p.claims[m.User][m.Requester] = kp
+	}
 	p.send(from, &KeyMaterialResponse{ReqID: m.ReqID, Code: CodeSuccess, User: m.User, KeyPackage: kp})
 }
 
@@ -348,6 +412,15 @@ func (p *Provider) reject(from network.NodeID, resp any, c Code) {
 
 // update handles a commit at the hub.
 func (p *Provider) update(from network.NodeID, m *UpdateRequest) {
+	var key uint64
+	if p.rec != nil {
+		key = digest(byte(TypeUpdateRequest), m.Sender, m.Epoch, m.Handshake...)
+		if a, ok := p.record[key]; ok { // a retry of a commit already accepted
+			p.stats.Faults.DuplicatesDrop++
+			p.send(from, &UpdateResponse{ReqID: m.ReqID, Code: CodeSuccess, Epoch: a.epoch, AcceptedNs: a.acceptedNs})
+			return
+		}
+	}
 	r, ok := p.rooms[m.Room]
 	switch {
 	case !ok:
@@ -371,6 +444,9 @@ func (p *Provider) update(from network.NodeID, m *UpdateRequest) {
 	r.epoch++
 	p.stats.Accepted++
 	now := int64(p.k.Now())
+	if p.rec != nil {
+		p.record[key] = acceptedRecord{epoch: r.epoch, acceptedNs: now}
+	}
 	p.send(from, &UpdateResponse{ReqID: m.ReqID, Code: CodeSuccess, Epoch: r.epoch, AcceptedNs: now})
 
 	r.seq++
@@ -394,6 +470,15 @@ func (p *Provider) update(from network.NodeID, m *UpdateRequest) {
 // propose handles a proposal at the hub: a member's proposal to remove itself, for the
 // current epoch. The hub fans it out to the other members; the epoch does not change.
 func (p *Provider) propose(from network.NodeID, m *ProposeRequest) {
+	var key uint64
+	if p.rec != nil {
+		key = digest(byte(TypeProposeRequest), m.Sender, m.Epoch, m.Proposal)
+		if a, ok := p.record[key]; ok { // a retry of a proposal already fanned out
+			p.stats.Faults.DuplicatesDrop++
+			p.send(from, &UpdateResponse{ReqID: m.ReqID, Code: CodeSuccess, Epoch: a.epoch, AcceptedNs: a.acceptedNs})
+			return
+		}
+	}
 	r, ok := p.rooms[m.Room]
 	switch {
 	case !ok:
@@ -410,6 +495,9 @@ func (p *Provider) propose(from network.NodeID, m *ProposeRequest) {
 		return
 	}
 	now := int64(p.k.Now())
+	if p.rec != nil {
+		p.record[key] = acceptedRecord{epoch: r.epoch, acceptedNs: now}
+	}
 	p.send(from, &UpdateResponse{ReqID: m.ReqID, Code: CodeSuccess, Epoch: r.epoch, AcceptedNs: now})
 	r.seq++
 	ev := Event{Kind: EventProposal, Seq: r.seq, Epoch: m.Epoch, Sender: m.Sender, Handshake: [][]byte{m.Proposal}, AcceptedNs: now}
@@ -447,6 +535,15 @@ func without(list []string, c string) []string {
 
 // submitMessage handles an application message at the hub.
 func (p *Provider) submitMessage(from network.NodeID, m *SubmitMessageRequest) {
+	var key uint64
+	if p.rec != nil {
+		key = digest(byte(TypeSubmitMessageRequest), m.Sender, m.Epoch, m.Message)
+		if a, ok := p.record[key]; ok { // a retry of a message already accepted
+			p.stats.Faults.DuplicatesDrop++
+			p.send(from, &SubmitMessageResponse{ReqID: m.ReqID, Code: CodeSuccess, Epoch: a.epoch, AcceptedNs: a.acceptedNs})
+			return
+		}
+	}
 	r, ok := p.rooms[m.Room]
 	switch {
 	case !ok:
@@ -464,6 +561,9 @@ func (p *Provider) submitMessage(from network.NodeID, m *SubmitMessageRequest) {
 	}
 	p.stats.Accepted++
 	now := int64(p.k.Now())
+	if p.rec != nil {
+		p.record[key] = acceptedRecord{epoch: r.epoch, acceptedNs: now}
+	}
 	p.send(from, &SubmitMessageResponse{ReqID: m.ReqID, Code: CodeSuccess, Epoch: r.epoch, AcceptedNs: now})
 	r.seq++
 	ev := Event{Kind: EventMessage, Seq: r.seq, Epoch: m.Epoch, Sender: m.Sender, Payload: m.Message, AcceptedNs: now}
@@ -551,10 +651,18 @@ func (p *Provider) flush(ob *outbox) {
 	if len(ob.events) == 0 {
 		return
 	}
+	if p.down {
+		return // the events wait for the restart
+	}
 	p.toPeer[ob.peer]++
 	p.stats.NotifiesOut++
 	p.stats.EventsOut += uint64(len(ob.events))
-	p.send(ob.peer, &NotifyRequest{ReqID: p.newReq(), LinkSeq: p.toPeer[ob.peer], Room: ob.room, Events: ob.events})
+	n := &NotifyRequest{ReqID: p.newReq(), LinkSeq: p.toPeer[ob.peer], Room: ob.room, Events: ob.events}
+	if p.rec != nil {
+		p.sendReliable(ob.peer, n.LinkSeq, n.ReqID, n)
+	} else {
+		p.send(ob.peer, n)
+	}
 	ob.events = nil
 }
 
@@ -607,19 +715,39 @@ func (p *Provider) deliver(client string, node network.NodeID, roomID string, ev
 func (p *Provider) send1(node network.NodeID, roomID string, events []Event) {
 	p.toClient[node]++
 	p.stats.Fanout++
-	p.send(node, &Deliver{LinkSeq: p.toClient[node], Room: roomID, Events: events})
+	d := &Deliver{LinkSeq: p.toClient[node], Room: roomID, Events: events}
+	if p.rec != nil {
+		d.Events = slices.Clone(events) // events may be scratch space; the log keeps d
+		p.sendReliable(node, d.LinkSeq, 0, d)
+		return
+	}
+	p.send(node, d)
 }
 
 // notify handles fan-out from the hub at a follower: it acknowledges, then delivers each event
 // to its recipients among the follower's clients, in the hub's order.
 func (p *Provider) notify(from network.NodeID, m *NotifyRequest) {
-	p.send(from, &NotifyResponse{ReqID: m.ReqID, Code: CodeSuccess})
+	if p.rec == nil {
+		p.send(from, &NotifyResponse{ReqID: m.ReqID, Code: CodeSuccess})
+	}
 	o := p.notifies[from]
 	if o == nil {
 		o = &inOrder[*NotifyRequest]{}
 		p.notifies[from] = o
 	}
+	if p.rec != nil && (m.LinkSeq < max(o.next, 1) || o.held[m.LinkSeq] != nil) {
+		// A retry of a notify already applied (or held): drop it, acknowledge if applied.
+		p.stats.Faults.DuplicatesDrop++
+		if m.LinkSeq < o.next {
+			p.send(from, &NotifyResponse{ReqID: m.ReqID, Code: CodeSuccess})
+		}
+		return
+	}
 	for _, n := range o.add(m.LinkSeq, m) {
+		if p.rec != nil {
+			// Acknowledged once applied: what it delivered (or parked) is now kept by us.
+			p.send(from, &NotifyResponse{ReqID: n.ReqID, Code: CodeSuccess})
+		}
 		if len(n.Events) == 1 {
 			// The common case, one event: each recipient gets it alone. The event is
 			// re-addressed in place; deliverTo encodes it at once (or copies it when parking).

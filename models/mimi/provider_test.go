@@ -28,7 +28,10 @@ type testbed struct {
 	ia, ib, ic *inbox
 }
 
-func newTestbed(t *testing.T) *testbed {
+func newTestbed(t *testing.T) *testbed { t.Helper(); return newTestbedWith(t, false) }
+
+// newTestbedWith builds the testbed, with recovery on its providers when recover is set.
+func newTestbedWith(t *testing.T, recover bool) *testbed {
 	t.Helper()
 	k := sim.New(1)
 	acc := network.DefaultAccess()
@@ -42,14 +45,20 @@ func newTestbed(t *testing.T) *testbed {
 		t.Fatal(err)
 	}
 	dir := NewDirectory()
-	w := &Wire{Net: net, Dir: dir}
+	w := &Wire{Net: net, Dir: dir, Recover: recover}
 	tb := &testbed{k: k, w: w, ia: &inbox{}, ib: &inbox{}, ic: &inbox{}}
 	hn, _ := net.AddNode("hub", "eu-west-1", "datacenter")
 	fn, _ := net.AddNode("fol", "us-east-1", "datacenter")
 	dir.RegisterProvider("hub", hn)
 	dir.RegisterProvider("fol", fn)
-	tb.hub, _ = NewProvider(k, w, hn, hn, Config{Name: "hub", Role: Hub, Cores: 2, RequestCost: 10 * time.Microsecond})
-	tb.fol, _ = NewProvider(k, w, fn, hn, Config{Name: "fol", Role: Follower, Cores: 1, RequestCost: 10 * time.Microsecond})
+	rec := func(name string) *Recovery {
+		if !recover {
+			return nil
+		}
+		return &Recovery{Timeout: 100 * time.Millisecond, BackoffMax: time.Second, RetryAfter: 200 * time.Millisecond, Rand: k.Stream("r/" + name)}
+	}
+	tb.hub, _ = NewProvider(k, w, hn, hn, Config{Name: "hub", Role: Hub, Cores: 2, RequestCost: 10 * time.Microsecond, Recovery: rec("hub")})
+	tb.fol, _ = NewProvider(k, w, fn, hn, Config{Name: "fol", Role: Follower, Cores: 1, RequestCost: 10 * time.Microsecond, Recovery: rec("fol")})
 	dir.Register(hn, tb.hub)
 	dir.Register(fn, tb.fol)
 	tb.a, _ = net.AddNode("a@hub", "eu-west-1", "wifi")

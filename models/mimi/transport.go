@@ -83,6 +83,14 @@ type Wire struct {
 	// HeadOfLine counts messages that arrived before an earlier one of their connection and
 	// waited for it.
 	HeadOfLine uint64
+	// Recover makes a connection break when the network gives up on one of its messages (see
+	// Dropped); without it the connection waits for the lost message for ever.
+	Recover bool
+	// Duplicates counts copies of messages already handed over (network duplication), dropped.
+	Duplicates uint64
+	// Broken counts connections broken by the network giving up on a message, or by ResetNode;
+	// Lost counts the messages of broken connections dropped on arrival.
+	Broken, Lost uint64
 
 	names Interner
 }
@@ -100,7 +108,41 @@ func (w *Wire) Decode(b []byte) (any, error) {
 type conn struct {
 	sent, next uint64
 	held       map[uint64]*Packet
+	dead       bool // broken: what is still in flight or held on it is lost
 }
+
+// ResetNode breaks every connection from or to node, as a crash of its host does: messages in
+// flight on them, or held for in-order delivery, are lost, and the next message between the
+// same pair opens a new connection.
+func (w *Wire) ResetNode(node network.NodeID) {
+	for key, c := range w.conns { // order does not matter: each connection is only marked
+		if network.NodeID(int32(key>>32)) == node || network.NodeID(int32(uint32(key))) == node {
+			w.breakConn(key, c)
+		}
+	}
+}
+
+func (w *Wire) breakConn(key uint64, c *conn) {
+	c.dead = true
+	w.Lost += uint64(len(c.held))
+	c.held = nil
+	delete(w.conns, key)
+	w.Broken++
+}
+
+// Dropped is called by the network when it gave up on a packet: the packet's connection breaks,
+// as a TCP connection does when its retransmissions time out.
+func (w *Wire) Dropped(_ *sim.Kernel, _ int, data any) {
+	p := data.(*Packet)
+	w.Lost++
+	if !w.Recover || p.conn.dead {
+		return
+	}
+	key := uint64(uint32(p.From))<<32 | uint64(uint32(p.To))
+	w.breakConn(key, p.conn)
+}
+
+var _ network.Dropper = (*Wire)(nil)
 
 func (w *Wire) conn(from, to network.NodeID) *conn {
 	key := uint64(uint32(from))<<32 | uint64(uint32(to))
@@ -120,6 +162,14 @@ func (w *Wire) conn(from, to network.NodeID) *conn {
 func (w *Wire) Handle(k *sim.Kernel, ev sim.Event) {
 	p := ev.Data.(*Packet)
 	c := p.conn
+	if c.dead {
+		w.Lost++
+		return
+	}
+	if p.Seq < c.next || c.held[p.Seq] != nil {
+		w.Duplicates++
+		return
+	}
 	if p.Seq != c.next {
 		w.HeadOfLine++
 		if c.held == nil {

@@ -20,6 +20,13 @@ const (
 	TypeNotifyResponse        Type = 8
 	TypeDeliver               Type = 9  // provider → its own client; no response
 	TypeProposeRequest        Type = 10 // answered with an updateResponse
+	// TypeRetryAfter answers any request (keyMaterial, update, submitMessage, notify) that the
+	// receiver cannot serve now — a provider recovering after a restart, or overloaded — with
+	// the time to wait.
+	TypeRetryAfter Type = 11
+	// TypeDeliverAck acknowledges the deliveries of one client up to a link_seq (client →
+	// provider; only when delivery recovery is on).
+	TypeDeliverAck Type = 12
 )
 
 func (t Type) String() string {
@@ -44,6 +51,10 @@ func (t Type) String() string {
 		return "deliver"
 	case TypeProposeRequest:
 		return "proposeRequest"
+	case TypeRetryAfter:
+		return "retryAfter"
+	case TypeDeliverAck:
+		return "deliverAck"
 	}
 	return fmt.Sprintf("type(%d)", uint8(t))
 }
@@ -230,6 +241,18 @@ type Deliver struct {
 	LinkSeq uint64 // the provider's counter of deliveries to this client, from 1: applied in order
 	Room    string
 	Events  []Event
+}
+
+// RetryAfter answers a request the receiver will not serve now: the sender should send it again,
+// unchanged (same request id), after RetryAfterNs — the HTTP Retry-After of a 503 answer.
+type RetryAfter struct {
+	ReqID        uint64
+	RetryAfterNs int64
+}
+
+// DeliverAck tells a provider that its client has applied every delivery up to LinkSeq.
+type DeliverAck struct {
+	LinkSeq uint64
 }
 
 // ErrDecode is wrapped by every decoding error.

@@ -103,6 +103,19 @@
 // latencies a receiver sees messages out of send order. Upper layers (MIMI followers, clients)
 // must deduplicate and reorder themselves.
 //
+// Faults.Scope limits duplication, reordering and extra delay to core links (both ends match
+// Faults.Core) or access links (at least one end does not); ScopeAll, the default, applies them
+// everywhere. Network.AddPartition adds a partition while the network runs (a world schedules
+// a scenario's partitions from the start of its measurement window). When a message is dropped
+// after MaxRetransmits, a handler that implements Dropper is told, so a transport can break the
+// connection as TCP does.
+//
+// Faults.Episodes (and Network.AddEpisode) degrade the links of a scope during a window: a
+// transmission starting inside it, after it got past the link's own loss, draws a uniform u
+// from "network/faults/episodes" and is lost (counted in Stats.EpisodeLost, retransmitted
+// like any loss) if u < Loss; otherwise its propagation delay grows by a draw from Delay (same
+// stream). Transmissions outside every episode draw nothing.
+//
 // Partition selectors naming regions are checked by New; those naming nodes can only be
 // checked once the nodes exist, by Network.ValidateFaults, which the first Send runs (and
 // panics on failure). Config.ValidateFaults checks both against a list of node names before

@@ -38,5 +38,27 @@ func Example() {
 	// RTT 28.5ms
 	// 0.372583334s delivered first
 	// 0.705916668s delivered second
-	// {BytesOut:500000 BytesIn:0 MsgsOut:2 MsgsIn:0 Retransmits:0 Dropped:0 Partitioned:0 Duplicated:0 Reordered:0}
+	// {BytesOut:500000 BytesIn:0 MsgsOut:2 MsgsIn:0 Retransmits:0 Dropped:0 Partitioned:0 Duplicated:0 Reordered:0 EpisodeLost:0}
+}
+
+// A partition added while the network runs: from 1 s to 3 s, the node "hub" cannot reach
+// anyone (one way: it still hears from them).
+func ExampleNetwork_AddPartition() {
+	k := sim.New(1)
+	n, _ := network.New(k, network.Config{RetransmitTimeout: 200 * time.Millisecond})
+	hub, _ := n.AddNode("hub", "eu-west-1", "datacenter")
+	peer, _ := n.AddNode("peer", "us-east-1", "datacenter")
+	if err := n.AddPartition(network.Partition{From: time.Second, To: 3 * time.Second, A: []string{"hub"}, OneWay: true}); err != nil {
+		fmt.Println(err)
+		return
+	}
+	for _, t := range []time.Duration{0, time.Second, 2 * time.Second, 3 * time.Second} {
+		fmt.Printf("at %v: hub→peer cut %v, peer→hub cut %v\n", t,
+			n.Partitioned(hub, peer, sim.Time(t)), n.Partitioned(peer, hub, sim.Time(t)))
+	}
+	// Output:
+	// at 0s: hub→peer cut false, peer→hub cut false
+	// at 1s: hub→peer cut true, peer→hub cut false
+	// at 2s: hub→peer cut true, peer→hub cut false
+	// at 3s: hub→peer cut false, peer→hub cut false
 }

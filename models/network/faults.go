@@ -38,9 +38,44 @@ type Faults struct {
 	// and of every duplicate, one draw each. Nil means none.
 	ExtraDelay Dist
 	// Partitions cut links during windows of virtual time. Transmissions across a cut are
-	// lost and retransmitted like any lost transmission.
+	// lost and retransmitted like any lost transmission. More can be added while the network
+	// runs (Network.AddPartition).
 	Partitions []Partition
+	// Scope limits Duplicate, Reorder and ExtraDelay to some links: ScopeAll (the zero value)
+	// applies them to every transmission, ScopeCore only to transmissions between two core
+	// nodes, ScopeAccess only to transmissions with at least one end that is not a core node.
+	// Partitions are scoped by their own selectors.
+	Scope Scope
+	// Core holds selectors (node names, or RegionSelector followed by a region) of the core
+	// nodes (providers' servers, say); it must be set when Scope, or an Episode's Scope, is not
+	// ScopeAll.
+	Core []string
+	// Episodes degrade links during windows of virtual time (a loss burst, a slow period);
+	// more can be added while the network runs (Network.AddEpisode).
+	Episodes []Episode
 }
+
+// Episode degrades the links of Scope from virtual time From (inclusive) to To (exclusive): a
+// transmission that starts inside the window is lost with probability Loss on top of the
+// link's own loss (and retransmitted like any lost transmission), and one that gets through
+// takes an extra delay drawn from Delay. Draws come from the stream "network/faults/episodes",
+// only for transmissions inside an episode.
+type Episode struct {
+	From, To time.Duration
+	Loss     float64 // in [0, 1)
+	Delay    Dist    // nil: none
+	Scope    Scope
+}
+
+// Scope says which links the perturbing faults (duplication, reordering, extra delay) apply to.
+type Scope uint8
+
+// Scopes.
+const (
+	ScopeAll    Scope = iota // every link
+	ScopeCore                // core–core links only (Faults.Core)
+	ScopeAccess              // links with at least one non-core end
+)
 
 // RegionSelector is the prefix of a Partition selector that names a region rather than a node:
 // "region:eu-west-1" selects every node in eu-west-1.
@@ -73,6 +108,7 @@ const (
 	duplicateStream = "network/faults/duplicate" // the coin, then the copy's propagation draws
 	reorderStream   = "network/faults/reorder"   // the coin, then the hold-back draw
 	extraStream     = "network/faults/delay"     // ExtraDelay draws for transmissions
+	episodeStream   = "network/faults/episodes"  // Episode loss coins and delays
 )
 
 // side is where a node stands with respect to one partition.
@@ -111,7 +147,74 @@ type faults struct {
 	reorderRand  *rand.Rand
 	extraRand    *rand.Rand
 	perturbs     bool // dup, reorder or extra is active: transmit must call perturb
+	scope        Scope
+	core         []selector
+	isCore       []bool // by NodeID
+	episodes     []Episode
+	episodeRand  *rand.Rand
 }
+
+// inScopeOf reports whether a transmission from one node to another is on the links of s.
+func (f *faults) inScopeOf(s Scope, from, to NodeID) bool {
+	switch s {
+	case ScopeCore:
+		return f.isCore[from] && f.isCore[to]
+	case ScopeAccess:
+		return !f.isCore[from] || !f.isCore[to]
+	}
+	return true
+}
+
+func checkEpisode(field string, e Episode, haveCore bool) error {
+	switch {
+	case e.From < 0:
+		return fmt.Errorf("network: %s.from: must be ≥ 0, got %v", field, e.From)
+	case e.To <= e.From:
+		return fmt.Errorf("network: %s.to: must be after from (%v), got %v", field, e.From, e.To)
+	case !(e.Loss >= 0 && e.Loss < 1):
+		return fmt.Errorf("network: %s.loss: must be in [0, 1), got %v", field, e.Loss)
+	case e.Scope > ScopeAccess:
+		return fmt.Errorf("network: %s.scope: unknown scope %d", field, e.Scope)
+	case e.Scope != ScopeAll && !haveCore:
+		return fmt.Errorf("network: faults.core: must name the core nodes when %s.scope is not ScopeAll", field)
+	}
+	return nil
+}
+
+// episode applies the episodes active at t to a transmission: it reports whether the
+// transmission is lost, and otherwise the extra delay it takes.
+func (n *Network) episode(from, to NodeID, t sim.Time) (bool, time.Duration) {
+	f := &n.faults
+	var extra time.Duration
+	for i := range f.episodes {
+		e := &f.episodes[i]
+		if t < sim.Time(e.From) || t >= sim.Time(e.To) || !f.inScopeOf(e.Scope, from, to) {
+			continue
+		}
+		if e.Loss > 0 && f.episodeRand.Float64() < e.Loss {
+			return true, 0
+		}
+		if e.Delay != nil {
+			extra += n.sample(e.Delay, f.episodeRand)
+		}
+	}
+	return false, extra
+}
+
+// AddEpisode adds a degradation episode while the network runs (From and To are virtual times
+// since the start of the run). It also forgets episodes that ended before now.
+func (n *Network) AddEpisode(e Episode) error {
+	if err := checkEpisode(fmt.Sprintf("faults.episodes[%d]", len(n.faults.episodes)), e, len(n.faults.core) > 0); err != nil {
+		return err
+	}
+	now := n.k.Now()
+	n.faults.episodes = slices.DeleteFunc(n.faults.episodes, func(q Episode) bool { return sim.Time(q.To) <= now })
+	n.faults.episodes = append(n.faults.episodes, e)
+	return nil
+}
+
+// inScope reports whether perturbing faults apply to a transmission from one node to another.
+func (f *faults) inScope(from, to NodeID) bool { return f.inScopeOf(f.scope, from, to) }
 
 // resolveFaults validates f against the regions of rtt and returns it resolved, without
 // checking node-name selectors (nodes are added later). Errors name the field.
@@ -130,29 +233,77 @@ func resolveFaults(f Faults, rtt *rttTable) (faults, error) {
 		return r, fmt.Errorf("network: faults.reorder_delay: set, but faults.reorder is 0 so it would never be used")
 	}
 	r.perturbs = f.Duplicate > 0 || f.Reorder > 0 || f.ExtraDelay != nil
+	if f.Scope > ScopeAccess {
+		return r, fmt.Errorf("network: faults.scope: unknown scope %d (want ScopeAll, ScopeCore or ScopeAccess)", f.Scope)
+	}
+	if f.Scope != ScopeAll && len(f.Core) == 0 {
+		return r, fmt.Errorf("network: faults.core: must name the core nodes when faults.scope is not ScopeAll")
+	}
+	r.scope = f.Scope
+	core, err := resolveSelectors("faults.core", f.Core, rtt)
+	if err != nil {
+		return r, err
+	}
+	r.core = core
+	for i, e := range f.Episodes {
+		if err := checkEpisode(fmt.Sprintf("faults.episodes[%d]", i), e, len(core) > 0); err != nil {
+			return r, err
+		}
+	}
+	r.episodes = slices.Clone(f.Episodes)
 	r.parts = make([]partition, len(f.Partitions))
 	for i, p := range f.Partitions {
-		field := fmt.Sprintf("faults.partitions[%d]", i)
-		if p.From < 0 {
-			return r, fmt.Errorf("network: %s.from: must be ≥ 0, got %v", field, p.From)
-		}
-		if p.To <= p.From {
-			return r, fmt.Errorf("network: %s.to: must be after from (%v), got %v", field, p.From, p.To)
-		}
-		if len(p.A) == 0 {
-			return r, fmt.Errorf("network: %s.a: must name at least one node or region", field)
-		}
-		a, err := resolveSelectors(field+".a", p.A, rtt)
-		if err != nil {
+		if r.parts[i], err = resolvePartition(fmt.Sprintf("faults.partitions[%d]", i), p, rtt); err != nil {
 			return r, err
 		}
-		b, err := resolveSelectors(field+".b", p.B, rtt)
-		if err != nil {
-			return r, err
-		}
-		r.parts[i] = partition{from: sim.Time(p.From), to: sim.Time(p.To), oneWay: p.OneWay, a: a, b: b, anyB: len(p.B) == 0}
 	}
 	return r, nil
+}
+
+func resolvePartition(field string, p Partition, rtt *rttTable) (partition, error) {
+	if p.From < 0 {
+		return partition{}, fmt.Errorf("network: %s.from: must be ≥ 0, got %v", field, p.From)
+	}
+	if p.To <= p.From {
+		return partition{}, fmt.Errorf("network: %s.to: must be after from (%v), got %v", field, p.From, p.To)
+	}
+	if len(p.A) == 0 {
+		return partition{}, fmt.Errorf("network: %s.a: must name at least one node or region", field)
+	}
+	a, err := resolveSelectors(field+".a", p.A, rtt)
+	if err != nil {
+		return partition{}, err
+	}
+	b, err := resolveSelectors(field+".b", p.B, rtt)
+	if err != nil {
+		return partition{}, err
+	}
+	return partition{from: sim.Time(p.From), to: sim.Time(p.To), oneWay: p.OneWay, a: a, b: b, anyB: len(p.B) == 0}, nil
+}
+
+// AddPartition adds a partition while the network runs (From and To are virtual times since
+// the start of the run, as in Faults.Partitions); its selectors must name existing nodes or
+// known regions. Transmissions already started are not affected. It also forgets partitions
+// that ended before now, so that a long run adding many keeps only those still to come (after
+// it, Partitioned no longer answers for their windows).
+func (n *Network) AddPartition(p Partition) error {
+	field := fmt.Sprintf("faults.partitions[%d]", len(n.faults.parts))
+	r, err := resolvePartition(field, p, n.rtt)
+	if err != nil {
+		return err
+	}
+	for _, s := range slices.Concat(r.a, r.b) {
+		if _, ok := n.names[s.node]; s.node != "" && !ok {
+			return fmt.Errorf("network: %s: unknown node %q", s.field, s.node)
+		}
+	}
+	for i := range n.nodes {
+		r.sides = append(r.sides, r.side(n.nodes[i].info.Name, n.nodes[i].region))
+	}
+	now := n.k.Now()
+	n.faults.parts = slices.DeleteFunc(n.faults.parts, func(q partition) bool { return q.to <= now })
+	n.faults.parts = append(n.faults.parts, r)
+	return nil
 }
 
 func resolveSelectors(field string, names []string, rtt *rttTable) ([]selector, error) {
@@ -179,6 +330,11 @@ func resolveSelectors(field string, names []string, rtt *rttTable) ([]selector, 
 
 // checkNodes reports the first node-name selector that names none of the given nodes.
 func (f *faults) checkNodes(known func(string) bool) error {
+	for _, s := range f.core {
+		if s.node != "" && !known(s.node) {
+			return fmt.Errorf("network: %s: unknown node %q", s.field, s.node)
+		}
+	}
 	for i := range f.parts {
 		p := &f.parts[i]
 		for _, s := range slices.Concat(p.a, p.b) {
@@ -217,27 +373,34 @@ func (n *Network) ValidateFaults() error {
 	return n.faults.checkNodes(func(name string) bool { _, ok := n.names[name]; return ok })
 }
 
-// place records which side of every partition a new node is on.
-func (f *faults) place(name string, region int) {
-	matches := func(sels []selector) bool {
-		for _, s := range sels {
-			if s.node == name || s.node == "" && s.region == region {
-				return true
-			}
+// matches reports whether a selector of sels selects the node.
+func matches(sels []selector, name string, region int) bool {
+	for _, s := range sels {
+		if s.node == name || s.node == "" && s.region == region {
+			return true
 		}
-		return false
 	}
+	return false
+}
+
+// side returns the side of p a node is on.
+func (p *partition) side(name string, region int) side {
+	switch {
+	case matches(p.a, name, region):
+		return sideA
+	case p.anyB || matches(p.b, name, region):
+		return sideB
+	}
+	return sideNone
+}
+
+// place records which side of every partition a new node is on, and whether it is core.
+func (f *faults) place(name string, region int) {
 	for i := range f.parts {
 		p := &f.parts[i]
-		sd := sideNone
-		switch {
-		case matches(p.a):
-			sd = sideA
-		case p.anyB || matches(p.b):
-			sd = sideB
-		}
-		p.sides = append(p.sides, sd)
+		p.sides = append(p.sides, p.side(name, region))
 	}
+	f.isCore = append(f.isCore, matches(f.core, name, region))
 }
 
 // cut reports whether a transmission from one node to another starting at t crosses an active

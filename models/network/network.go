@@ -42,6 +42,13 @@ type Config struct {
 	Faults Faults
 }
 
+// Dropper is implemented by message handlers that want to know when the network gives up on
+// one of their messages (after MaxRetransmits retransmissions): a transport can then break the
+// connection, as TCP does when its retransmissions time out.
+type Dropper interface {
+	Dropped(k *sim.Kernel, kind int, data any)
+}
+
 // NodeID identifies a node of a Network; IDs are dense, starting at 0, in AddNode order.
 type NodeID int32
 
@@ -67,6 +74,8 @@ type NodeStats struct {
 	// counted again in the receiver's MsgsIn and BytesIn), Reordered its transmissions held
 	// back by Faults.ReorderDelay.
 	Partitioned, Duplicated, Reordered int64
+	// EpisodeLost counts the node's transmissions lost to a degradation episode (Faults.Episodes).
+	EpisodeLost int64
 }
 
 func (s *NodeStats) add(o NodeStats) {
@@ -79,6 +88,7 @@ func (s *NodeStats) add(o NodeStats) {
 	s.Partitioned += o.Partitioned
 	s.Duplicated += o.Duplicated
 	s.Reordered += o.Reordered
+	s.EpisodeLost += o.EpisodeLost
 }
 
 // Stream names: one per purpose, so that, say, a scenario without loss draws the same latencies
@@ -196,6 +206,7 @@ func New(k *sim.Kernel, cfg Config) (*Network, error) {
 	n.faults.dupRand = k.Stream(duplicateStream)
 	n.faults.reorderRand = k.Stream(reorderStream)
 	n.faults.extraRand = k.Stream(extraStream)
+	n.faults.episodeRand = k.Stream(episodeStream)
 	for i, name := range names {
 		l, err := resolveAccess(name, access[name])
 		if err != nil {
@@ -401,9 +412,18 @@ func (n *Network) transmit(m *message, at sim.Time) {
 		n.k.Schedule(start.Add(n.rto), n, evTimeout, m)
 		return
 	}
+	var slow time.Duration
+	if len(n.faults.episodes) > 0 {
+		var lost bool
+		if lost, slow = n.episode(m.from, m.to, start); lost {
+			src.stats.EpisodeLost++
+			n.k.Schedule(start.Add(n.rto), n, evTimeout, m)
+			return
+		}
+	}
 	rtt2 := n.rtt.at(src.region, dst.region) / 2
-	prop := n.sample(src.link.latency, n.latRand) + rtt2 + n.sample(dst.link.latency, n.latRand)
-	if !n.faults.perturbs {
+	prop := n.sample(src.link.latency, n.latRand) + rtt2 + n.sample(dst.link.latency, n.latRand) + slow
+	if !n.faults.perturbs || !n.faults.inScope(m.from, m.to) {
 		n.arrive(m, dst, sent.Add(prop))
 		return
 	}
@@ -441,7 +461,11 @@ func (n *Network) Handle(k *sim.Kernel, ev sim.Event) {
 		src := &n.nodes[m.from]
 		if m.retries >= n.maxRetx {
 			src.stats.Dropped++
+			h, kind, data := m.h, m.kind, m.data
 			n.put(m)
+			if d, ok := h.(Dropper); ok {
+				d.Dropped(k, kind, data)
+			}
 			return
 		}
 		m.retries++

@@ -117,6 +117,9 @@ func (w *World) Run() (*Result, error) {
 	if cw := w.opts.Churn; cw != nil {
 		w.startChurn(cw, creator)
 	}
+	if err := w.startFaults(setup); err != nil {
+		return nil, err
+	}
 	w.runUntil(w.measureEnd.Add(drainLimit), w.measureEnd, nil)
 	if w.failure != nil {
 		return nil, w.failure
@@ -211,7 +214,7 @@ func (w *World) result(setup sim.Time) (*Result, error) {
 		res.MaxStateSize = max(res.MaxStateSize, size)
 		obs = append(obs, results.Observation{Metric: MetricStateSize, Unit: "bytes", Group: w.homeOf[c.ID()], TimeNs: end, Source: c.ID(), Value: float64(size)})
 	}
-	res.Observations = obs
+	res.Observations = append(obs, w.faultObservations()...)
 	return res, nil
 }
 

@@ -129,6 +129,9 @@ type World struct {
 	call       *call
 	accepted   map[int64]sim.Time
 	delivered  int
+	cuts       []cut    // partitions of the run (faults.go)
+	outages    []outage // crashes of the run
+	skipped    int      // drawn or scheduled crashes that fell while their provider was down
 	failure    error
 
 	initial int // members at the start (the rest are churn's spare joiners)
@@ -171,7 +174,7 @@ func Build(sc *scenarios.Scenario, opts Options) (*World, error) {
 		roomSize = func() int { return n }
 	}
 	dir := mimi.NewDirectory()
-	w.Wire = &mimi.Wire{Net: net, Dir: dir, Tap: opts.Tap}
+	w.Wire = &mimi.Wire{Net: net, Dir: dir, Tap: opts.Tap, Recover: sc.Faults != nil}
 
 	// Providers.
 	var hubNode network.NodeID
@@ -193,7 +196,8 @@ func Build(sc *scenarios.Scenario, opts Options) (*World, error) {
 			role = mimi.Hub
 		}
 		cfg := mimi.Config{Name: p.Name, Role: role, Cores: p.Cores,
-			RequestCost: time.Duration(p.RequestCost), ByteCost: time.Duration(p.ByteCost), BatchWindow: time.Duration(p.BatchWindow), BatchMax: p.BatchMax}
+			RequestCost: time.Duration(p.RequestCost), ByteCost: time.Duration(p.ByteCost), BatchWindow: time.Duration(p.BatchWindow), BatchMax: p.BatchMax,
+			Recovery: providerRecovery(sc, k, p.Name)}
 		if sc.TimeMode == "zero" {
 			cfg.RequestCost, cfg.ByteCost = 0, 0
 		}
@@ -245,7 +249,8 @@ func Build(sc *scenarios.Scenario, opts Options) (*World, error) {
 			for b := range seed {
 				seed[b] = byte(keys.Uint32())
 			}
-			cfg := client.Config{ID: id, Device: sc.Room.Device, Room: RoomID, Provider: prov.Node(), Node: node, Home: prov.Name()}
+			cfg := client.Config{ID: id, Device: sc.Room.Device, Room: RoomID, Provider: prov.Node(), Node: node, Home: prov.Name(),
+				Retry: clientRetry(sc, k, id)}
 			var ec mls.Client
 			if sampledK > 0 {
 				cfg.IsModelled, cfg.RoomSize, cfg.CiphertextSize = isModelled, roomSize, ctSize
@@ -355,8 +360,8 @@ func accessAssignment(sc *scenarios.Scenario, rng interface{ Shuffle(int, func(i
 	return out
 }
 
-func networkConfig(sc *scenarios.Scenario) (network.Config, error) {
-	cfg := network.Config{
+func networkConfig(sc *scenarios.Scenario) (cfg network.Config, err error) {
+	cfg = network.Config{
 		Access:            network.DefaultAccess(),
 		Loss:              sc.Network.Loss,
 		RetransmitTimeout: time.Duration(sc.Network.RetransmitTimeout),
@@ -391,7 +396,8 @@ func networkConfig(sc *scenarios.Scenario) (network.Config, error) {
 		}
 		cfg.Access[name] = a
 	}
-	return cfg, nil
+	cfg.Faults, err = linkFaults(sc)
+	return cfg, err
 }
 
 // ciphertextSize measures the size of one application message of payload bytes with the real
