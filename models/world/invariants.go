@@ -323,8 +323,9 @@ func (w *World) e2e() results.Invariant {
 		Title:  "no provider ever receives, holds or forwards a plaintext",
 		Method: plaintextMethod}
 	inv.Checked = s.bodies
-	inv.Counts = []results.Count{{Name: "bytes_scanned", Value: s.bytes}, {Name: "plaintexts_indexed", Value: int64(s.indexed)},
-		{Name: "filter_hits", Value: s.hits}}
+	// The filter's hit count is left out: it depends on the ciphertext bytes, which go-mls draws
+	// from crypto/rand, and results must be byte-identical for one seed.
+	inv.Counts = []results.Count{{Name: "bytes_scanned", Value: s.bytes}, {Name: "plaintexts_indexed", Value: int64(s.indexed)}}
 	return finish(inv, s.leaks)
 }
 
