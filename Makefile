@@ -50,6 +50,21 @@ sweep-quick:    ## its quick variant: 2 and 4 members × 2 replications (results
 test-slurm:     ## sharded sweep on a real one-node Slurm cluster here, merged and compared (root; apt-installs slurm-wlm, munge; ≈ 15 s, 40 s with the install)
 	GO=$(GO) bash deploy/slurm/test-slurm.sh
 
+.PHONY: results
+
+# RESULTS_SWEEPS is every embedded scenario with a sweep section (a test in cmd/mimisim checks
+# the list); make results runs each at full size into results/reference/<scenario>/ and prints
+# the wall time of each.
+RESULTS_SWEEPS = fanout-size contention fanout fanout-load fanout-topology faults callsetup dma-phases
+RESULTS_DIR ?= results/reference
+results:        ## every embedded sweep at full size: results/reference/<scenario>/ (CSV, figures, report)
+	$(GO) build -o /tmp/mimisim-results ./cmd/mimisim
+	@for s in $(RESULTS_SWEEPS); do \
+		start=$$(date +%s); \
+		/tmp/mimisim-results sweep embedded:$$s --quiet --out $(RESULTS_DIR)/$$s || exit 1; \
+		echo "results: $$s in $$(( $$(date +%s) - start )) s"; \
+	done
+
 .PHONY: phold bench-peers
 
 phold:          ## PHOLD on the kernel: one line with events/s (bench/phold)

@@ -52,6 +52,10 @@ func writeSweepReport(w io.Writer, sp *sweepPlan) error {
 	writeSweepSection(&b, info)
 	writeSweepSummary(&b, sp)
 	writeSweepFits(&b, sp)
+	writePhaseSection(&b, sp)
+	writeCallTargets(&b, sp)
+	writeKneeSection(&b, sp)
+	writePolicySection(&b, sp)
 	writeSweepFigures(&b, sp)
 
 	b.WriteString("## Files\n\n")

@@ -106,6 +106,8 @@ var hostileInputCases = []badCase{
 		`s.yaml:5:70: providers[1].byte_cost_per_kib: must be > 0 (time_mode: zero turns CPU costs off)`},
 	{"workload not a mapping", edit("workload:\n  kind: poisson\n  rate_per_member: 0.5\n", "workload: poisson\n"),
 		`s.yaml:8:11: workload: must be a mapping with fields kind, rate_per_member, payload_bytes, got string "poisson"`},
+	{"attachments not a mapping", base + "attachments: [image]\n",
+		`s.yaml:11:14: attachments: must be a mapping with fields download, kinds, got a list`},
 	{"offline not a mapping", base + "offline: [0.1]\n",
 		`s.yaml:11:10: offline: must be a mapping with fields share, reconnect, got a list`},
 	{"negative reconnect value", base + "offline: {share: 0.1, reconnect: {kind: constant, value: -1s}}\n",
@@ -137,7 +139,7 @@ var hostileInputCases = []badCase{
 	{"truncated in a list", base + "network:\n  rtt:\n    - [",
 		`s.yaml:13:7: invalid YAML: sequence end token ']' not found`},
 	{"unknown section with suggestion", base + "ofline: {share: 0.1}\n",
-		`s.yaml:11:1: ofline: unknown field (did you mean "offline"?); allowed at the top level: name, description, seed, duration, engine, fidelity, time_mode, network, providers, room, workload, commits, offline, call, hostile, churn, faults, sweep`},
+		`s.yaml:11:1: ofline: unknown field (did you mean "offline"?); allowed at the top level: name, description, seed, duration, engine, fidelity, time_mode, network, providers, room, workload, commits, offline, call, hostile, churn, faults, attachments, sweep`},
 	{"file just over the limit", base + "description: \"" + strings.Repeat("x", MaxFileBytes-len(base)-15) + "\"\n",
 		`s.yaml: file is 65537 bytes; scenario files are limited to 65536 bytes`},
 }

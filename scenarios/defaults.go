@@ -96,6 +96,16 @@ func (s *Scenario) Defaults() {
 			c.DTLSRoundTrips = new(int(DefaultCallRoundTrips))
 		}
 	}
+	if a := s.Attachments; a != nil {
+		if a.Download == "" {
+			a.Download = DefaultDownload
+		}
+		for i := range a.Kinds {
+			if a.Kinds[i].ContentType == "" {
+				a.Kinds[i].ContentType = DefaultContentType
+			}
+		}
+	}
 	if s.Sweep != nil {
 		if s.Sweep.Replications == 0 {
 			s.Sweep.Replications = DefaultReplications

@@ -68,7 +68,7 @@ const wifiLatency = "network:\n  access:\n    wifi:\n      latency: "
 // checks that the tables together name every field of the format.
 var parseErrorCases = []badCase{
 	{"unknown field at top level", base + "colour: blue\n",
-		`s.yaml:11:1: colour: unknown field; allowed at the top level: name, description, seed, duration, engine, fidelity, time_mode, network, providers, room, workload, commits, offline, call, hostile, churn, faults, sweep`},
+		`s.yaml:11:1: colour: unknown field; allowed at the top level: name, description, seed, duration, engine, fidelity, time_mode, network, providers, room, workload, commits, offline, call, hostile, churn, faults, attachments, sweep`},
 	{"unknown nested field with suggestion", base + wifiLatency + "{kind: lognormal, medain: 3ms, sigma: 0.5}\n",
 		`s.yaml:14:34: network.access.wifi.latency.medain: unknown field (did you mean "median"?); allowed in network.access.wifi.latency: kind, value, min, mean, median, sigma`},
 	{"unknown field in list entry", edit("region: eu-west-1}", "region: eu-west-1, core: 8}"),
@@ -94,7 +94,7 @@ var parseErrorCases = []badCase{
 	{"list where mapping expected", edit("room:\n  members: 4", "room: [4]"),
 		`s.yaml:6:7: room: must be a mapping with fields members, placement, access, device, got a list`},
 	{"unknown top-level field with suggestion", base + "room2: x\n",
-		`s.yaml:11:1: room2: unknown field (did you mean "room"?); allowed at the top level: name, description, seed, duration, engine, fidelity, time_mode, network, providers, room, workload, commits, offline, call, hostile, churn, faults, sweep`},
+		`s.yaml:11:1: room2: unknown field (did you mean "room"?); allowed at the top level: name, description, seed, duration, engine, fidelity, time_mode, network, providers, room, workload, commits, offline, call, hostile, churn, faults, attachments, sweep`},
 	{"providers not a list", edit("providers:\n  - {name: hub, role: hub, region: eu-west-1}\n  - {name: f1, role: follower, region: us-east-1}", "providers: hub"),
 		`s.yaml:3:12: providers: must be a list, got string "hub"`},
 	{"mapping where string expected", edit("name: t", "name: {first: t}"),
@@ -154,7 +154,7 @@ var parseErrorCases = []badCase{
 	{"only comments", "# nothing here\n\n",
 		`s.yaml: file is empty; a scenario needs at least name, duration, providers, room and workload`},
 	{"top level is a list", "- name: t\n",
-		`s.yaml:1:1: the top level must be a mapping with fields name, description, seed, duration, engine, fidelity, time_mode, network, providers, room, workload, commits, offline, call, hostile, churn, faults, sweep, got a list`},
+		`s.yaml:1:1: the top level must be a mapping with fields name, description, seed, duration, engine, fidelity, time_mode, network, providers, room, workload, commits, offline, call, hostile, churn, faults, attachments, sweep, got a list`},
 	{"huge seed", base + "seed: 18446744073709551616\n",
 		`s.yaml:11:7: seed: number 18446744073709551616 is out of range`},
 	{"huge members", edit("members: 4", "members: 99999999999999999999"),

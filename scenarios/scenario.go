@@ -47,6 +47,9 @@ type Scenario struct {
 	// Faults, when set, injects link faults, partitions and provider crashes, and turns on
 	// the recovery that survives them (faults.go).
 	Faults *Faults `yaml:"faults"`
+	// Attachments, when set, makes every real member send attachments (files held by the
+	// sender's provider, referenced from MLS messages) and records latency per phase.
+	Attachments *Attachments `yaml:"attachments"`
 	// Sweep, when set, makes the scenario a parameter sweep (mimisim sweep): see Sweep and
 	// Expand. mimisim run ignores it and runs the scenario as written.
 	Sweep *Sweep `yaml:"sweep"`
@@ -178,6 +181,11 @@ const (
 	PolicyImmediate   = "immediate"    // rebuild and resubmit once caught up
 	PolicyBackoff     = "backoff"      // full-jitter exponential backoff: BackoffBase, BackoffMax
 	PolicyRandomDelay = "random_delay" // a uniform delay in [DelayMin, DelayMax] before every attempt
+	// PolicyDesignated: members send Update proposals; the room's creator commits them.
+	PolicyDesignated = "designated_committer"
+	// PolicyProposalDelay: members send Update proposals, which the hub holds and fans out;
+	// every member holding some commits them after a uniform delay in [DelayMin, DelayMax].
+	PolicyProposalDelay = "proposal_random_delay"
 )
 
 // Commits is commit contention in the measurement window: rounds start at Poisson times of Rate
@@ -189,11 +197,11 @@ const (
 type Commits struct {
 	Committers  int      `yaml:"committers"`   // required; 1 ≤ committers ≤ real members
 	Rate        float64  `yaml:"rate"`         // required; rounds per second, 0 < rate ≤ MaxCommitRate
-	Policy      string   `yaml:"policy"`       // default "immediate"; immediate | backoff | random_delay
+	Policy      string   `yaml:"policy"`       // default "immediate"; immediate | backoff | random_delay | designated_committer | proposal_random_delay
 	BackoffBase Duration `yaml:"backoff_base"` // backoff: the first retry's ceiling, > 0
 	BackoffMax  Duration `yaml:"backoff_max"`  // backoff: the largest ceiling, ≥ BackoffBase
-	DelayMin    Duration `yaml:"delay_min"`    // random_delay: ≥ 0
-	DelayMax    Duration `yaml:"delay_max"`    // random_delay: ≥ DelayMin
+	DelayMin    Duration `yaml:"delay_min"`    // random_delay, proposal_random_delay: ≥ 0
+	DelayMax    Duration `yaml:"delay_max"`    // random_delay, proposal_random_delay: ≥ DelayMin
 	MaxAttempts int      `yaml:"max_attempts"` // give up after this many refusals; default 0 = never; ≥ 0
 }
 
@@ -245,11 +253,33 @@ const (
 // Design says.
 type Call struct {
 	Design         string   `yaml:"design"`           // required; epoch_keys | subgroup_per_joiner | subgroup_one_commit
-	Participants   int      `yaml:"participants"`     // required; 2 ≤ participants ≤ real members
+	Participants   int      `yaml:"participants"`     // default 0: every real member; else 2 ≤ participants ≤ real members
 	At             Duration `yaml:"at"`               // default 0; 0 ≤ at < duration
 	SignalBytes    int      `yaml:"signal_bytes"`     // default 2000; 1..MaxPayloadBytes
 	ICERoundTrips  *int     `yaml:"ice_round_trips"`  // default 2; 0..MaxCallRoundTrips
 	DTLSRoundTrips *int     `yaml:"dtls_round_trips"` // default 2; 0..MaxCallRoundTrips
+}
+
+// Attachment download modes.
+const (
+	DownloadViaProvider = "via_provider" // the recipient's provider fetches the file once and serves its clients
+	DownloadDirect      = "direct"       // each recipient fetches from the sender's provider itself
+)
+
+// Attachments makes every real member send each kind of attachment as a Poisson process; a
+// recipient downloads the file as Download says. With this section a run also records
+// phase_latency for chat messages ("text") and for the call, if any ("call").
+type Attachments struct {
+	Download string           `yaml:"download"` // default via_provider; via_provider | direct
+	Kinds    []AttachmentKind `yaml:"kinds"`    // required; 1 … MaxAttachmentKinds kinds
+}
+
+// AttachmentKind is one kind of attachment.
+type AttachmentKind struct {
+	Name          string  `yaml:"name"`            // required; [a-z0-9-]+, unique, not "text" or "call"
+	Bytes         int     `yaml:"bytes"`           // required; 1 … MaxAttachmentBytes
+	RatePerMember float64 `yaml:"rate_per_member"` // required; files per second per member, 0 < r ≤ MaxAttachmentRate
+	ContentType   string  `yaml:"content_type"`    // default application/octet-stream; a media type
 }
 
 // Limits carries what the model packages support; the caller supplies it (the CLI wires the
@@ -279,6 +309,8 @@ const (
 	DefaultSignalBytes       = 2000
 	DefaultCallRoundTrips    = 2
 	DefaultHoldMax           = Duration(time.Second)
+	DefaultDownload          = DownloadViaProvider
+	DefaultContentType       = "application/octet-stream"
 
 	MaxDuration      = Duration(24 * time.Hour)
 	MaxCores         = 1024
@@ -294,6 +326,11 @@ const (
 	MaxHold = Duration(time.Minute)
 	// MaxCallRoundTrips bounds call.ice_round_trips and call.dtls_round_trips (a typo catcher).
 	MaxCallRoundTrips = 100
+	// MaxAttachmentKinds, MaxAttachmentBytes (64 MiB: a run holds every file in memory) and
+	// MaxAttachmentRate bound the attachments section.
+	MaxAttachmentKinds = 16
+	MaxAttachmentBytes = 64 << 20
+	MaxAttachmentRate  = 10.0
 	// MaxFileBytes bounds the size of a scenario file (the default one has under 4 KiB). The
 	// YAML parser takes time quadratic in the size of some malformed inputs, up to about half
 	// a second at this size.

@@ -114,6 +114,11 @@ var sweepFields = []sweepField{
 	{"time_mode", kindText, func(s *Scenario, _ int, v any) { s.TimeMode = v.(string) }},
 	{"network.loss", kindNumber, func(s *Scenario, _ int, v any) { s.Network.Loss = v.(float64) }},
 	{"network.retransmit_timeout", kindDuration, func(s *Scenario, _ int, v any) { s.Network.RetransmitTimeout = v.(Duration) }},
+	{"providers.count", kindInteger, func(s *Scenario, _ int, v any) {
+		if n := v.(int); n < len(s.Providers) {
+			s.Providers = s.Providers[:n] // 1 ≤ n: countsOK
+		}
+	}},
 	{"providers[i].region", kindText, func(s *Scenario, i int, v any) { s.Providers[i].Region = v.(string) }},
 	{"providers[i].cores", kindInteger, func(s *Scenario, i int, v any) { s.Providers[i].Cores = v.(int) }},
 	{"providers[i].request_cost", kindDuration, func(s *Scenario, i int, v any) { s.Providers[i].RequestCost = v.(Duration) }},
@@ -121,6 +126,7 @@ var sweepFields = []sweepField{
 	{"providers[i].batch_window", kindDuration, func(s *Scenario, i int, v any) { s.Providers[i].BatchWindow = v.(Duration) }},
 	{"providers[i].batch_max", kindInteger, func(s *Scenario, i int, v any) { s.Providers[i].BatchMax = v.(int) }},
 	{"room.members", kindInteger, func(s *Scenario, _ int, v any) { s.Room.Members = v.(int) }},
+	{"room.access", kindText, func(s *Scenario, _ int, v any) { s.Room.Access = map[string]float64{v.(string): 1} }},
 	{"room.device", kindText, func(s *Scenario, _ int, v any) { s.Room.Device = v.(string) }},
 	{"workload.rate_per_member", kindNumber, func(s *Scenario, _ int, v any) { s.Workload.RatePerMember = v.(float64) }},
 	{"workload.payload_bytes", kindInteger, func(s *Scenario, _ int, v any) { s.Workload.PayloadBytes = v.(int) }},
@@ -133,6 +139,7 @@ var sweepFields = []sweepField{
 	{"faults.links.duplicate", kindNumber, func(s *Scenario, _ int, v any) { s.Faults.Links.Duplicate = v.(float64) }},
 	{"faults.random_partitions.rate", kindNumber, func(s *Scenario, _ int, v any) { s.Faults.RandomPartitions.Rate = v.(float64) }},
 	{"faults.random_crashes.rate", kindNumber, func(s *Scenario, _ int, v any) { s.Faults.RandomCrashes.Rate = v.(float64) }},
+	{"attachments.download", kindText, func(s *Scenario, _ int, v any) { s.Attachments.Download = v.(string) }},
 }
 
 // setPolicy sets the commit policy of a sweep point and drops the parameters of the other
@@ -142,7 +149,7 @@ func (c *Commits) setPolicy(p string) {
 	if p != PolicyBackoff {
 		c.BackoffBase, c.BackoffMax = 0, 0
 	}
-	if p != PolicyRandomDelay {
+	if p != PolicyRandomDelay && p != PolicyProposalDelay {
 		c.DelayMin, c.DelayMax = 0, 0
 	}
 }
@@ -151,7 +158,7 @@ func (c *Commits) setPolicy(p string) {
 // the scenario does not have it, or returns "".
 func missingSection(s *Scenario, path string) string {
 	section, rest, _ := strings.Cut(path, ".")
-	absent := map[string]bool{"commits": s.Commits == nil, "offline": s.Offline == nil, "call": s.Call == nil, "faults": s.Faults == nil}
+	absent := map[string]bool{"commits": s.Commits == nil, "offline": s.Offline == nil, "call": s.Call == nil, "faults": s.Faults == nil, "attachments": s.Attachments == nil}
 	if absent[section] {
 		return section
 	}
@@ -179,7 +186,7 @@ func SweepFields() []string {
 var notSweepable = map[string]string{
 	"seed":           "every job's seed is derived from the scenario's seed, the point and the replication; set sweep.replications for more seeds",
 	"room.placement": "sweeping room.members deals the members round-robin; write one scenario per placement",
-	"room.access":    "its shares must sum to 1; write one scenario per access mix",
+	"room.access":    "its shares must sum to 1; sweep room.access with access type names (everyone on that type), or write one scenario per access mix",
 	"name":           "a sweep writes one results directory under one name",
 	"sweep":          "a sweep cannot sweep itself",
 }
@@ -366,7 +373,7 @@ func (s *Scenario) sweepPlan(quick bool) ([]planAxis, int, []planError) {
 		}
 		seen[a.Field] = i
 		ax := planAxis{field: f, index: index, path: a.Field}
-		if !convertValues(p+".values", f.kind, a.Values, &ax, errf) {
+		if !convertValues(p+".values", f.kind, a.Values, &ax, errf) || !countsOK(p+".values", &ax, len(s.Providers), errf) {
 			continue
 		}
 		axes = append(axes, ax)
@@ -401,7 +408,8 @@ func (s *Scenario) sweepPlan(quick bool) ([]planAxis, int, []planError) {
 				continue
 			}
 			q := planAxis{field: ax.field, index: ax.index, path: ax.path}
-			if convertValues(joinPath("sweep.quick", ax.path), ax.field.kind, vals, &q, errf) {
+			if convertValues(joinPath("sweep.quick", ax.path), ax.field.kind, vals, &q, errf) &&
+				countsOK(joinPath("sweep.quick", ax.path), &q, len(s.Providers), errf) {
 				*ax = q
 			}
 		}
@@ -493,10 +501,12 @@ func (s *Scenario) points(axes []planAxis) []paramPoint {
 		redeal := false
 		for a, ax := range axes {
 			v := ax.values[idx[a]]
-			ax.field.set(sc, ax.index, v)
+			if ax.index < len(sc.Providers) { // a provider cut by providers.count takes no values
+				ax.field.set(sc, ax.index, v)
+			}
 			pp.params = append(pp.params, Param{Name: ax.path, Value: ax.texts[idx[a]]})
 			pp.locs = append(pp.locs, ax.locs[idx[a]])
-			redeal = redeal || ax.field.path == "room.members"
+			redeal = redeal || ax.field.path == "room.members" || ax.field.path == "providers.count"
 		}
 		if redeal {
 			sc.Room.Placement = nil
@@ -515,6 +525,21 @@ func (s *Scenario) points(axes []planAxis) []paramPoint {
 		}
 	}
 	return out
+}
+
+// countsOK checks the values of a providers.count axis: 1 … the providers the file lists (a
+// point keeps the first providers.count of them).
+func countsOK(path string, ax *planAxis, providers int, errf func(field, format string, args ...any)) bool {
+	if ax.field.path != "providers.count" {
+		return true
+	}
+	for _, v := range ax.values {
+		if n := v.(int); n < 1 || n > providers {
+			errf(path, "providers.count must be between 1 and the %s the scenario lists, got %d", plural(providers, "provider", "providers"), n)
+			return false
+		}
+	}
+	return true
 }
 
 // Expand lists the jobs of the scenario's sweep, or of its quick sweep (see Sweep.Quick): one
@@ -614,6 +639,11 @@ func (s *Scenario) Clone() *Scenario {
 		cl.ICERoundTrips = clonePtr(s.Call.ICERoundTrips)
 		cl.DTLSRoundTrips = clonePtr(s.Call.DTLSRoundTrips)
 		c.Call = &cl
+	}
+	if s.Attachments != nil {
+		a := *s.Attachments
+		a.Kinds = slices.Clone(s.Attachments.Kinds)
+		c.Attachments = &a
 	}
 	if s.Sweep != nil {
 		sw := *s.Sweep

@@ -67,7 +67,7 @@ func TestParseSweep(t *testing.T) {
 	}
 }
 
-const sweepFieldList = "duration, engine, fidelity, time_mode, network.loss, network.retransmit_timeout, providers[i].region, providers[i].cores, providers[i].request_cost, providers[i].byte_cost_per_kib, providers[i].batch_window, providers[i].batch_max, room.members, room.device, workload.rate_per_member, workload.payload_bytes, commits.committers, commits.rate, commits.policy, offline.share, call.design, call.participants, faults.links.duplicate, faults.random_partitions.rate, faults.random_crashes.rate"
+const sweepFieldList = "duration, engine, fidelity, time_mode, network.loss, network.retransmit_timeout, providers.count, providers[i].region, providers[i].cores, providers[i].request_cost, providers[i].byte_cost_per_kib, providers[i].batch_window, providers[i].batch_max, room.members, room.access, room.device, workload.rate_per_member, workload.payload_bytes, commits.committers, commits.rate, commits.policy, offline.share, call.design, call.participants, faults.links.duplicate, faults.random_partitions.rate, faults.random_crashes.rate, attachments.download"
 
 // sweepErrorCases are bad scenario files and the exact errors Parse gives for them; TestBadValuesCoverEveryField
 // checks that the tables together name every field of the format.
@@ -83,7 +83,7 @@ var sweepErrorCases = []badCase{
 	{"seed", sweepBase("  axes:\n    - {field: seed, values: [1, 2]}\n"),
 		`s.yaml:13:15: sweep.axes[0].field: seed cannot be swept: every job's seed is derived from the scenario's seed, the point and the replication; set sweep.replications for more seeds; fields that can be swept: ` + sweepFieldList},
 	{"access share", sweepBase("  axes:\n    - {field: room.access.wifi, values: [1]}\n"),
-		`s.yaml:13:15: sweep.axes[0].field: room.access.wifi cannot be swept: its shares must sum to 1; write one scenario per access mix; fields that can be swept: ` + sweepFieldList},
+		`s.yaml:13:15: sweep.axes[0].field: room.access.wifi cannot be swept: its shares must sum to 1; sweep room.access with access type names (everyone on that type), or write one scenario per access mix; fields that can be swept: ` + sweepFieldList},
 	{"missing provider", sweepBase("  axes:\n    - field: providers[2].cores\n      values: [1]\n"),
 		`s.yaml:13:14: sweep.axes[0].field: providers[2] does not exist: the scenario has 2 providers`},
 	{"field swept twice", sweepBase("  axes:\n    - {field: room.members, values: [2]}\n    - {field: room.members, values: [3]}\n"),
@@ -283,6 +283,7 @@ faults:
   links: {duplicate: 0.5}
   random_partitions: {rate: 1, duration: {kind: constant, value: 1s}}
   random_crashes: {rate: 1, down: {kind: constant, value: 1s}}
+attachments: {kinds: [{name: image, bytes: 1000, rate_per_member: 0.5}]}
 sweep:
   axes:
     - {field: room.members, values: [3]}
@@ -293,6 +294,8 @@ sweep:
     - {field: time_mode, values: [zero]}
     - {field: fidelity, values: [full]}
     - {field: room.device, values: [laptop]}
+    - {field: room.access, values: [lte]}
+    - {field: providers.count, values: [2]}
     - {field: workload.rate_per_member, values: [7]}
     - {field: workload.payload_bytes, values: [9]}
     - field: providers[1].region
@@ -316,6 +319,7 @@ sweep:
     - {field: faults.links.duplicate, values: [0.25]}
     - {field: faults.random_partitions.rate, values: [0.5]}
     - {field: faults.random_crashes.rate, values: [2]}
+    - {field: attachments.download, values: [direct]}
 `), testLimits())
 	if err != nil {
 		t.Fatal(err)
@@ -334,6 +338,7 @@ sweep:
 	want.Duration = Duration(5 * time.Second)
 	want.Network.Loss, want.Network.RetransmitTimeout = 0.25, Duration(time.Second)
 	want.Engine, want.TimeMode, want.Fidelity, want.Room.Device = "tinymls", "zero", "full", "laptop"
+	want.Room.Access = map[string]float64{"lte": 1}
 	want.Workload.RatePerMember, want.Workload.PayloadBytes = 7, 9
 	want.Providers[1].Region, want.Providers[1].Cores = "sa-east-1", 16
 	want.Providers[0].RequestCost, want.Providers[0].ByteCost = Duration(time.Millisecond), Duration(3*time.Microsecond)
@@ -343,6 +348,7 @@ sweep:
 	want.Offline.Share = 0.125
 	want.Call.Design, want.Call.Participants = "subgroup_per_joiner", 3
 	want.Faults.Links.Duplicate, want.Faults.RandomPartitions.Rate, want.Faults.RandomCrashes.Rate = 0.25, 0.5, 2
+	want.Attachments.Download = "direct"
 	if !reflect.DeepEqual(ps[0].Scenario, want) {
 		t.Errorf("point scenario:\n got %+v\nwant %+v", ps[0].Scenario, want)
 	}
@@ -593,5 +599,29 @@ func TestParseTruncatedSweep(t *testing.T) {
 	}
 	for n := range len(data) + 1 {
 		checkParse(t, data[:n])
+	}
+}
+
+// providers.count keeps the first providers of the file and deals the members again; values
+// outside 1 … the providers listed are errors.
+func TestSweepProvidersCount(t *testing.T) {
+	s, err := Parse("s.yaml", []byte(edit("  - {name: f1, role: follower, region: us-east-1}\n",
+		"  - {name: f1, role: follower, region: us-east-1}\n  - {name: f2, role: follower, region: ap-southeast-1}\n")+
+		"sweep: {axes: [{field: providers.count, values: [1, 3]}, {field: \"providers[2].cores\", values: [8]}]}\n"), testLimits())
+	if err != nil {
+		t.Fatal(err)
+	}
+	ps, err := s.Expand(false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(ps) != 2 || len(ps[0].Scenario.Providers) != 1 || len(ps[1].Scenario.Providers) != 3 ||
+		!reflect.DeepEqual(ps[0].Scenario.Room.Placement, []int{4}) || !reflect.DeepEqual(ps[1].Scenario.Room.Placement, []int{2, 1, 1}) ||
+		ps[1].Scenario.Providers[2].Cores != 8 {
+		t.Fatalf("points: %+v / %+v", ps[0].Scenario, ps[1].Scenario)
+	}
+	_, err = Parse("s.yaml", []byte(base+"sweep: {axes: [{field: providers.count, values: [3]}]}\n"), testLimits())
+	if err == nil || !strings.Contains(err.Error(), "providers.count must be between 1 and the 2 providers the scenario lists, got 3") {
+		t.Fatalf("err = %v", err)
 	}
 }

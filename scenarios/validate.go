@@ -25,14 +25,20 @@ var (
 	}
 	// commitPolicies and callDesigns are the models' lists (client.CommitPolicies,
 	// world.CallDesigns); cmd/mimisim tests that they agree.
-	commitPolicies = []string{PolicyImmediate, PolicyBackoff, PolicyRandomDelay}
+	commitPolicies = []string{PolicyImmediate, PolicyBackoff, PolicyRandomDelay, PolicyDesignated, PolicyProposalDelay}
 	policyParams   = map[string][]string{
-		PolicyImmediate:   nil,
-		PolicyBackoff:     {"backoff_base", "backoff_max"},
-		PolicyRandomDelay: {"delay_min", "delay_max"},
+		PolicyImmediate:     nil,
+		PolicyBackoff:       {"backoff_base", "backoff_max"},
+		PolicyRandomDelay:   {"delay_min", "delay_max"},
+		PolicyDesignated:    nil,
+		PolicyProposalDelay: {"delay_min", "delay_max"},
 	}
-	callDesigns = []string{CallEpochKeys, CallSubgroupPerJoiner, CallSubgroupOneCommit}
+	callDesigns   = []string{CallEpochKeys, CallSubgroupPerJoiner, CallSubgroupOneCommit}
+	downloadModes = []string{DownloadViaProvider, DownloadDirect}
 )
+
+// DownloadModes returns the values of attachments.download.
+func DownloadModes() []string { return slices.Clone(downloadModes) }
 
 // CommitPolicies returns the values of commits.policy.
 func CommitPolicies() []string { return slices.Clone(commitPolicies) }
@@ -208,6 +214,7 @@ func (c *checker) check(s *Scenario) {
 	c.hostile(s)
 	c.churn(s, engineOK)
 	c.faults(s)
+	c.attachments(s)
 	c.sweep(s)
 }
 
@@ -277,6 +284,62 @@ func (c *checker) churn(s *Scenario, engineOK bool) {
 		c.errf("churn.join_rate", "nobody can join: give churn.joiners > 0, or rejoin: true with leave_rate > 0")
 	}
 }
+
+func (c *checker) attachments(s *Scenario) {
+	a := s.Attachments
+	if a == nil {
+		return
+	}
+	if c.written("attachments.download", false) && a.Download == "" {
+		c.errf("attachments.download", "must not be empty; allowed: %s (remove the field for the default %s)", list(downloadModes), DefaultDownload)
+	} else if !slices.Contains(downloadModes, a.Download) {
+		c.errf("attachments.download", "unknown download mode %q; allowed: %s", a.Download, list(downloadModes))
+	}
+	switch {
+	case len(a.Kinds) == 0 && c.missing("attachments.kinds"):
+		c.errf("attachments.kinds", "required: the kinds of attachment, each with name, bytes and rate_per_member")
+		return
+	case len(a.Kinds) == 0 || len(a.Kinds) > MaxAttachmentKinds:
+		c.errf("attachments.kinds", "must list 1 to %d kinds, got %d", MaxAttachmentKinds, len(a.Kinds))
+		return
+	}
+	names := map[string]int{}
+	for i, k := range a.Kinds {
+		p := fmt.Sprintf("attachments.kinds[%d]", i)
+		switch {
+		case c.missing(p + ".name"):
+			c.errf(p+".name", `required: a name of lowercase letters, digits and "-", e.g. image`)
+		case !nameSyntax.MatchString(k.Name):
+			c.errf(p+".name", `%q is not a valid name; use lowercase letters a-z, digits and "-"`, k.Name)
+		case k.Name == "text" || k.Name == "call":
+			c.errf(p+".name", "%q names the phase of chat messages or of the call; choose another name", k.Name)
+		default:
+			if j, dup := names[k.Name]; dup {
+				c.errf(p+".name", "duplicate kind name %q (also attachments.kinds[%d])", k.Name, j)
+			} else {
+				names[k.Name] = i
+			}
+		}
+		switch {
+		case c.missing(p + ".bytes"):
+			c.errf(p+".bytes", "required: the size of each file, bytes, 1 … %d", MaxAttachmentBytes)
+		case k.Bytes < 1 || k.Bytes > MaxAttachmentBytes:
+			c.errf(p+".bytes", "must be between 1 and %d, got %d", MaxAttachmentBytes, k.Bytes)
+		}
+		switch {
+		case c.missing(p + ".rate_per_member"):
+			c.errf(p+".rate_per_member", "required: files per second per member, > 0 and at most %s", num(MaxAttachmentRate))
+		case math.IsNaN(k.RatePerMember) || k.RatePerMember <= 0 || k.RatePerMember > MaxAttachmentRate:
+			c.errf(p+".rate_per_member", "must be > 0 and at most %s files per second, got %s", num(MaxAttachmentRate), num(k.RatePerMember))
+		}
+		if c.written(p+".content_type", false) && !mediaType.MatchString(k.ContentType) {
+			c.errf(p+".content_type", "%q is not a media type such as image/jpeg", k.ContentType)
+		}
+	}
+}
+
+// mediaType is the shape of a media type (RFC 6838 §4.2), without parameters.
+var mediaType = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9!#$&^_.+-]{0,126}/[A-Za-z0-9][A-Za-z0-9!#$&^_.+-]{0,126}$`)
 
 func (c *checker) network(n *Network) {
 	type pair struct{ a, b string }
@@ -608,12 +671,16 @@ func (c *checker) commits(s *Scenario) {
 			policies = append(policies, t)
 		}
 	}
+	// owner: the policy in play that takes each parameter (the scenario's own first), or else
+	// the first policy that takes it.
 	var takes []string
 	owner := map[string]string{}
-	for _, pol := range commitPolicies {
+	for _, pol := range append(slices.Clone(policies), commitPolicies...) {
 		for _, name := range policyParams[pol] {
-			owner[name] = pol
-			if slices.Contains(policies, pol) {
+			if _, ok := owner[name]; !ok {
+				owner[name] = pol
+			}
+			if slices.Contains(policies, pol) && !slices.Contains(takes, name) {
 				takes = append(takes, name)
 			}
 		}
@@ -715,8 +782,8 @@ func (c *checker) call(s *Scenario) {
 	}
 	c.oneOf("call.design", "call design", cl.Design, callDesigns)
 	switch {
-	case c.missing("call.participants"):
-		c.errf("call.participants", "required: how many members take part in the call, at least 2 (the initiator and one callee)")
+	case cl.Participants == 0 && !c.written("call.participants", false):
+		// Every real member takes part.
 	case cl.Participants < 2:
 		c.errf("call.participants", "must be at least 2 (the initiator and one callee), got %d", cl.Participants)
 	case roomSizeOK(s) && cl.Participants > realMembers(s):

@@ -87,7 +87,7 @@ func TestParseWorkloads(t *testing.T) {
 }
 
 const (
-	policies = "immediate, backoff, random_delay"
+	policies = "immediate, backoff, random_delay, designated_committer, proposal_random_delay"
 	designs  = "epoch_keys, subgroup_per_joiner, subgroup_one_commit"
 	kinds    = "constant, shifted_exponential, lognormal"
 )
@@ -139,6 +139,11 @@ var workloadErrorCases = []badCase{
 		`s.yaml:11:43: commits.policy: unknown policy "bakoff"; allowed: ` + policies},
 	{"empty policy", base + "commits: {committers: 1, rate: 1, policy: \"\"}\n",
 		`s.yaml:11:43: commits.policy: must not be empty; allowed: ` + policies + ` (remove the field for the default immediate)`},
+	{"proposal delay without its parameters", base + "commits: {committers: 1, rate: 1, policy: proposal_random_delay}\n",
+		lines(`s.yaml:11:1: commits.delay_min: required by policy proposal_random_delay, which takes delay_min, delay_max`,
+			`s.yaml:11:1: commits.delay_max: required by policy proposal_random_delay, which takes delay_min, delay_max`)},
+	{"designated committer takes no delay", base + "commits: {committers: 1, rate: 1, policy: designated_committer, delay_max: 1s}\n",
+		`s.yaml:11:65: commits.delay_max: not a parameter of policy designated_committer, which takes none; remove it`},
 	{"backoff without its parameters", base + "commits: {committers: 1, rate: 1, policy: backoff}\n",
 		lines(`s.yaml:11:1: commits.backoff_base: required by policy backoff, which takes backoff_base, backoff_max`,
 			`s.yaml:11:1: commits.backoff_max: required by policy backoff, which takes backoff_base, backoff_max`)},
@@ -178,8 +183,29 @@ var workloadErrorCases = []badCase{
 
 	// call
 	{"empty call section", base + "call: {}\n",
-		lines(`s.yaml:11:1: call.design: required: one of `+designs,
-			`s.yaml:11:1: call.participants: required: how many members take part in the call, at least 2 (the initiator and one callee)`)},
+		`s.yaml:11:1: call.design: required: one of ` + designs},
+	{"zero participants written", base + "call: {design: epoch_keys, participants: 0}\n",
+		`s.yaml:11:42: call.participants: must be at least 2 (the initiator and one callee), got 0`},
+
+	// attachments
+	{"empty attachments section", base + "attachments: {}\n",
+		`s.yaml:11:1: attachments.kinds: required: the kinds of attachment, each with name, bytes and rate_per_member`},
+	{"unknown download mode", base + "attachments: {download: p2p, kinds: [{name: a, bytes: 1, rate_per_member: 1}]}\n",
+		`s.yaml:11:25: attachments.download: unknown download mode "p2p"; allowed: via_provider, direct`},
+	{"kind without its fields", base + "attachments: {kinds: [{content_type: image/png}]}\n",
+		lines(`s.yaml:11:23: attachments.kinds[0].name: required: a name of lowercase letters, digits and "-", e.g. image`,
+			`s.yaml:11:23: attachments.kinds[0].bytes: required: the size of each file, bytes, 1 … 67108864`,
+			`s.yaml:11:23: attachments.kinds[0].rate_per_member: required: files per second per member, > 0 and at most 10`)},
+	{"kind named after a phase", base + "attachments: {kinds: [{name: text, bytes: 1, rate_per_member: 1}]}\n",
+		`s.yaml:11:30: attachments.kinds[0].name: "text" names the phase of chat messages or of the call; choose another name`},
+	{"duplicate kind", base + "attachments: {kinds: [{name: a, bytes: 1, rate_per_member: 1}, {name: a, bytes: 2, rate_per_member: 1}]}\n",
+		`s.yaml:11:71: attachments.kinds[1].name: duplicate kind name "a" (also attachments.kinds[0])`},
+	{"too large a file", base + "attachments: {kinds: [{name: a, bytes: 67108865, rate_per_member: 1}]}\n",
+		`s.yaml:11:40: attachments.kinds[0].bytes: must be between 1 and 67108864, got 67108865`},
+	{"zero rate", base + "attachments: {kinds: [{name: a, bytes: 1, rate_per_member: 0}]}\n",
+		`s.yaml:11:60: attachments.kinds[0].rate_per_member: must be > 0 and at most 10 files per second, got 0`},
+	{"bad content type", base + "attachments: {kinds: [{name: a, bytes: 1, rate_per_member: 1, content_type: jpeg}]}\n",
+		`s.yaml:11:77: attachments.kinds[0].content_type: "jpeg" is not a media type such as image/jpeg`},
 	{"unknown design", base + "call: {design: sfu, participants: 2}\n",
 		`s.yaml:11:16: call.design: unknown call design "sfu"; allowed: ` + designs},
 	{"one participant", base + "call: {design: epoch_keys, participants: 1}\n",
@@ -397,20 +423,21 @@ func TestEmbeddedWorkloadSweeps(t *testing.T) {
 		quick      *Quick
 		jobs, fast int
 		check      func(s *Scenario) bool
+		reps       int // sweep.replications; 0 means 3
 	}{
 		{"contention",
-			[]Axis{{"commits.committers", []any{1, 2, 4, 8}}, {"commits.policy", []any{"immediate", "backoff", "random_delay"}}},
-			&Quick{Replications: 1, Values: map[string][]any{"commits.committers": {4}, "commits.policy": {"immediate", "backoff", "random_delay"}}},
-			36, 3, func(s *Scenario) bool {
+			[]Axis{{"commits.committers", []any{1, 2, 4, 8}}, {"commits.policy", []any{"immediate", "backoff", "random_delay", "designated_committer", "proposal_random_delay"}}},
+			&Quick{Replications: 1, Values: map[string][]any{"commits.committers": {4}, "commits.policy": {"immediate", "backoff", "random_delay", "designated_committer", "proposal_random_delay"}}},
+			60, 5, func(s *Scenario) bool {
 				return s.Room.Members == 12 && len(s.Providers) == 3 && s.Duration == Duration(time.Minute) &&
 					s.Commits.Rate == 0.5 && s.Workload.RatePerMember <= 0.05
-			}},
+			}, 0},
 		{"fanout",
 			[]Axis{{"room.members", []any{8, 32, 128}}, {"offline.share", []any{0, 0.2}}, {"providers[0].batch_window", []any{"0s", "50ms"}}},
 			&Quick{Replications: 1, Values: map[string][]any{"room.members": {8}}},
 			36, 4, func(s *Scenario) bool {
 				return len(s.Providers) == 3 && s.Providers[0].Role == RoleHub && s.Fidelity == "full" && s.Offline != nil
-			}},
+			}, 0},
 		{"faults",
 			[]Axis{{"faults.random_partitions.rate", []any{0.01, 0.05, 0.1, 0.2}}},
 			&Quick{Replications: 1, Values: map[string][]any{"faults.random_partitions.rate": {0.01, 0.2}}},
@@ -418,13 +445,32 @@ func TestEmbeddedWorkloadSweeps(t *testing.T) {
 				f := s.Faults
 				return s.Room.Members == 12 && len(s.Providers) == 3 && f != nil && f.Links != nil &&
 					len(f.Partitions) == 1 && len(f.Crashes) == 1 && f.RandomPartitions != nil && f.RandomCrashes != nil
-			}},
+			}, 0},
 		{"callsetup",
 			[]Axis{{"call.participants", []any{2, 4, 8, 16, 32}}, {"call.design", []any{"epoch_keys", "subgroup_per_joiner", "subgroup_one_commit"}}},
 			&Quick{Replications: 1, Values: map[string][]any{"call.participants": {4}, "call.design": {"epoch_keys", "subgroup_per_joiner", "subgroup_one_commit"}}},
 			45, 3, func(s *Scenario) bool {
 				return s.Room.Members == 64 && len(s.Providers) == 3 && s.Call != nil
-			}},
+			}, 0},
+		{"fanout-load",
+			[]Axis{{"workload.rate_per_member", []any{1, 4, 8, 12, 16}}, {"providers[0].batch_window", []any{"0s", "20ms"}}},
+			&Quick{Replications: 1, Values: map[string][]any{"workload.rate_per_member": {1, 16}, "providers[0].batch_window": {"0s"}}},
+			20, 2, func(s *Scenario) bool {
+				return len(s.Providers) == 3 && s.Providers[0].Cores == 1 && s.Providers[2].RequestCost == Duration(2*time.Millisecond)
+			}, 2},
+		{"fanout-topology",
+			[]Axis{{"providers.count", []any{1, 2, 3, 4}}, {"providers[0].region", []any{"eu-west-1", "us-east-1"}}, {"room.access", []any{"wifi", "lte", "5g"}}},
+			&Quick{Replications: 1, Values: map[string][]any{"providers.count": {1, 4}, "providers[0].region": {"eu-west-1"}, "room.access": {"lte"}}},
+			48, 2, func(s *Scenario) bool {
+				return len(s.Providers) == 4 && s.Room.Members == 24
+			}, 2},
+		{"dma-phases",
+			[]Axis{{"room.members", []any{2, 8}}, {"attachments.download", []any{"via_provider", "direct"}}},
+			&Quick{Replications: 1, Values: map[string][]any{"room.members": {2, 8}, "attachments.download": {"via_provider"}}},
+			20, 2, func(s *Scenario) bool {
+				return len(s.Providers) == 2 && s.Call != nil && s.Call.Participants == 0 && s.Attachments != nil &&
+					len(s.Attachments.Kinds) == 4 && s.Attachments.Kinds[2].Name == "video" && s.Attachments.Kinds[2].Bytes == 3_750_000
+			}, 5},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -432,7 +478,11 @@ func TestEmbeddedWorkloadSweeps(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			want := &Sweep{Replications: 3, Axes: tc.axes, Quick: tc.quick}
+			reps := tc.reps
+			if reps == 0 {
+				reps = 3
+			}
+			want := &Sweep{Replications: reps, Axes: tc.axes, Quick: tc.quick}
 			if !reflect.DeepEqual(s.Sweep, want) {
 				t.Errorf("sweep = %+v (quick %+v), want %+v (quick %+v)", s.Sweep, s.Sweep.Quick, want, want.Quick)
 			}

@@ -317,7 +317,7 @@ func runCmd(args []string, stdout, stderr io.Writer) error {
 var runWorld = world.Run
 
 // worldOptions builds what world.Run needs besides the scenario: the engine, the cost model and
-// the scenario's optional workloads (commits, offline, call). mimisim run and every job of
+// the scenario's optional workloads (commits, offline, call, attachments). mimisim run and every job of
 // mimisim sweep use it; the provider fields (batching) reach the world through the scenario.
 func worldOptions(sc *scenarios.Scenario, engine mls.Engine, model client.CostModel) (world.Options, error) {
 	opts := world.Options{Engine: engine, Cost: model}
@@ -326,7 +326,7 @@ func worldOptions(sc *scenarios.Scenario, engine mls.Engine, model client.CostMo
 		switch c.Policy { // only the policy's own parameters: a swept file gives all of them
 		case scenarios.PolicyBackoff:
 			p.Base, p.Max = c.BackoffBase.D(), c.BackoffMax.D()
-		case scenarios.PolicyRandomDelay:
+		case scenarios.PolicyRandomDelay, scenarios.PolicyProposalDelay:
 			p.Min, p.Max = c.DelayMin.D(), c.DelayMax.D()
 		}
 		if err := p.Validate(); err != nil {
@@ -357,6 +357,13 @@ func worldOptions(sc *scenarios.Scenario, engine mls.Engine, model client.CostMo
 	}
 	if c := sc.Churn; c != nil {
 		opts.Churn = &world.ChurnWorkload{LeaveRate: c.LeaveRate, JoinRate: c.JoinRate, SelfLeave: c.SelfLeave, Joiners: c.Joiners, Rejoin: c.Rejoin}
+	}
+	if a := sc.Attachments; a != nil {
+		aw := &world.AttachmentWorkload{Download: a.Download}
+		for _, k := range a.Kinds {
+			aw.Kinds = append(aw.Kinds, world.AttachmentKind{Name: k.Name, Bytes: k.Bytes, Rate: k.RatePerMember, ContentType: k.ContentType})
+		}
+		opts.Attachments = aw
 	}
 	return opts, nil
 }

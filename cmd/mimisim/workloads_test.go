@@ -15,6 +15,7 @@ import (
 	"github.com/mimisim/mimisim/models/cost"
 	"github.com/mimisim/mimisim/models/mls/engines"
 	"github.com/mimisim/mimisim/models/world"
+	"github.com/mimisim/mimisim/results"
 	"github.com/mimisim/mimisim/scenarios"
 )
 
@@ -23,6 +24,9 @@ func TestScenarioListsMatchModels(t *testing.T) {
 	if got, want := scenarios.CommitPolicies(), client.CommitPolicies; !slices.Equal(got, want) {
 		t.Errorf("scenarios.CommitPolicies() = %q, client.CommitPolicies = %q", got, want)
 	}
+	if got, want := scenarios.DownloadModes(), world.DownloadModes; !slices.Equal(got, want) {
+		t.Errorf("scenarios.DownloadModes() = %q, world.DownloadModes = %q", got, want)
+	}
 	if got, want := scenarios.CallDesigns(), world.CallDesigns; !slices.Equal(got, want) {
 		t.Errorf("scenarios.CallDesigns() = %q, world.CallDesigns = %q", got, want)
 	}
@@ -30,6 +34,8 @@ func TestScenarioListsMatchModels(t *testing.T) {
 		{scenarios.PolicyImmediate, client.PolicyImmediate},
 		{scenarios.PolicyBackoff, client.PolicyBackoff},
 		{scenarios.PolicyRandomDelay, client.PolicyRandomDelay},
+		{scenarios.PolicyDesignated, client.PolicyDesignated},
+		{scenarios.PolicyProposalDelay, client.PolicyProposalDelay},
 		{scenarios.CallEpochKeys, world.CallEpochKeys},
 		{scenarios.CallSubgroupPerJoiner, world.CallPerJoiner},
 		{scenarios.CallSubgroupOneCommit, world.CallOneCommit},
@@ -89,6 +95,12 @@ func TestWorldOptions(t *testing.T) {
 			world.Options{Call: &world.CallWorkload{Design: "subgroup_one_commit", Participants: 3, SignalBytes: 2000, ICERoundTrips: 2, DTLSRoundTrips: 2}}},
 		{"call written out", workloadBase + "call: {design: epoch_keys, participants: 6, at: 5s, signal_bytes: 10, ice_round_trips: 0, dtls_round_trips: 1}\n",
 			world.Options{Call: &world.CallWorkload{Design: "epoch_keys", Participants: 6, At: 5 * time.Second, SignalBytes: 10, ICERoundTrips: 0, DTLSRoundTrips: 1}}},
+		{"call with everyone", workloadBase + "call: {design: epoch_keys}\n",
+			world.Options{Call: &world.CallWorkload{Design: "epoch_keys", SignalBytes: 2000, ICERoundTrips: 2, DTLSRoundTrips: 2}}},
+		{"attachments", workloadBase + "attachments: {kinds: [{name: image, bytes: 2000, rate_per_member: 0.5}, {name: pdf, bytes: 9, rate_per_member: 1, content_type: application/pdf}]}\n",
+			world.Options{Attachments: &world.AttachmentWorkload{Download: "via_provider", Kinds: []world.AttachmentKind{
+				{Name: "image", Bytes: 2000, Rate: 0.5, ContentType: "application/octet-stream"},
+				{Name: "pdf", Bytes: 9, Rate: 1, ContentType: "application/pdf"}}}}},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -169,10 +181,13 @@ func TestEmbeddedWorkloadSweeps(t *testing.T) {
 		points  int
 		metrics []string
 	}{
-		{"contention", 3, []string{world.MetricCommitSuccess, world.MetricCommitTime, world.MetricCommitAttempts, world.MetricEpochRate, world.MetricDelivery}},
+		{"contention", 5, []string{world.MetricCommitSuccess, world.MetricCommitTime, world.MetricCommitAttempts, world.MetricEpochRate, world.MetricDelivery}},
 		{"fanout", 4, []string{world.MetricDelivery, world.MetricOffline}},
 		{"faults", 2, []string{world.MetricDelivery, world.MetricFaultRetries, world.MetricFaultDownTime}},
 		{"callsetup", 3, []string{world.MetricCallAll, world.MetricCallFirst, world.MetricCallCommits, world.MetricDelivery}},
+		{"fanout-load", 2, []string{world.MetricUtilization, world.MetricEgress, world.MetricDelivery}},
+		{"fanout-topology", 2, []string{world.MetricDelivery, world.MetricEgress, world.MetricUtilization}},
+		{"dma-phases", 2, []string{world.MetricPhase, world.MetricUpload, world.MetricCallAll, world.MetricDelivery}},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -224,6 +239,30 @@ func TestEmbeddedWorkloadSweeps(t *testing.T) {
 				if len(seen[metric]) != tc.points {
 					t.Errorf("summary.csv has %s at %d of %d points", metric, len(seen[metric]), tc.points)
 				}
+			}
+			if tc.name != "contention" {
+				return
+			}
+			// The report compares the policies in words, with the summary's success ratios.
+			report, err := os.ReadFile(filepath.Join(dir, "report.md"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, r := range rows[1:] {
+				if r[col["metric"]] != world.MetricCommitSuccess || r[col["group"]] != "room" {
+					continue
+				}
+				v, err := strconv.ParseFloat(r[col["rep_mean"]], 64)
+				if err != nil {
+					t.Fatal(err)
+				}
+				row := "| `" + r[col["commits.policy"]] + "` | " + results.FormatValue(v) + " |"
+				if !strings.Contains(string(report), row) {
+					t.Errorf("report.md lacks the policy row %q", row)
+				}
+			}
+			if !strings.Contains(string(report), "## Commit policies at commits.committers=4") {
+				t.Error("report.md has no commit policy section")
 			}
 		})
 	}

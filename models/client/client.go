@@ -131,16 +131,32 @@ type Client struct {
 	// pending own commit, and the commit the client wants accepted (commit.go)
 	pending *mls.Pending
 	wish    *wish
+
+	// application messages to send again once caught up, and how many were (resend.go)
+	resends []resend
+	resent  int
+
+	// proposal policies (proposals.go)
+	role            *proposalRole
+	proposalCommits int
 }
 
 type request struct {
 	kind   mimi.Type
+	update bool // a proposal of a proposal policy's wish (proposals.go), not a churn self-removal
 	msg    Sent
 	commit *mls.Pending
 	// with Config.Retry: the request as sent, its retries so far, and its timer's generation
 	body     any
 	attempts int
 	gen      uint64
+}
+
+// resend is an application message the hub refused with epochTooOld, waiting until the client
+// has caught up with the hub's epoch (resend.go).
+type resend struct {
+	msg   Sent
+	epoch uint64 // the hub's epoch when it refused
 }
 
 type invite struct {
@@ -202,7 +218,7 @@ func (c *Client) CPUBusy() time.Duration { return c.cpuBusy }
 
 // compute charges op on the client's core and returns when it completes.
 func (c *Client) compute(op mls.Op, groupSize int) sim.Time {
-	d := c.charge(op, groupSize)
+	d := c.charge(costOp(op), groupSize)
 	start := max(c.k.Now(), c.cpuFree)
 	c.cpuFree = start.Add(d)
 	c.cpuBusy += d
@@ -419,6 +435,10 @@ func (c *Client) Handle(k *sim.Kernel, ev sim.Event) {
 		c.submitted()
 		if m.Code != mimi.CodeSuccess {
 			c.rec.Rejected(c, mimi.TypeSubmitMessageRequest, m.Code, c.k.Now())
+			if m.Code == mimi.CodeEpochTooOld {
+				c.resends = append(c.resends, resend{msg: r.msg, epoch: m.Epoch})
+				c.flushResends()
+			}
 			return
 		}
 		c.rec.Accepted(c, r.msg.ID, r.msg.At, c.k.Now())
@@ -522,8 +542,13 @@ func (c *Client) updateResponse(m *mimi.UpdateResponse) {
 	}
 	if r.kind == mimi.TypeProposeRequest {
 		if m.Code != mimi.CodeSuccess {
-			c.leaving = false // the proposal was refused (another commit took its epoch)
+			if !r.update {
+				c.leaving = false // the proposal was refused (another commit took its epoch)
+			}
 			c.rec.Rejected(c, mimi.TypeProposeRequest, m.Code, c.k.Now())
+		}
+		if r.update {
+			c.proposalAnswered(m.Code, m.Epoch)
 		}
 		return
 	}
@@ -602,6 +627,9 @@ func (c *Client) release() {
 
 // apply processes a commit or decrypts a message of the client's current epoch.
 func (c *Client) apply(ev mimi.Event) {
+	if ev.Kind == mimi.EventProposal && ev.Epoch < c.Epoch() {
+		return // a proposal of an epoch the client has left: nothing to do
+	}
 	if ev.Epoch < c.Epoch() {
 		c.rec.Refused(c, &ev, RefuseStale, fmt.Errorf("%v of epoch %d arrived at epoch %d", ev.Kind, ev.Epoch, c.Epoch()))
 		return
@@ -611,6 +639,7 @@ func (c *Client) apply(ev mimi.Event) {
 		c.processCommit(ev)
 	case mimi.EventProposal:
 		c.proposals = append(c.proposals, ev)
+		c.proposalEvent(ev)
 		c.tryCommit()
 	default:
 		c.decrypt(ev)
@@ -634,7 +663,10 @@ func (c *Client) adoptOwn(ev mimi.Event) {
 		return
 	}
 	c.rec.Epoch(c, c.Epoch(), c.k.Now())
+	c.flushResends()
+	c.proposalCommitted(ev.Handshake, true)
 	c.tryCommit()
+	c.commitHeld()
 }
 
 func (c *Client) processCommit(ev mimi.Event) {
@@ -656,7 +688,10 @@ func (c *Client) processCommit(ev mimi.Event) {
 	done := c.compute(mls.OpProcessCommit, size)
 	epoch := c.Epoch()
 	c.afterCPU(done, completion{kind: doneEpoch, epoch: epoch})
+	c.flushResends()
+	c.proposalCommitted(ev.Handshake, false)
 	c.tryCommit()
+	c.commitHeld()
 }
 
 // decrypt decrypts a message and checks it against what its sender sent. Where the sender or

@@ -3,6 +3,7 @@ package client
 import (
 	"fmt"
 	"math/rand/v2"
+	"strings"
 	"time"
 
 	"github.com/mimisim/mimisim/models/mimi"
@@ -25,7 +26,7 @@ const (
 )
 
 // CommitPolicies lists the policies.
-var CommitPolicies = []string{PolicyImmediate, PolicyBackoff, PolicyRandomDelay}
+var CommitPolicies = []string{PolicyImmediate, PolicyBackoff, PolicyRandomDelay, PolicyDesignated, PolicyProposalDelay}
 
 // CommitPolicy configures how a client gets a commit accepted.
 type CommitPolicy struct {
@@ -44,12 +45,13 @@ func (p CommitPolicy) Validate() error {
 		if p.Base <= 0 || p.Max < p.Base {
 			return fmt.Errorf("commit policy backoff: need 0 < base ≤ max, got base %v, max %v", p.Base, p.Max)
 		}
-	case PolicyRandomDelay:
+	case PolicyRandomDelay, PolicyProposalDelay:
 		if p.Min < 0 || p.Max < p.Min {
-			return fmt.Errorf("commit policy random_delay: need 0 ≤ min ≤ max, got min %v, max %v", p.Min, p.Max)
+			return fmt.Errorf("commit policy %s: need 0 ≤ min ≤ max, got min %v, max %v", p.Kind, p.Min, p.Max)
 		}
+	case PolicyDesignated:
 	default:
-		return fmt.Errorf("unknown commit policy %q; allowed: immediate, backoff, random_delay", p.Kind)
+		return fmt.Errorf("unknown commit policy %q; allowed: %s", p.Kind, strings.Join(CommitPolicies, ", "))
 	}
 	if p.MaxAttempts < 0 {
 		return fmt.Errorf("commit policy: max attempts must not be negative")
@@ -76,6 +78,10 @@ type wish struct {
 	waitEpoch uint64 // retry once the client has reached this epoch
 	armed     bool   // the policy's wait is over
 	submitted *mls.Pending
+
+	// proposal policies: the wish's current proposal and its epoch (proposals.go)
+	proposal      []byte
+	proposalEpoch uint64
 }
 
 // WantCommit makes the client want an empty commit with path accepted, retrying after
@@ -85,7 +91,16 @@ func (c *Client) WantCommit(policy CommitPolicy, rng *rand.Rand) {
 	if c.wish != nil || c.cfg.Modelled || c.member == nil {
 		return
 	}
+	if r := c.role; r != nil && r.designated {
+		// The designated committer does not propose: its own commit (of whatever proposals it
+		// holds) refreshes its leaf.
+		policy = CommitPolicy{Kind: PolicyImmediate, MaxAttempts: policy.MaxAttempts}
+	}
 	c.wish = &wish{policy: policy, rng: rng, start: c.k.Now(), waitEpoch: c.Epoch()}
+	if isProposalPolicy(policy.Kind) {
+		c.propose()
+		return
+	}
 	c.wait(policy.Kind == PolicyRandomDelay)
 }
 
@@ -121,10 +136,20 @@ func (c *Client) wait(delay bool) {
 func (c *Client) tryCommit() {
 	c.tryProposalCommit()
 	w := c.wish
-	if w == nil || !w.armed || c.pending != nil || c.invite != nil || c.Epoch() < w.waitEpoch {
+	if w == nil || isProposalPolicy(w.policy.Kind) {
+		c.propose()
 		return
 	}
-	p, err := c.member.Update()
+	if !w.armed || c.pending != nil || c.invite != nil || c.Epoch() < w.waitEpoch {
+		return
+	}
+	var p *mls.Pending
+	var err error
+	if held := c.heldNow(); len(held) > 0 {
+		p, err = c.member.CommitProposals(held) // the designated committer: others' proposals too
+	} else {
+		p, err = c.member.Update()
+	}
 	if err != nil {
 		c.rec.Fail(c, fmt.Errorf("commit attempt %d: %w", w.attempts+1, err))
 		c.wish = nil
@@ -141,8 +166,8 @@ func (c *Client) tryCommit() {
 // commitAnswered is called with the hub's answer to the wished commit.
 func (c *Client) commitAnswered(p *mls.Pending, code mimi.Code, hubEpoch uint64) {
 	w := c.wish
-	if w == nil || p == nil || w.submitted != p {
-		return // not the wished commit (the set-up's, or a churn commit)
+	if w == nil || isProposalPolicy(w.policy.Kind) || p == nil || w.submitted != p {
+		return // not the wished commit (the set-up's, a churn commit, a commit of others' proposals), or a proposal wish (proposalCommitted settles it)
 	}
 	if code == mimi.CodeSuccess {
 		c.wish = nil

@@ -104,3 +104,25 @@ func (l *Ledger) Lookup(b []byte) (Sent, error) {
 	}
 	return l.msgs[id], nil
 }
+
+// NewBody records a new message from sender whose plaintext carries body after the message id
+// and the sender's name (in place of New's random filler), such as a MIMI content reference.
+func (l *Ledger) NewBody(sender string, at sim.Time, body []byte) Sent {
+	id := int64(len(l.msgs))
+	p := make([]byte, headerSize+len(sender), headerSize+len(sender)+len(body))
+	binary.BigEndian.PutUint64(p, uint64(id))
+	p[8] = byte(len(sender))
+	copy(p[headerSize:], sender)
+	p = append(p, body...)
+	s := Sent{ID: id, Sender: sender, At: at, Plaintext: p}
+	l.msgs = append(l.msgs, s)
+	return s
+}
+
+// Body returns what a message's plaintext carries after its id and sender's name.
+func (s Sent) Body() []byte {
+	if len(s.Plaintext) < headerSize {
+		return nil
+	}
+	return s.Plaintext[min(len(s.Plaintext), headerSize+int(s.Plaintext[8])):]
+}

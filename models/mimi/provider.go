@@ -47,18 +47,22 @@ type Config struct {
 
 // Stats counts a provider's work.
 type Stats struct {
-	Requests    uint64        // requests and notifies handled
-	BusyNs      time.Duration // total core time used
-	BytesIn     uint64        // encoded bytes received (with transport overhead)
-	BytesOut    uint64        // encoded bytes sent (with transport overhead)
-	QueueMax    int           // longest request queue seen
-	Accepted    uint64        // commits and messages the hub accepted
-	Rejected    map[Code]uint64
-	Fanout      uint64 // deliveries to own clients
-	NotifiesOut uint64 // notify requests sent (hub)
-	EventsOut   uint64 // events carried by those notifies
-	Parked      uint64 // deliveries held for offline clients
-	Faults      FaultStats
+	Requests  uint64 // requests and notifies handled
+	Proposals uint64 // proposals the hub accepted
+	// HeldForOrder counts requests served before an earlier one of their connection, whose
+	// effects waited for it (see inFlight).
+	HeldForOrder uint64
+	BusyNs       time.Duration // total core time used
+	BytesIn      uint64        // encoded bytes received (with transport overhead)
+	BytesOut     uint64        // encoded bytes sent (with transport overhead)
+	QueueMax     int           // longest request queue seen
+	Accepted     uint64        // commits and messages the hub accepted
+	Rejected     map[Code]uint64
+	Fanout       uint64 // deliveries to own clients
+	NotifiesOut  uint64 // notify requests sent (hub)
+	EventsOut    uint64 // events carried by those notifies
+	Parked       uint64 // deliveries held for offline clients
+	Faults       FaultStats
 }
 
 const (
@@ -66,9 +70,17 @@ const (
 	kindFlush       = 3
 )
 
-// job is a request waiting for, or holding, a core.
+// job is a request, or other work (Compute), waiting for a core: exactly one field is set.
 type job struct {
-	pkt *Packet
+	pkt  *Packet
+	work *work
+	adm  uint64 // the request's admission number on its connection (inFlight)
+}
+
+// work is CPU work other than a MIMI request, such as serving an attachment (Compute).
+type work struct {
+	cost time.Duration
+	then func()
 }
 
 // Provider is a MIMI provider: a server with Cores cores and a FIFO request queue. A hub
@@ -80,7 +92,7 @@ type Provider struct {
 	node  network.NodeID
 	hub   network.NodeID
 	busy  int
-	queue []*Packet
+	queue []job
 	stats Stats
 
 	clients     map[string]network.NodeID // own clients
@@ -95,6 +107,7 @@ type Provider struct {
 	outbox    map[network.NodeID]*outbox                  // hub: events waiting for a batched notify
 	one       [1]Event                                    // scratch for single-event deliveries
 	offline   map[string]bool                             // own clients that are disconnected
+	applied   map[network.NodeID]*inFlight                // per incoming connection: requests applied in arrival order
 	parked    map[string][]parked                         // deliveries waiting for an offline client
 
 	onAccept    func(Accepted) // hub: told of every accepted commit and message (hooks.go)
@@ -153,6 +166,7 @@ func NewProvider(k *sim.Kernel, w *Wire, node, hub network.NodeID, cfg Config) (
 		notifies:    make(map[network.NodeID]*inOrder[*NotifyRequest]),
 		outbox:      make(map[network.NodeID]*outbox),
 		offline:     make(map[string]bool),
+		applied:     make(map[network.NodeID]*inFlight),
 		parked:      make(map[string][]parked),
 		rec:         cfg.Recovery,
 		streamOf:    make(map[network.NodeID]*reliable),
@@ -203,13 +217,13 @@ func (p *Provider) Handle(k *sim.Kernel, ev sim.Event) {
 		}
 		p.stats.BytesIn += uint64(len(pkt.Body) + TransportOverhead) // padding is counted by the network's stats
 		if p.busy < p.cfg.Cores {
-			p.start(pkt)
+			p.start(p.admit(pkt))
 			return
 		}
 		if p.rec != nil && p.rec.MaxQueue > 0 && len(p.queue) >= p.rec.MaxQueue && p.shed(pkt) {
 			return
 		}
-		p.queue = append(p.queue, pkt)
+		p.queue = append(p.queue, p.admit(pkt))
 		p.stats.QueueMax = max(p.stats.QueueMax, len(p.queue))
 	case kindRetry:
 		p.retry(ev.Data.(*retryTimer))
@@ -220,10 +234,14 @@ func (p *Provider) Handle(k *sim.Kernel, ev sim.Event) {
 		}
 	case kindServiceDone:
 		p.busy--
-		p.serve(ev.Data.(*Packet))
+		if w, ok := ev.Data.(*work); ok {
+			w.then()
+		} else {
+			p.apply(ev.Data.(*job))
+		}
 		if len(p.queue) > 0 {
 			next := p.queue[0]
-			p.queue[0] = nil
+			p.queue[0] = job{}
 			p.queue = p.queue[1:]
 			p.start(next)
 		}
@@ -232,11 +250,85 @@ func (p *Provider) Handle(k *sim.Kernel, ev sim.Event) {
 	}
 }
 
-func (p *Provider) start(pkt *Packet) {
+// inFlight keeps one incoming connection's requests in order: the cores serve them in parallel,
+// and one may finish before an earlier one of the same connection (a smaller body costs less),
+// but their effects are applied in the order they were admitted, as a server that processes one
+// connection's requests in order would. (The hub sequences what it accepts when it applies it;
+// MLS receivers in this lab need each sender's messages in the order they were protected.)
+// Requests dropped before admission (provider down, shed) leave no gap; a crash forgets all.
+type inFlight struct {
+	admitted uint64             // admission numbers given so far
+	next     uint64             // the admission number of the next request to apply
+	held     map[uint64]*Packet // served requests waiting for an earlier one
+}
+
+// admit gives a request its admission number on its connection.
+func (p *Provider) admit(pkt *Packet) job {
+	f := p.applied[pkt.From]
+	if f == nil {
+		f = &inFlight{next: 1}
+		p.applied[pkt.From] = f
+	}
+	f.admitted++
+	return job{pkt: pkt, adm: f.admitted}
+}
+
+// apply runs a served request's effects, in its connection's admission order.
+func (p *Provider) apply(j *job) {
+	pkt := j.pkt
+	f := p.applied[pkt.From]
+	if f == nil || j.adm == 0 {
+		p.serve(pkt)
+		return
+	}
+	if j.adm != f.next {
+		if f.held == nil {
+			f.held = make(map[uint64]*Packet)
+		}
+		f.held[j.adm] = pkt
+		p.stats.HeldForOrder++
+		return
+	}
+	for {
+		f.next++
+		p.serve(pkt)
+		next, ok := f.held[f.next]
+		if !ok {
+			return
+		}
+		delete(f.held, f.next)
+		pkt = next
+	}
+}
+
+// enqueue starts j on a free core or queues it.
+func (p *Provider) enqueue(j job) {
+	if p.busy < p.cfg.Cores {
+		p.start(j)
+		return
+	}
+	p.queue = append(p.queue, j)
+	p.stats.QueueMax = max(p.stats.QueueMax, len(p.queue))
+}
+
+func (p *Provider) start(j job) {
 	p.busy++
-	cost := p.cfg.RequestCost + time.Duration(int64(p.cfg.ByteCost)*int64(len(pkt.Body))/1024)
+	if w := j.work; w != nil {
+		p.stats.BusyNs += w.cost
+		p.k.After(w.cost, p, kindServiceDone+16*p.inc, w)
+		return
+	}
+	cost := p.cfg.RequestCost + time.Duration(int64(p.cfg.ByteCost)*int64(len(j.pkt.Body))/1024)
 	p.stats.BusyNs += cost
-	p.k.After(cost, p, kindServiceDone+16*p.inc, pkt)
+	p.k.After(cost, p, kindServiceDone+16*p.inc, &j)
+}
+
+// Compute runs work that is not a MIMI request — serving an attachment, say — on the provider's
+// cores, in the same FIFO queue as its requests: one request's cost (RequestCost) plus ByteCost
+// per KiB of bytes, after which then runs.
+func (p *Provider) Compute(bytes int, then func()) {
+	cost := p.cfg.RequestCost + time.Duration(int64(p.cfg.ByteCost)*int64(bytes)/1024)
+	p.enqueue(job{work: &work{cost: cost, then: then}})
 }
 
 func (p *Provider) send(to network.NodeID, m any) {
@@ -358,10 +450,11 @@ func (p *Provider) keyMaterial(from network.NodeID, m *KeyMaterialRequest) {
 
 // room is the hub's state of one room.
 type room struct {
-	id      string
-	epoch   uint64
-	seq     uint64
-	members []string // participant list, in join order
+	id        string
+	epoch     uint64
+	seq       uint64
+	members   []string // participant list, in join order
+	proposals int      // proposals accepted for the current epoch
 }
 
 func (r *room) isMember(c string) bool { return slices.Contains(r.members, c) }
@@ -437,6 +530,7 @@ func (p *Provider) update(from network.NodeID, m *UpdateRequest) {
 		return
 	}
 	old := slices.Clone(r.members)
+	r.proposals = 0 // the epoch's pending proposals end with it, committed or not
 	for _, c := range m.Removes {
 		r.members = slices.DeleteFunc(r.members, func(x string) bool { return x == c })
 	}
@@ -467,8 +561,9 @@ func (p *Provider) update(from network.NodeID, m *UpdateRequest) {
 	p.fanout(r, events, recipients)
 }
 
-// propose handles a proposal at the hub: a member's proposal to remove itself, for the
-// current epoch. The hub fans it out to the other members; the epoch does not change.
+// propose handles a proposal at the hub, for the current epoch: a member's proposal to remove
+// itself, or an Update proposal of its own leaf (no Removes). The hub keeps it for the epoch and
+// fans it out to the other members; the epoch does not change.
 func (p *Provider) propose(from network.NodeID, m *ProposeRequest) {
 	var key uint64
 	if p.rec != nil {
@@ -490,10 +585,12 @@ func (p *Provider) propose(from network.NodeID, m *ProposeRequest) {
 	case m.Epoch != r.epoch:
 		p.reject(from, &UpdateResponse{ReqID: m.ReqID, Code: CodeWrongEpoch, Epoch: r.epoch}, CodeWrongEpoch)
 		return
-	case len(m.Proposal) == 0 || len(m.Removes) != 1 || m.Removes[0] != m.Sender:
+	case len(m.Proposal) == 0 || len(m.Removes) > 1 || len(m.Removes) == 1 && m.Removes[0] != m.Sender:
 		p.reject(from, &UpdateResponse{ReqID: m.ReqID, Code: CodeInvalidProposal, Epoch: r.epoch}, CodeInvalidProposal)
 		return
 	}
+	r.proposals++
+	p.stats.Proposals++
 	now := int64(p.k.Now())
 	if p.rec != nil {
 		p.record[key] = acceptedRecord{epoch: r.epoch, acceptedNs: now}
@@ -506,6 +603,14 @@ func (p *Provider) propose(from network.NodeID, m *ProposeRequest) {
 		p.onAccept(Accepted{Room: r.id, Event: ev, Recipients: to, Removes: m.Removes, NewEpoch: r.epoch})
 	}
 	p.fanout(r, []Event{ev}, [][]string{to})
+}
+
+// PendingProposals returns the number of proposals the hub holds for a room's current epoch.
+func (p *Provider) PendingProposals(id string) int {
+	if r, ok := p.rooms[id]; ok {
+		return r.proposals
+	}
+	return 0
 }
 
 // validChange checks the participant-list change of a commit against the room.

@@ -1,6 +1,7 @@
 package mimi
 
 import (
+	"bytes"
 	"testing"
 	"time"
 
@@ -152,6 +153,10 @@ func TestHubRules(t *testing.T) {
 			&ProposeRequest{ReqID: 7, Room: "r", Sender: "b@fol", Epoch: 0, Removes: []string{"b@fol"}, Proposal: []byte("p")}, CodeWrongEpoch},
 		{"proposal from non-member", func(tb *testbed) network.NodeID { return tb.b },
 			&ProposeRequest{ReqID: 7, Room: "r", Sender: "q@fol", Epoch: 1, Removes: []string{"q@fol"}, Proposal: []byte("p")}, CodeNotAllowed},
+		{"update proposal", func(tb *testbed) network.NodeID { return tb.b },
+			&ProposeRequest{ReqID: 7, Room: "r", Sender: "b@fol", Epoch: 1, Proposal: []byte("p")}, CodeSuccess},
+		{"empty proposal", func(tb *testbed) network.NodeID { return tb.a },
+			&ProposeRequest{ReqID: 7, Room: "r", Sender: "a@hub", Epoch: 1}, CodeInvalidProposal},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -328,5 +333,77 @@ func TestTwoRoomsShareAFollower(t *testing.T) {
 	d := last[*Deliver](t, tb.ib)
 	if d.Room != "r2" || d.Events[0].Kind != EventWelcome || string(d.Events[0].Payload) != "welcome-2" {
 		t.Fatalf("b's last delivery: room %s, %+v", d.Room, d.Events)
+	}
+}
+
+func TestComputeSharesTheRequestQueue(t *testing.T) {
+	tb := newTestbed(t)
+	// A request, then two units of other work of 2 KiB each, on the one-core follower: FIFO,
+	// each charged RequestCost + ByteCost per KiB.
+	tb.w.Send(tb.b, tb.fol.Node(), &KeyMaterialRequest{ReqID: 1, Requester: "b@fol", User: "nobody@fol", Room: "r"})
+	tb.k.RunAll()
+	start := tb.k.Now()
+	var done []sim.Time
+	for i := 0; i < 2; i++ {
+		tb.fol.Compute(2048, func() { done = append(done, tb.k.Now()) })
+	}
+	tb.k.RunAll()
+	per := 10*time.Microsecond + 2*tb.fol.cfg.ByteCost
+	if len(done) != 2 || done[0].Sub(start) != per || done[1].Sub(start) != 2*per {
+		t.Fatalf("work done at %v after %v; want %v and %v later", done, start, per, 2*per)
+	}
+	if st := tb.fol.Stats(); st.QueueMax != 1 || st.Requests != 1 {
+		t.Fatalf("queue max %d, requests %d; want 1 and 1 (work is not a request)", st.QueueMax, st.Requests)
+	}
+}
+
+// The hub keeps a proposal for its epoch, fans it out to the other members, and forgets it
+// when a commit ends the epoch.
+func TestProposalsLiveForOneEpoch(t *testing.T) {
+	tb := newTestbed(t)
+	tb.addAll(t)
+	tb.w.Send(tb.b, tb.fol.Node(), &ProposeRequest{ReqID: 1, Room: "r", Sender: "b@fol", Epoch: 1, Proposal: []byte("upd-b")})
+	tb.k.RunAll()
+	if n := tb.hub.PendingProposals("r"); n != 1 {
+		t.Fatalf("hub holds %d proposals, want 1", n)
+	}
+	for _, ib := range []*inbox{tb.ia, tb.ic} {
+		d := last[*Deliver](t, ib)
+		if ev := d.Events[0]; ev.Kind != EventProposal || ev.Sender != "b@fol" || string(ev.Handshake[0]) != "upd-b" || ev.Epoch != 1 {
+			t.Fatalf("got %+v, want b's proposal", d.Events)
+		}
+	}
+	tb.w.Send(tb.a, tb.hub.Node(), &UpdateRequest{ReqID: 2, Room: "r", Sender: "a@hub", Epoch: 1, Handshake: [][]byte{[]byte("upd-b"), []byte("commit")}})
+	tb.k.RunAll()
+	if n := tb.hub.PendingProposals("r"); n != 0 || tb.hub.Stats().Proposals != 1 {
+		t.Fatalf("after the commit the hub holds %d proposals (accepted %d in all), want 0 (1)", n, tb.hub.Stats().Proposals)
+	}
+}
+
+// Two messages of one connection reach the two-core hub together; the second, smaller one is
+// served first, but the hub applies (sequences) them in their connection's order.
+func TestHubAppliesAConnectionInOrder(t *testing.T) {
+	tb := newTestbed(t)
+	tb.addAll(t)
+	tb.hub.cfg.ByteCost = 10 * time.Microsecond
+	big, small := bytes.Repeat([]byte{1}, 100_000), []byte("small")
+	tb.w.Send(tb.a, tb.hub.Node(), &SubmitMessageRequest{ReqID: 1, Room: "r", Sender: "a@hub", Epoch: 1, Message: big})
+	tb.w.Send(tb.a, tb.hub.Node(), &SubmitMessageRequest{ReqID: 2, Room: "r", Sender: "a@hub", Epoch: 1, Message: small})
+	tb.k.RunAll()
+	var got [][]byte
+	for _, m := range tb.ic.got {
+		if d, ok := m.(*Deliver); ok {
+			for _, ev := range d.Events {
+				if ev.Kind == EventMessage {
+					got = append(got, ev.Payload)
+				}
+			}
+		}
+	}
+	if len(got) != 2 || !bytes.Equal(got[0], big) || !bytes.Equal(got[1], small) {
+		t.Fatalf("c got %d messages, first of %d bytes; want the big one, then the small one", len(got), len(got[0]))
+	}
+	if tb.hub.Stats().HeldForOrder != 1 {
+		t.Fatalf("held for order %d, want 1", tb.hub.Stats().HeldForOrder)
 	}
 }

@@ -107,6 +107,7 @@ func (p *Provider) Crash() {
 	p.busy = 0
 	clear(p.queue)
 	p.queue = p.queue[:0]
+	clear(p.applied) // requests admitted before the crash are lost, held or not
 	clear(p.forwarded)
 	for _, o := range p.notifies {
 		o.held = nil // not applied, not acknowledged: the hub sends them again

@@ -137,10 +137,11 @@ type UpdateRequest struct {
 	WelcomePad uint32
 }
 
-// ProposeRequest submits a proposal instead of a commit (update/{roomId}): so far only a
-// member's proposal to remove itself, which another member then commits. Removes states the
-// participant-list change the proposal asks for (the sender, alone). The hub answers with an
-// UpdateResponse (the epoch does not change) and fans the proposal out to the other members.
+// ProposeRequest submits a proposal instead of a commit (update/{roomId}): a member's proposal
+// to remove itself (Removes states that participant-list change: the sender, alone), or an
+// Update proposal refreshing its own leaf (Removes empty). The hub keeps the proposals of the
+// current epoch until a commit ends it, answers with an UpdateResponse (the epoch does not
+// change) and fans the proposal out to the other members.
 type ProposeRequest struct {
 	ReqID    uint64
 	Room     string
@@ -185,7 +186,7 @@ const (
 	EventMessage EventKind = 2
 	EventWelcome EventKind = 3
 	// EventProposal carries a member's proposal (Handshake[0]) to the other members, who keep
-	// it until a commit includes it.
+	// it until a commit of its epoch includes it.
 	EventProposal EventKind = 4
 )
 

@@ -32,7 +32,7 @@ var CallDesigns = []string{CallEpochKeys, CallPerJoiner, CallOneCommit}
 const sframeLabel = "SFrame 1.0 Base Key"
 
 // CallWorkload starts one call at At after the window opens: the initiator (the hub's first
-// member) and Participants−1 other real members (taken from each provider in turn). The offer
+// member) and Participants−1 other real members (Participants 0: every real member) (taken from each provider in turn). The offer
 // and each answer are encrypted room messages of SignalBytes; each participant then completes
 // ICERoundTrips + DTLSRoundTrips round trips of 200-byte packets with a media server (SFU) in
 // the hub's region, and derives its SFrame base key with the real MLS exporter.
@@ -93,7 +93,15 @@ func (w *World) buildCall(cw *CallWorkload) error {
 	if !found {
 		return fmt.Errorf("call design %q: allowed: %s", cw.Design, strings.Join(CallDesigns, ", "))
 	}
-	if cw.Participants < 2 || cw.ICERoundTrips < 0 || cw.DTLSRoundTrips < 0 || cw.SignalBytes < 1 {
+	participants := cw.Participants
+	if participants == 0 {
+		for _, cl := range w.Clients {
+			if !cl.Modelled() {
+				participants++
+			}
+		}
+	}
+	if participants < 2 || cw.ICERoundTrips < 0 || cw.DTLSRoundTrips < 0 || cw.SignalBytes < 1 {
 		return fmt.Errorf("call: need ≥ 2 participants, ≥ 0 round trips and signalling bytes ≥ 1")
 	}
 	c := &call{cfg: cw, sessions: map[string]*client.Client{}, byNode: map[string]*client.Client{},
@@ -116,16 +124,16 @@ func (w *World) buildCall(cw *CallWorkload) error {
 		}
 		byProvider[i] = append(byProvider[i], cl)
 	}
-	for round := 0; len(c.parts) < cw.Participants; round++ {
+	for round := 0; len(c.parts) < participants; round++ {
 		added := false
 		for _, list := range byProvider {
-			if round < len(list) && len(c.parts) < cw.Participants {
+			if round < len(list) && len(c.parts) < participants {
 				c.parts = append(c.parts, list[round])
 				added = true
 			}
 		}
 		if !added {
-			return fmt.Errorf("call: %d participants wanted, the room has %d real members", cw.Participants, len(c.parts))
+			return fmt.Errorf("call: %d participants wanted, the room has %d real members", participants, len(c.parts))
 		}
 	}
 	hubRegion := w.Net.Node(w.Hub.Node()).Region
@@ -328,6 +336,9 @@ func (w *World) callProgress() {
 		results.Observation{Metric: MetricCallAll, Unit: "ms", Group: g, TimeNs: int64(now), Value: ms(now.Sub(c.start))},
 		results.Observation{Metric: MetricCallCommits, Unit: "commits", Group: g, TimeNs: int64(now), Value: float64(c.commits)},
 		results.Observation{Metric: MetricCallBytes, Unit: "bytes", Group: g, TimeNs: int64(now), Value: float64(w.Net.Totals().BytesOut - c.bytes0)})
+	if w.attach != nil {
+		w.obs.add(results.Observation{Metric: MetricPhase, Unit: "ms", Group: PhaseCall, TimeNs: int64(now), Value: ms(now.Sub(c.start))})
+	}
 }
 
 // startMedia runs a participant's ICE and DTLS round trips with the media server.

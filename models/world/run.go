@@ -3,6 +3,7 @@ package world
 import (
 	"fmt"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/mimisim/mimisim/models/client"
@@ -15,13 +16,16 @@ import (
 
 // Metric names of the observations a run produces.
 const (
-	MetricDelivery  = "delivery_latency" // send → decrypted by one recipient, ms, grouped by the recipient's provider
-	MetricAccept    = "accept_latency"   // send → the hub's acceptance reached the sender, ms, grouped by the sender's provider
-	MetricJoin      = "join_time"        // run start → member joined from the Welcome, ms, grouped by the member's provider
-	MetricEgress    = "provider_egress"  // bytes a provider sent, one observation per provider
-	MetricBusy      = "provider_cpu"     // core time a provider used, ms, one observation per provider
-	MetricClientCPU = "client_cpu"       // virtual CPU time a client used, ms, grouped by provider
-	MetricStateSize = "member_state"     // a member's state size at the end, bytes, grouped by provider
+	MetricDelivery = "delivery_latency" // send → decrypted by one recipient, ms, grouped by the recipient's provider
+	MetricAccept   = "accept_latency"   // send → the hub's acceptance reached the sender, ms, grouped by the sender's provider
+	MetricJoin     = "join_time"        // run start → member joined from the Welcome, ms, grouped by the member's provider
+	MetricEgress   = "provider_egress"  // bytes a provider sent, one observation per provider
+	MetricBusy     = "provider_cpu"     // core time a provider used, ms, one observation per provider
+	// MetricUtilization is the share of a provider's cores busy during the measurement window
+	// (core time used in the window / (cores × duration)), one observation per provider.
+	MetricUtilization = "provider_utilization"
+	MetricClientCPU   = "client_cpu"   // virtual CPU time a client used, ms, grouped by provider
+	MetricStateSize   = "member_state" // a member's state size at the end, bytes, grouped by provider
 
 	// Commit contention (Options.Commits), grouped by the committer's provider unless noted.
 	MetricCommitTime     = "commit_time"          // wish → the hub's acceptance reached the committer, ms
@@ -30,6 +34,9 @@ const (
 	MetricCommitSuccess  = "commit_success_ratio" // accepted commits / commits submitted, one value, group "room"
 	MetricEpochRate      = "epochs_per_s"         // epochs the hub accepted per second of the window, one value, group "room"
 	MetricCommitGaveUp   = "commit_gave_up"       // wishes abandoned after MaxAttempts, one value, group "room"
+	// MetricResent counts application messages sent again after an epochTooOld refusal, once
+	// their sender had caught up (each resend counts), one value, group "room".
+	MetricResent = "messages_resent"
 )
 
 // commitTally counts the commit contention of a run.
@@ -93,7 +100,17 @@ func (w *World) Run() (*Result, error) {
 	w.setupDone = true
 	w.measureEnd = setup.Add(time.Duration(w.sc.Duration))
 
-	// Measurement window.
+	// Measurement window: the providers' busy time is taken at its start and end.
+	w.busy0 = make([]time.Duration, len(w.Providers))
+	w.busy1 = make([]time.Duration, len(w.Providers))
+	for i, p := range w.Providers {
+		w.busy0[i] = p.Stats().BusyNs
+	}
+	k.Schedule(w.measureEnd, sim.HandlerFunc(func(*sim.Kernel, sim.Event) {
+		for i, p := range w.Providers {
+			w.busy1[i] = p.Stats().BusyNs
+		}
+	}), 0, nil)
 	for _, c := range w.Clients {
 		c.StartWorkload(w.sc.Workload.RatePerMember, w.sc.Workload.PayloadBytes, w.measureEnd,
 			k.Stream("workload/"+c.ID()))
@@ -105,6 +122,9 @@ func (w *World) Run() (*Result, error) {
 	}
 	if w.call != nil {
 		w.startCall()
+	}
+	if w.attach != nil {
+		w.startAttachments()
 	}
 	if ow := w.opts.Offline; ow != nil {
 		if err := w.startOffline(ow); err != nil {
@@ -168,6 +188,12 @@ func (w *World) result(setup sim.Time) (*Result, error) {
 	if f := res.Invariants.Failed(); f != nil {
 		return res, &InvariantError{Invariant: *f, Seed: w.sc.Seed}
 	}
+	if a := w.attach; a != nil && a.done != a.started {
+		return nil, fmt.Errorf("%d of %d attachment downloads were opened by the end (virtual %v)", a.done, a.started, w.K.Now())
+	}
+	for _, c := range w.Clients {
+		res.Resent += c.Resent()
+	}
 	obs := w.obs.flatten()
 	if w.churn != nil {
 		obs = append(obs, w.churnObservations()...)
@@ -183,9 +209,10 @@ func (w *World) result(setup sim.Time) (*Result, error) {
 		obs = append(obs,
 			results.Observation{Metric: MetricCommitSuccess, Unit: "ratio", Group: "room", TimeNs: end, Value: ratio},
 			results.Observation{Metric: MetricEpochRate, Unit: "1/s", Group: "room", TimeNs: end, Value: rate},
-			results.Observation{Metric: MetricCommitGaveUp, Unit: "wishes", Group: "room", TimeNs: end, Value: float64(w.commits.gaveUp)})
+			results.Observation{Metric: MetricCommitGaveUp, Unit: "wishes", Group: "room", TimeNs: end, Value: float64(w.commits.gaveUp)},
+			results.Observation{Metric: MetricResent, Unit: "messages", Group: "room", TimeNs: end, Value: float64(res.Resent)})
 	}
-	for _, p := range w.Providers {
+	for i, p := range w.Providers {
 		st := w.Net.Stats(p.Node())
 		pr := ProviderResult{Name: p.Name(), Role: p.Role().String(), Stats: p.Stats(), BytesOut: uint64(st.BytesOut), BytesIn: uint64(st.BytesIn)}
 		for _, sp := range w.sc.Providers {
@@ -200,7 +227,12 @@ func (w *World) result(setup sim.Time) (*Result, error) {
 		}
 		res.Providers = append(res.Providers, pr)
 		end := int64(w.K.Now())
+		util := 0.0
+		if i < len(w.busy1) && w.sc.Duration > 0 {
+			util = float64(w.busy1[i]-w.busy0[i]) / float64(time.Duration(w.sc.Duration)*time.Duration(w.sc.Providers[i].Cores))
+		}
 		obs = append(obs,
+			results.Observation{Metric: MetricUtilization, Unit: "ratio", Group: p.Name(), TimeNs: end, Source: p.Name(), Value: util},
 			results.Observation{Metric: MetricEgress, Unit: "bytes", Group: p.Name(), TimeNs: end, Source: p.Name(), Value: float64(st.BytesOut)},
 			results.Observation{Metric: MetricBusy, Unit: "ms", Group: p.Name(), TimeNs: end, Source: p.Name(), Value: ms(p.Stats().BusyNs)})
 	}
@@ -244,8 +276,14 @@ func (r *recorder) Decrypted(c *client.Client, m client.Sent, at sim.Time) {
 	w.checkDecrypted(c, m, at)
 	w.obs.add(results.Observation{Metric: MetricDelivery, Unit: "ms", Group: c.Home(),
 		TimeNs: int64(at), Source: m.Sender, Target: c.ID(), ID: m.ID, Value: ms(at.Sub(m.At))})
-	if m.Tag != "" {
+	switch {
+	case w.attach != nil && strings.HasPrefix(m.Tag, attachTagPrefix):
+		w.attachmentMessage(c, m)
+	case m.Tag != "":
 		w.callMessage(c, m)
+	case w.attach != nil:
+		w.obs.add(results.Observation{Metric: MetricPhase, Unit: "ms", Group: PhaseText,
+			TimeNs: int64(at), Source: m.Sender, Target: c.ID(), ID: m.ID, Value: ms(at.Sub(m.At))})
 	}
 }
 
@@ -305,6 +343,19 @@ func (w *World) startCommits(cw *CommitWorkload) error {
 		}
 	}
 	w.commits.startEpoch, _ = w.Hub.RoomEpoch(RoomID)
+	if cw.Policy.Kind == client.PolicyDesignated || cw.Policy.Kind == client.PolicyProposalDelay {
+		if w.churn != nil {
+			// Committers of held proposals would commit churn's self-removals too, outside the
+			// churn bookkeeping.
+			return fmt.Errorf("commit policy %s cannot be combined with churn", cw.Policy.Kind)
+		}
+		// Every real member takes part as a potential committer; under designated_committer
+		// only the room's creator (leaf 0) commits.
+		creator := w.creator()
+		for _, c := range w.Clients {
+			c.SetProposalRole(cw.Policy, c == creator, w.K.Stream("commits/role/"+c.ID()))
+		}
+	}
 	rounds := w.K.Stream("commits/rounds")
 	var tick sim.HandlerFunc
 	next := func() {

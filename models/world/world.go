@@ -45,6 +45,9 @@ type Options struct {
 	// Churn, when set, makes members leave and join during the window (churn.go). Full
 	// fidelity only.
 	Churn *ChurnWorkload
+	// Attachments, when set, adds attachments to the window and records phase_latency
+	// (attach.go).
+	Attachments *AttachmentWorkload
 }
 
 // OfflineWorkload takes a share of the members offline when the measurement window starts
@@ -86,6 +89,7 @@ type Result struct {
 	Sent         int           // messages sent
 	Accepted     int           // messages the hub accepted
 	Deliveries   int           // (message, recipient) pairs decrypted and checked
+	Resent       int           // application messages sent again after an epochTooOld refusal
 	Members      int
 	MaxStateSize int // largest member state at the end, bytes
 	// Invariants are the run's checks of itself (invariants.go); a run whose invariants do not
@@ -127,7 +131,10 @@ type World struct {
 	obs        obsLog
 	commits    commitTally
 	call       *call
+	attach     *attachState
 	accepted   map[int64]sim.Time
+	busy0      []time.Duration // providers' busy time when the window opened
+	busy1      []time.Duration // and when it closed
 	delivered  int
 	cuts       []cut    // partitions of the run (faults.go)
 	outages    []outage // crashes of the run
@@ -296,6 +303,11 @@ func Build(sc *scenarios.Scenario, opts Options) (*World, error) {
 	}
 	if opts.Call != nil {
 		if err := w.buildCall(opts.Call); err != nil {
+			return nil, err
+		}
+	}
+	if opts.Attachments != nil {
+		if err := w.buildAttachments(opts.Attachments); err != nil {
 			return nil, err
 		}
 	}

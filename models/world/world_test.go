@@ -322,6 +322,7 @@ func commitRun(t *testing.T, committers int, policy client.CommitPolicy) (*Resul
 func TestCommitContention(t *testing.T) {
 	immediate := client.CommitPolicy{Kind: client.PolicyImmediate}
 	var ratios []float64
+	var resent []int
 	for _, c := range []int{1, 3, 9} {
 		res, room := commitRun(t, c, immediate)
 		ratios = append(ratios, room[MetricCommitSuccess])
@@ -337,6 +338,16 @@ func TestCommitContention(t *testing.T) {
 		if n == 0 {
 			t.Fatalf("%d committers: no commit accepted", c)
 		}
+		// Messages refused with epochTooOld are sent again once their sender caught up: every
+		// message is accepted in the end (and delivered: Run checks that).
+		if res.Accepted != res.Sent || float64(res.Resent) != room[MetricResent] {
+			t.Fatalf("%d committers: %d of %d messages accepted, %d resent (observed %v)", c, res.Accepted, res.Sent, res.Resent, room[MetricResent])
+		}
+		resent = append(resent, res.Resent)
+	}
+	// Any commit makes the messages in flight too old; more committers make more epochs.
+	if !(resent[0] > 0 && resent[0] < resent[2]) {
+		t.Fatalf("resends for 1, 3, 9 committers: %v; want some with one and more with nine", resent)
 	}
 	if ratios[0] != 1 || !(ratios[1] < 1 && ratios[2] < ratios[1]) {
 		t.Fatalf("success ratios for 1, 3, 9 committers: %v; want 1 then falling", ratios)
@@ -350,6 +361,42 @@ func TestCommitContention(t *testing.T) {
 			t.Fatalf("%s: %v", p.Kind, room)
 		}
 		t.Logf("%s: success ratio %.3f (immediate %.3f)", p.Kind, room[MetricCommitSuccess], ratios[2])
+	}
+}
+
+// TestProposalPolicies: under both proposal policies every wish is satisfied (its proposal
+// committed, or its own commit made), members converge (commitRun), the hub accepts proposals,
+// and under designated_committer only the room's creator commits.
+func TestProposalPolicies(t *testing.T) {
+	for _, p := range []client.CommitPolicy{
+		{Kind: client.PolicyDesignated},
+		{Kind: client.PolicyProposalDelay, Min: 0, Max: 200 * time.Millisecond},
+	} {
+		res, room := commitRun(t, 9, p)
+		w := res.World
+		if room[MetricCommitGaveUp] != 0 || w.Hub.Stats().Proposals == 0 {
+			t.Fatalf("%s: %v, hub accepted %d proposals", p.Kind, room, w.Hub.Stats().Proposals)
+		}
+		wishes := 0
+		for _, o := range res.Observations {
+			if o.Metric == MetricCommitTime {
+				wishes++
+			}
+		}
+		committers := 0
+		for _, c := range w.Clients {
+			if c.ProposalCommits() > 0 {
+				committers++
+				if p.Kind == client.PolicyDesignated && c != w.creator() {
+					t.Fatalf("%s: %s committed proposals, but only the creator is designated", p.Kind, c.ID())
+				}
+			}
+		}
+		if wishes == 0 || committers == 0 {
+			t.Fatalf("%s: %d wishes satisfied, %d members committed proposals", p.Kind, wishes, committers)
+		}
+		t.Logf("%s: %d wishes satisfied, success ratio %.3f, %d proposals, %d committing members, epochs/s %.2f",
+			p.Kind, wishes, room[MetricCommitSuccess], w.Hub.Stats().Proposals, committers, room[MetricEpochRate])
 	}
 }
 
