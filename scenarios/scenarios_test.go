@@ -54,7 +54,7 @@ func TestParseAppliesDocumentedDefaults(t *testing.T) {
 }
 
 func TestEmbeddedDefault(t *testing.T) {
-	if got, want := Embedded(), []string{"callsetup", "contention", "default", "dma-phases", "fanout", "fanout-load", "fanout-size", "fanout-topology", "faults", "hostile"}; !slices.Equal(got, want) {
+	if got, want := Embedded(), []string{"callsetup", "contention", "contention-rtt", "default", "dma-phases", "fanout", "fanout-load", "fanout-size", "fanout-topology", "faults", "hostile"}; !slices.Equal(got, want) {
 		t.Fatalf("Embedded() = %q, want %q", got, want)
 	}
 	s, raw, err := LoadEmbedded("default", testLimits())
@@ -139,7 +139,7 @@ func isShareLine(l string) bool {
 
 func TestLoadEmbeddedUnknown(t *testing.T) {
 	_, _, err := LoadEmbedded("../default", testLimits())
-	if err == nil || err.Error() != `unknown embedded scenario "../default"; available: callsetup, contention, default, dma-phases, fanout, fanout-load, fanout-size, fanout-topology, faults, hostile` {
+	if err == nil || err.Error() != `unknown embedded scenario "../default"; available: callsetup, contention, contention-rtt, default, dma-phases, fanout, fanout-load, fanout-size, fanout-topology, faults, hostile` {
 		t.Errorf("LoadEmbedded: err = %v", err)
 	}
 }
@@ -448,7 +448,7 @@ func FuzzParse(f *testing.F) {
 		f.Fatal(err)
 	}
 	f.Add(sweep)
-	for _, name := range []string{"contention", "fanout", "callsetup", "faults", "dma-phases", "fanout-load", "fanout-topology"} {
+	for _, name := range []string{"contention", "fanout", "callsetup", "faults", "dma-phases", "fanout-load", "fanout-topology", "contention-rtt"} {
 		data, err := os.ReadFile("files/" + name + ".yaml")
 		if err != nil {
 			f.Fatal(err)

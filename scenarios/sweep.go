@@ -114,6 +114,7 @@ var sweepFields = []sweepField{
 	{"time_mode", kindText, func(s *Scenario, _ int, v any) { s.TimeMode = v.(string) }},
 	{"network.loss", kindNumber, func(s *Scenario, _ int, v any) { s.Network.Loss = v.(float64) }},
 	{"network.retransmit_timeout", kindDuration, func(s *Scenario, _ int, v any) { s.Network.RetransmitTimeout = v.(Duration) }},
+	{"network.rtt[i].ms", kindNumber, func(s *Scenario, i int, v any) { s.Network.RTT[i].Ms = v.(float64) }},
 	{"providers.count", kindInteger, func(s *Scenario, _ int, v any) {
 		if n := v.(int); n < len(s.Providers) {
 			s.Providers = s.Providers[:n] // 1 ≤ n: countsOK
@@ -191,22 +192,31 @@ var notSweepable = map[string]string{
 	"sweep":          "a sweep cannot sweep itself",
 }
 
-var providerField = regexp.MustCompile(`^providers\[(0|[1-9][0-9]{0,8})\]\.(.+)$`)
+var (
+	providerField = regexp.MustCompile(`^providers\[(0|[1-9][0-9]{0,8})\]\.(.+)$`)
+	rttField      = regexp.MustCompile(`^network\.rtt\[(0|[1-9][0-9]{0,8})\]\.(.+)$`)
+)
 
-// resolveField finds the sweepable field of path and the provider index it names (or -1). It
-// returns a message saying what is wrong otherwise.
-func resolveField(path string, providers int) (*sweepField, int, string) {
-	pattern, index := path, -1
+// resolveField finds the sweepable field of path and the provider or network.rtt index it
+// names (or -1). It returns a message saying what is wrong otherwise.
+func resolveField(path string, providers, rtts int) (*sweepField, int, string) {
+	pattern, index, list, have := path, -1, "", 0
 	if m := providerField.FindStringSubmatch(path); m != nil {
 		index, _ = strconv.Atoi(m[1])
-		pattern = "providers[i]." + m[2]
+		pattern, list, have = "providers[i]."+m[2], "providers", providers
+	} else if m := rttField.FindStringSubmatch(path); m != nil {
+		index, _ = strconv.Atoi(m[1])
+		pattern, list, have = "network.rtt[i]."+m[2], "network.rtt", rtts
 	}
 	for i := range sweepFields {
 		if sweepFields[i].path != pattern {
 			continue
 		}
-		if index >= providers {
+		if index >= have && list == "providers" {
 			return nil, 0, fmt.Sprintf("providers[%d] does not exist: the scenario has %s", index, plural(providers, "provider", "providers"))
+		}
+		if index >= have && list == "network.rtt" {
+			return nil, 0, fmt.Sprintf("network.rtt[%d] does not exist: the scenario has %s", index, plural(rtts, "RTT override", "RTT overrides"))
 		}
 		return &sweepFields[i], index, ""
 	}
@@ -358,7 +368,7 @@ func (s *Scenario) sweepPlan(quick bool) ([]planAxis, int, []planError) {
 	seen := map[string]int{}
 	for i, a := range sw.Axes {
 		p := fmt.Sprintf("sweep.axes[%d]", i)
-		f, index, msg := resolveField(a.Field, len(s.Providers))
+		f, index, msg := resolveField(a.Field, len(s.Providers), len(s.Network.RTT))
 		if msg != "" {
 			errf(p+".field", "%s", msg)
 			continue
@@ -501,7 +511,7 @@ func (s *Scenario) points(axes []planAxis) []paramPoint {
 		redeal := false
 		for a, ax := range axes {
 			v := ax.values[idx[a]]
-			if ax.index < len(sc.Providers) { // a provider cut by providers.count takes no values
+			if !strings.HasPrefix(ax.field.path, "providers[i].") || ax.index < len(sc.Providers) { // a provider cut by providers.count takes no values
 				ax.field.set(sc, ax.index, v)
 			}
 			pp.params = append(pp.params, Param{Name: ax.path, Value: ax.texts[idx[a]]})

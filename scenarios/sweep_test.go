@@ -67,7 +67,7 @@ func TestParseSweep(t *testing.T) {
 	}
 }
 
-const sweepFieldList = "duration, engine, fidelity, time_mode, network.loss, network.retransmit_timeout, providers.count, providers[i].region, providers[i].cores, providers[i].request_cost, providers[i].byte_cost_per_kib, providers[i].batch_window, providers[i].batch_max, room.members, room.access, room.device, workload.rate_per_member, workload.payload_bytes, commits.committers, commits.rate, commits.policy, offline.share, call.design, call.participants, faults.links.duplicate, faults.random_partitions.rate, faults.random_crashes.rate, attachments.download"
+const sweepFieldList = "duration, engine, fidelity, time_mode, network.loss, network.retransmit_timeout, network.rtt[i].ms, providers.count, providers[i].region, providers[i].cores, providers[i].request_cost, providers[i].byte_cost_per_kib, providers[i].batch_window, providers[i].batch_max, room.members, room.access, room.device, workload.rate_per_member, workload.payload_bytes, commits.committers, commits.rate, commits.policy, offline.share, call.design, call.participants, faults.links.duplicate, faults.random_partitions.rate, faults.random_crashes.rate, attachments.download"
 
 // sweepErrorCases are bad scenario files and the exact errors Parse gives for them; TestBadValuesCoverEveryField
 // checks that the tables together name every field of the format.
@@ -84,6 +84,8 @@ var sweepErrorCases = []badCase{
 		`s.yaml:13:15: sweep.axes[0].field: seed cannot be swept: every job's seed is derived from the scenario's seed, the point and the replication; set sweep.replications for more seeds; fields that can be swept: ` + sweepFieldList},
 	{"access share", sweepBase("  axes:\n    - {field: room.access.wifi, values: [1]}\n"),
 		`s.yaml:13:15: sweep.axes[0].field: room.access.wifi cannot be swept: its shares must sum to 1; sweep room.access with access type names (everyone on that type), or write one scenario per access mix; fields that can be swept: ` + sweepFieldList},
+	{"missing RTT override", sweepBase("  axes:\n    - field: network.rtt[0].ms\n      values: [1]\n"),
+		`s.yaml:13:14: sweep.axes[0].field: network.rtt[0] does not exist: the scenario has 0 RTT overrides`},
 	{"missing provider", sweepBase("  axes:\n    - field: providers[2].cores\n      values: [1]\n"),
 		`s.yaml:13:14: sweep.axes[0].field: providers[2] does not exist: the scenario has 2 providers`},
 	{"field swept twice", sweepBase("  axes:\n    - {field: room.members, values: [2]}\n    - {field: room.members, values: [3]}\n"),
@@ -284,12 +286,14 @@ faults:
   random_partitions: {rate: 1, duration: {kind: constant, value: 1s}}
   random_crashes: {rate: 1, down: {kind: constant, value: 1s}}
 attachments: {kinds: [{name: image, bytes: 1000, rate_per_member: 0.5}]}
+network: {rtt: [{a: eu-west-1, b: us-east-1, ms: 70}]}
 sweep:
   axes:
     - {field: room.members, values: [3]}
     - {field: duration, values: [5s]}
     - {field: network.loss, values: [0.25]}
     - {field: network.retransmit_timeout, values: [1s]}
+    - {field: "network.rtt[0].ms", values: [150]}
     - {field: engine, values: [tinymls]}
     - {field: time_mode, values: [zero]}
     - {field: fidelity, values: [full]}
@@ -337,6 +341,7 @@ sweep:
 	want.Room.Members, want.Room.Placement = 3, []int{2, 1}
 	want.Duration = Duration(5 * time.Second)
 	want.Network.Loss, want.Network.RetransmitTimeout = 0.25, Duration(time.Second)
+	want.Network.RTT[0].Ms = 150
 	want.Engine, want.TimeMode, want.Fidelity, want.Room.Device = "tinymls", "zero", "full", "laptop"
 	want.Room.Access = map[string]float64{"lte": 1}
 	want.Workload.RatePerMember, want.Workload.PayloadBytes = 7, 9

@@ -452,6 +452,12 @@ func TestEmbeddedWorkloadSweeps(t *testing.T) {
 			45, 3, func(s *Scenario) bool {
 				return s.Room.Members == 64 && len(s.Providers) == 3 && s.Call != nil
 			}, 0},
+		{"contention-rtt",
+			[]Axis{{"commits.rate", []any{0.25, 1, 4}}, {"network.rtt[0].ms", []any{20, 200}}, {"commits.policy", []any{"immediate", "designated_committer"}}},
+			&Quick{Replications: 1, Values: map[string][]any{"commits.rate": {1}, "network.rtt[0].ms": {20, 200}, "commits.policy": {"immediate"}}},
+			24, 2, func(s *Scenario) bool {
+				return len(s.Providers) == 2 && s.Commits.Committers == 4 && len(s.Network.RTT) == 1
+			}, 2},
 		{"fanout-load",
 			[]Axis{{"workload.rate_per_member", []any{1, 4, 8, 12, 16}}, {"providers[0].batch_window", []any{"0s", "20ms"}}},
 			&Quick{Replications: 1, Values: map[string][]any{"workload.rate_per_member": {1, 16}, "providers[0].batch_window": {"0s"}}},

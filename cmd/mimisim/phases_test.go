@@ -183,3 +183,34 @@ func TestFanoutTopology(t *testing.T) {
 		t.Fatalf("providers with egress: %v", egress)
 	}
 }
+
+// The contention-rtt sweep: a commit takes longer to be accepted when the follower's members
+// are ten times farther from the hub.
+func TestContentionRTT(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "res")
+	if _, _, err := cli(t, "sweep", "embedded:contention-rtt", "--quick", "--jobs", "2", "--quiet", "--out", dir); err != nil {
+		t.Fatal(err)
+	}
+	f, err := os.Open(filepath.Join(dir, "summary.csv"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	rows, err := csv.NewReader(f).ReadAll()
+	if err != nil {
+		t.Fatal(err)
+	}
+	col := map[string]int{}
+	for i, h := range rows[0] {
+		col[h] = i
+	}
+	commit := map[string]float64{} // rtt → mean commit time
+	for _, r := range rows[1:] {
+		if r[col["metric"]] == world.MetricCommitTime && r[col["group"]] == "all" {
+			commit[r[col["network.rtt[0].ms"]]], _ = strconv.ParseFloat(r[col["rep_mean"]], 64)
+		}
+	}
+	if !(commit["20"] > 0 && commit["200"] > commit["20"]) {
+		t.Fatalf("mean commit time by round trip to the hub: %v; want longer at 200 ms than at 20 ms", commit)
+	}
+}
