@@ -126,6 +126,18 @@ type Pending struct {
 	Op Op
 	// State is the engine's private next state; only the engine that built it reads it.
 	State any
+	// TreeBytes is the size of the ratchet tree the joiners fetch out of band, from the delivery
+	// service, instead of in the Welcome (RFC 9420 §12.4.3.3); 0 when the Welcome carries it.
+	// The lab charges it to every joiner's download.
+	TreeBytes int
+}
+
+// WelcomeSplitter is implemented by engines whose Welcome a provider can cut down to the part of
+// one joiner (the joiner's EncryptedGroupSecrets and the common encrypted GroupInfo), given the
+// KeyPackage the provider handed out for that joiner. The result is a valid Welcome for that
+// joiner; providers deliver it instead of the whole Welcome (see models/mimi Config.SplitWelcome).
+type WelcomeSplitter interface {
+	SplitWelcome(welcome, keyPackage []byte) ([]byte, error)
 }
 
 // Size returns the encoded size of the handshake messages (not the Welcome).

@@ -15,6 +15,7 @@ import (
 	"github.com/mimisim/mimisim/models/mls/rfc9420/ciphersuite"
 	"github.com/mimisim/mimisim/models/mls/rfc9420/framing"
 	"github.com/mimisim/mimisim/models/mls/rfc9420/group"
+	"github.com/mimisim/mimisim/models/mls/rfc9420/ratchettree"
 	tm "github.com/mimisim/mimisim/models/mls/rfc9420/treemath"
 	"github.com/mimisim/mimisim/models/mls/rfc9420/wire"
 )
@@ -22,9 +23,28 @@ import (
 // Name is the engine's name in scenario files.
 const Name = "rfc9420"
 
-// Engine creates rfc9420 clients of one cipher suite.
+// Engine creates rfc9420 clients of one cipher suite. The members of all its clients share one
+// group.Share: epoch-identical public work (signature verification, the public half of a commit,
+// decoding and validating an out-of-band tree) is done once per engine; every member's private
+// work is its own (see group.Share). Welcomes are sent without the ratchet_tree extension: the
+// joiners take the tree from the Share, as they would fetch it from the delivery service, and
+// Pending.TreeBytes reports its size so that the lab charges its download.
 type Engine struct {
 	suite *ciphersuite.Suite
+	share *group.Share
+
+	mu        sync.Mutex
+	sizeTree  *ratchettree.Tree // the last tree StateSize encoded, and its size
+	sizeBytes int
+	split     splitCache
+}
+
+// splitCache holds the last Welcome SplitWelcome decoded.
+type splitCache struct {
+	first *byte
+	n     int
+	w     *wire.Welcome
+	byRef map[string]int
 }
 
 var _ mls.Engine = (*Engine)(nil)
@@ -39,7 +59,51 @@ func New(id ciphersuite.ID) (*Engine, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &Engine{suite: s}, nil
+	return &Engine{suite: s, share: group.NewShare()}, nil
+}
+
+// Share returns the engine's Share (its counters tell how much work was shared).
+func (e *Engine) Share() *group.Share { return e.share }
+
+func (e *Engine) config() group.Config { return group.Config{Share: e.share, OutOfBandTree: true} }
+
+// SplitWelcome implements mls.WelcomeSplitter: the Welcome reduced to the EncryptedGroupSecrets
+// of keyPackage (an encoded MLSMessage KeyPackage). The last decoded Welcome is cached (a
+// provider splits one Welcome for each of its joiners in turn).
+func (e *Engine) SplitWelcome(welcome, keyPackage []byte) ([]byte, error) {
+	if len(welcome) == 0 {
+		return nil, fmt.Errorf("rfc9420: empty Welcome")
+	}
+	msg, err := framing.Decode(keyPackage)
+	if err != nil {
+		return nil, err
+	}
+	if msg.WireFormat != framing.WireFormatKeyPackage {
+		return nil, fmt.Errorf("rfc9420: not a KeyPackage (wire format %d)", msg.WireFormat)
+	}
+	ref, err := msg.KeyPackage.Ref(e.suite)
+	if err != nil {
+		return nil, err
+	}
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	c := &e.split
+	if c.first != &welcome[0] || c.n != len(welcome) {
+		w, err := group.DecodeWelcome(welcome)
+		if err != nil {
+			return nil, err
+		}
+		*c = splitCache{first: &welcome[0], n: len(welcome), w: w, byRef: make(map[string]int, len(w.Secrets))}
+		for i := range w.Secrets {
+			c.byRef[string(w.Secrets[i].NewMember)] = i
+		}
+	}
+	i, ok := c.byRef[string(ref)]
+	if !ok {
+		return nil, group.ErrNoWelcomeKey
+	}
+	one := &wire.Welcome{CipherSuite: c.w.CipherSuite, Secrets: c.w.Secrets[i : i+1], EncryptedGroupInfo: c.w.EncryptedGroupInfo}
+	return (&framing.MLSMessage{Version: wire.MLS10, WireFormat: framing.WireFormatWelcome, Welcome: one}).Encode()
 }
 
 // Name implements mls.Engine.
@@ -50,9 +114,9 @@ func (e *Engine) Version() string {
 	return "github.com/mimisim/mimisim/models/mls/rfc9420 (RFC 9420, " + e.suite.String() + ")"
 }
 
-// MaxMembers implements mls.Engine: the copy-on-write tree has been exercised with 100,000
-// members; 65,536 is the supported bound.
-func (e *Engine) MaxMembers() int { return 1 << 16 }
+// MaxMembers implements mls.Engine: the bigroom scenario runs 100,000 members in full fidelity
+// (scenarios/files/bigroom.yaml); 131,072 (2^17 leaves) is the supported bound.
+func (e *Engine) MaxMembers() int { return 1 << 17 }
 
 // NewClient implements mls.Engine. With an Ed25519 suite the signature key is derived from seed
 // (SHA-256 of seed and identity); other suites, or a nil seed, draw a random key. HPKE keys are
@@ -113,7 +177,7 @@ func (c *Client) CreateGroup(groupID []byte) (mls.Member, error) {
 	if err != nil {
 		return nil, err
 	}
-	g, err := group.Create(kb, groupID, nil, group.Config{})
+	g, err := group.Create(kb, groupID, nil, c.e.config())
 	if err != nil {
 		return nil, err
 	}
@@ -126,7 +190,7 @@ func (c *Client) Join(welcome []byte) (mls.Member, error) {
 	if err != nil {
 		return nil, err
 	}
-	g, err := group.Join(welcome, kb, group.Config{})
+	g, err := group.Join(welcome, kb, c.e.config())
 	if err != nil {
 		return nil, err
 	}
@@ -189,7 +253,7 @@ func (m *Member) EpochAuthenticator() []byte { return m.g.EpochAuthenticator() }
 
 func (m *Member) pending(pc *group.PendingCommit, op mls.Op, proposals [][]byte) *mls.Pending {
 	hs := append(append([][]byte(nil), proposals...), pc.Commit)
-	return &mls.Pending{Handshake: hs, Welcome: pc.Welcome, Epoch: m.g.Epoch(), Op: op, State: pc}
+	return &mls.Pending{Handshake: hs, Welcome: pc.Welcome, Epoch: m.g.Epoch(), Op: op, State: pc, TreeBytes: pc.TreeSize}
 }
 
 // Add implements mls.Member.
@@ -322,14 +386,26 @@ func (m *Member) Export(label string, context []byte, length int) ([]byte, error
 // StateSize implements mls.Member: the encoded ratchet tree plus the private path keys and the
 // epoch secrets (an estimate).
 func (m *Member) StateSize() int {
-	n := 0
-	if b, err := m.g.Tree().Encode(); err == nil {
-		n += len(b)
-	}
+	n := m.c.e.treeSize(m.g.Tree())
 	s := m.g.Suite()
 	depth := 1
 	for c := uint32(m.g.Tree().LeafCount()); c > 1; c >>= 1 {
 		depth++
 	}
 	return n + depth*2*s.Nh() + 12*s.Nh()
+}
+
+// treeSize returns the encoded size of t; members of one epoch share one snapshot, so the last
+// size is cached.
+func (e *Engine) treeSize(t *ratchettree.Tree) int {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if e.sizeTree != t {
+		b, err := t.Encode()
+		if err != nil {
+			return 0
+		}
+		e.sizeTree, e.sizeBytes = t, len(b)
+	}
+	return e.sizeBytes
 }

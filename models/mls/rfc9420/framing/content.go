@@ -265,9 +265,21 @@ func Sign(s *ciphersuite.Suite, signer *ciphersuite.SignaturePrivateKey, wf Wire
 
 // VerifySignature checks the content's signature under the serialized public key pub.
 func (a *AuthenticatedContent) VerifySignature(s *ciphersuite.Suite, pub []byte, gc *wire.GroupContext) error {
+	return a.verifySignatureWith(s, pub, gc, nil)
+}
+
+// Verifier checks a signature as ciphersuite.Suite.VerifyWithLabel does. A simulator that runs
+// many members of one group can pass a memoising Verifier (one verification per distinct
+// (key, label, content, signature), see group.Share); nil means Suite.VerifyWithLabel.
+type Verifier func(s *ciphersuite.Suite, pub []byte, label string, content, signature []byte) error
+
+func (a *AuthenticatedContent) verifySignatureWith(s *ciphersuite.Suite, pub []byte, gc *wire.GroupContext, v Verifier) error {
 	tbs, err := a.TBS(gc)
 	if err != nil {
 		return err
+	}
+	if v != nil {
+		return v(s, pub, FramedContentTBSLabel, tbs, a.Auth.Signature)
 	}
 	return s.VerifyWithLabel(pub, FramedContentTBSLabel, tbs, a.Auth.Signature)
 }

@@ -235,6 +235,11 @@ func DecryptSenderData(s *ciphersuite.Suite, pm *PrivateMessage, senderDataSecre
 // padding and the signature (under the key signerKey returns), and returns the authenticated
 // content. A key whose message fails to decrypt is given back to the ratchet.
 func UnprotectPrivate(s *ciphersuite.Suite, pm *PrivateMessage, gc *wire.GroupContext, tree *secrettree.SecretTree, senderDataSecret []byte, signerKey SignerKeyFunc) (*AuthenticatedContent, error) {
+	return UnprotectPrivateWith(s, pm, gc, tree, senderDataSecret, signerKey, nil)
+}
+
+// UnprotectPrivateWith is UnprotectPrivate with the signature checked by verify (nil: the suite).
+func UnprotectPrivateWith(s *ciphersuite.Suite, pm *PrivateMessage, gc *wire.GroupContext, tree *secrettree.SecretTree, senderDataSecret []byte, signerKey SignerKeyFunc, verify Verifier) (*AuthenticatedContent, error) {
 	if !pm.ContentType.valid() {
 		return nil, fmt.Errorf("framing: invalid content type %d", pm.ContentType)
 	}
@@ -292,7 +297,7 @@ func UnprotectPrivate(s *ciphersuite.Suite, pm *PrivateMessage, gc *wire.GroupCo
 	if err != nil {
 		return nil, err
 	}
-	if err := ac.VerifySignature(s, pub, gc); err != nil {
+	if err := ac.verifySignatureWith(s, pub, gc, verify); err != nil {
 		return nil, err
 	}
 	return ac, nil

@@ -125,6 +125,11 @@ func FramePublic(s *ciphersuite.Suite, ac *AuthenticatedContent, gc *wire.GroupC
 // membership tag (member senders) and the signature under the key signerKey returns. It returns the
 // authenticated content.
 func UnprotectPublic(s *ciphersuite.Suite, pm *PublicMessage, gc *wire.GroupContext, membershipKey []byte, signerKey SignerKeyFunc) (*AuthenticatedContent, error) {
+	return UnprotectPublicWith(s, pm, gc, membershipKey, signerKey, nil)
+}
+
+// UnprotectPublicWith is UnprotectPublic with the signature checked by verify (nil: the suite).
+func UnprotectPublicWith(s *ciphersuite.Suite, pm *PublicMessage, gc *wire.GroupContext, membershipKey []byte, signerKey SignerKeyFunc, verify Verifier) (*AuthenticatedContent, error) {
 	if pm.Content.ContentType == ContentApplication {
 		return nil, ErrApplicationInPublic
 	}
@@ -145,7 +150,7 @@ func UnprotectPublic(s *ciphersuite.Suite, pm *PublicMessage, gc *wire.GroupCont
 	if err != nil {
 		return nil, err
 	}
-	if err := ac.VerifySignature(s, pub, gc); err != nil {
+	if err := ac.verifySignatureWith(s, pub, gc, verify); err != nil {
 		return nil, err
 	}
 	return ac, nil

@@ -250,6 +250,9 @@ type PendingCommit struct {
 	Commit    []byte
 	Welcome   []byte
 	GroupInfo *wire.GroupInfo
+	// TreeSize is the size of the encoded ratchet tree the joiners fetch out of band
+	// (Config.OutOfBandTree), 0 when the Welcome carries it.
+	TreeSize  int
 	fromEpoch uint64
 	next      *Group
 }
@@ -420,12 +423,21 @@ func (g *Group) nextEpoch(ac *framing.AuthenticatedContent, prov *wire.GroupCont
 // welcome builds the GroupInfo and Welcome of a commit with Adds (§12.4.3).
 func (next *Group) welcome(pc *PendingCommit, a *applied, res *treekem.CreateResult, tag []byte) error {
 	s := next.s
-	treeData, err := next.tree.Encode()
-	if err != nil {
-		return err
+	gi := &wire.GroupInfo{GroupContext: next.gc, Extensions: wire.Extensions{}, ConfirmationTag: tag, Signer: uint32(next.Leaf())}
+	if sh := next.cfg.Share; sh != nil && next.cfg.OutOfBandTree {
+		// The joiners fetch the tree from the Share (the delivery service's copy).
+		n, err := sh.publishTree(next.tree, next.gc.Epoch, len(a.addKPs))
+		if err != nil {
+			return err
+		}
+		pc.TreeSize = n
+	} else {
+		treeData, err := next.tree.Encode()
+		if err != nil {
+			return err
+		}
+		gi.Extensions = wire.Extensions{{Type: wire.ExtRatchetTree, Data: treeData}}
 	}
-	gi := &wire.GroupInfo{GroupContext: next.gc, Extensions: wire.Extensions{{Type: wire.ExtRatchetTree, Data: treeData}},
-		ConfirmationTag: tag, Signer: uint32(next.Leaf())}
 	tbs, err := gi.TBS()
 	if err != nil {
 		return err
@@ -481,10 +493,13 @@ func (g *Group) Adopt(pc *PendingCommit) error {
 }
 
 // processCommit validates and applies a received commit, returning the next state (g unchanged).
-func (g *Group) processCommit(ac *framing.AuthenticatedContent) (*Group, error) {
+func (g *Group) processCommit(ac *framing.AuthenticatedContent, b []byte) (*Group, error) {
 	c := ac.Content.Commit
 	if c == nil {
 		return nil, ErrNotCommit
+	}
+	if g.cfg.Share != nil && shareableCommit(c) {
+		return g.processCommitShared(ac, b)
 	}
 	sender := tm.LeafIndex(ac.Content.Sender.LeafIndex)
 	a, err := g.applyProposals(sender, c.Proposals, false)

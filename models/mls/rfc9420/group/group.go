@@ -54,6 +54,12 @@ type Config struct {
 	ResumptionPSKs int
 	// SecretTree tunes the out-of-order window of the message ratchets (nil: secrettree defaults).
 	SecretTree *secrettree.Config
+	// Share, when set, lets the members of one simulation that use the same Share do
+	// epoch-identical public work once (see Share); nil: every member does everything itself.
+	Share *Share
+	// OutOfBandTree sends Welcomes without the ratchet_tree extension (§12.4.3.3); the joiners
+	// take the tree from Share, which must then be set (for joiners too).
+	OutOfBandTree bool
 }
 
 func (c *Config) now() time.Time {
@@ -278,11 +284,15 @@ func (g *Group) unframe(b []byte) (*framing.AuthenticatedContent, error) {
 	if err != nil {
 		return nil, err
 	}
+	var verify framing.Verifier
+	if g.cfg.Share != nil {
+		verify = g.cfg.Share.verifier(g.gc.Epoch, g.tree.MemberCount()-1)
+	}
 	switch msg.WireFormat {
 	case framing.WireFormatPublicMessage:
-		return framing.UnprotectPublic(g.s, msg.PublicMessage, &g.gc, g.ep.MembershipKey, g.memberKey)
+		return framing.UnprotectPublicWith(g.s, msg.PublicMessage, &g.gc, g.ep.MembershipKey, g.memberKey, verify)
 	case framing.WireFormatPrivateMessage:
-		return framing.UnprotectPrivate(g.s, msg.PrivateMessage, &g.gc, g.st, g.ep.SenderDataSecret, g.memberKey)
+		return framing.UnprotectPrivateWith(g.s, msg.PrivateMessage, &g.gc, g.st, g.ep.SenderDataSecret, g.memberKey, verify)
 	default:
 		return nil, fmt.Errorf("group: wire format %d is not a group message", msg.WireFormat)
 	}
@@ -383,7 +393,7 @@ func (g *Group) Process(b []byte) (*Received, error) {
 		case sender == g.Leaf():
 			return nil, ErrOwnCommit
 		default:
-			next, err = g.processCommit(ac)
+			next, err = g.processCommit(ac, b)
 		}
 		if errors.Is(err, ErrRemoved) {
 			// The group stays in its last epoch, inactive.

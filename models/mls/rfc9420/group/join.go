@@ -167,22 +167,29 @@ func JoinWith(welcome []byte, kb *KeyPackageBundle, cfg Config, opts JoinOptions
 		return nil, joinErr("a Welcome with a reinit or branch PSK must be for epoch 1, not %d", gc.Epoch)
 	}
 	treeData, ok := gi.Extensions.Find(wire.ExtRatchetTree)
-	if !ok {
-		if opts.Tree == nil {
-			return nil, joinErr("no ratchet_tree extension and no tree given")
+	var tree *ratchettree.Tree
+	if !ok && opts.Tree == nil && cfg.Share != nil {
+		// Out of band from the Share: decoded and validated once for all joiners.
+		if tree, err = cfg.Share.joinTree(s, &gc, cfg.Credential); err != nil {
+			return nil, err
 		}
-		treeData = opts.Tree
-	}
-	tree, err := ratchettree.Decode(s, treeData)
-	if err != nil {
-		return nil, joinErr("ratchet_tree: %v", err)
-	}
-	if !hmac.Equal(tree.TreeHash(), gc.TreeHash) {
-		return nil, joinErr("tree hash mismatch")
-	}
-	if err := tree.Validate(ratchettree.ValidateOptions{GroupID: gc.GroupID,
-		LeafCheck: TreeLeafCheck(s, &gc, &tree.View, time.Time{}, cfg.Credential)}); err != nil {
-		return nil, joinErr("tree: %v", err)
+	} else {
+		if !ok {
+			if opts.Tree == nil {
+				return nil, joinErr("no ratchet_tree extension and no tree given")
+			}
+			treeData = opts.Tree
+		}
+		if tree, err = ratchettree.Decode(s, treeData); err != nil {
+			return nil, joinErr("ratchet_tree: %v", err)
+		}
+		if !hmac.Equal(tree.TreeHash(), gc.TreeHash) {
+			return nil, joinErr("tree hash mismatch")
+		}
+		if err := tree.Validate(ratchettree.ValidateOptions{GroupID: gc.GroupID,
+			LeafCheck: TreeLeafCheck(s, &gc, &tree.View, time.Time{}, cfg.Credential)}); err != nil {
+			return nil, joinErr("tree: %v", err)
+		}
 	}
 	signer := tm.LeafIndex(gi.Signer)
 	if uint32(signer) >= uint32(tree.LeafCount()) || tree.Leaf(signer) == nil {
@@ -192,7 +199,13 @@ func JoinWith(welcome []byte, kb *KeyPackageBundle, cfg Config, opts JoinOptions
 	if err != nil {
 		return nil, err
 	}
-	if err := s.VerifyWithLabel(tree.Leaf(signer).SignatureKey, wire.GroupInfoTBSLabel, tbs, gi.Signature); err != nil {
+	verify := s.VerifyWithLabel
+	if cfg.Share != nil {
+		verify = func(pub []byte, label string, content, sig []byte) error {
+			return cfg.Share.verify(s, gc.Epoch, tree.MemberCount()-1, pub, label, content, sig)
+		}
+	}
+	if err := verify(tree.Leaf(signer).SignatureKey, wire.GroupInfoTBSLabel, tbs, gi.Signature); err != nil {
 		return nil, joinErr("GroupInfo signature: %v", err)
 	}
 	x, ok := tree.EncryptionKeyNode(kb.KeyPackage.LeafNode.EncryptionKey)

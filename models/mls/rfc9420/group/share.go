@@ -1,0 +1,367 @@
+package group
+
+import (
+	"crypto/hmac"
+	"crypto/sha256"
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"sync"
+	"time"
+
+	"github.com/mimisim/mimisim/models/mls/rfc9420/ciphersuite"
+	"github.com/mimisim/mimisim/models/mls/rfc9420/framing"
+	"github.com/mimisim/mimisim/models/mls/rfc9420/keyschedule"
+	"github.com/mimisim/mimisim/models/mls/rfc9420/ratchettree"
+	"github.com/mimisim/mimisim/models/mls/rfc9420/treekem"
+	tm "github.com/mimisim/mimisim/models/mls/rfc9420/treemath"
+	"github.com/mimisim/mimisim/models/mls/rfc9420/wire"
+)
+
+// Share lets the simulated members of one group, run in one process, do work that is identical
+// for all of them once (Config.Share). What is shared is public, and a result is reused only by a
+// member whose own inputs are byte-identical to those it was computed from:
+//
+//   - signature verifications: memoised by SHA-256 of (public key, label, content, signature);
+//   - the public half of processing a commit: proposal validation and application, UpdatePath
+//     LeafNode validation (including the O(n) credential check), MergePath (LeafNode signature,
+//     merge, parent hashes, tree hash) and the frozen new tree, keyed by SHA-256 of the member's
+//     encoded GroupContext and the commit message;
+//   - the ratchet tree of a Welcome sent without the ratchet_tree extension (Config.OutOfBandTree,
+//     RFC 9420 §12.4.3.3): the committer publishes the encoded tree as the delivery service would
+//     serve it; the first joiner decodes and validates it, the others reuse the snapshot.
+//
+// Every member still does its own private work for real: HPKE-decrypting its path secret
+// (treekem.DecryptPath) or its GroupSecrets, deriving its node keys, its key schedule,
+// confirmation tag, membership tag, secret tree, sender-data and content decryption. An entry is
+// released when every member that will need it has used it (the count is known from the tree),
+// or at the latest two epochs after it was made. A Share is safe for concurrent use.
+type Share struct {
+	mu      sync.Mutex
+	sigs    map[[32]byte]*sharedSig
+	commits map[[32]byte]*sharedCommit
+	trees   map[string]*sharedTree
+	newest  uint64 // newest epoch seen
+	stats   ShareStats
+}
+
+// ShareStats counts what a Share did: how much work was done once and how often it was reused.
+type ShareStats struct {
+	SignaturesVerified uint64 // signature verifications computed
+	SignaturesReused   uint64 // verifications answered from the memo
+	CommitsMerged      uint64 // commits whose public half was computed
+	CommitsReused      uint64 // members that reused a computed public half
+	PathsDecrypted     uint64 // members that decrypted their own path secret on a shared tree
+	TreesValidated     uint64 // out-of-band trees decoded and validated
+	TreesReused        uint64 // joiners that reused a validated tree
+}
+
+// NewShare returns an empty Share.
+func NewShare() *Share {
+	return &Share{sigs: map[[32]byte]*sharedSig{}, commits: map[[32]byte]*sharedCommit{}, trees: map[string]*sharedTree{}}
+}
+
+// Stats returns the counters.
+func (sh *Share) Stats() ShareStats {
+	sh.mu.Lock()
+	defer sh.mu.Unlock()
+	return sh.stats
+}
+
+// Entries returns the number of live entries (signatures, commits, trees): tests check release.
+func (sh *Share) Entries() (sigs, commits, trees int) {
+	sh.mu.Lock()
+	defer sh.mu.Unlock()
+	return len(sh.sigs), len(sh.commits), len(sh.trees)
+}
+
+type sharedSig struct {
+	epoch uint64
+	left  int
+}
+
+type sharedCommit struct {
+	epoch   uint64
+	left    int
+	added   []tm.LeafIndex
+	removed []tm.LeafIndex
+	prov    wire.GroupContext // provisional GroupContext with the new tree hash
+	gcBytes []byte            // its encoding, the HPKE context of the path secrets
+	tree    *ratchettree.Tree
+}
+
+type sharedTree struct {
+	epoch uint64
+	left  int
+	data  []byte
+	once  sync.Once
+	tree  *ratchettree.Tree
+	err   error
+}
+
+// seen records epoch as seen and drops entries older than two epochs before the newest.
+// Called with mu held.
+func (sh *Share) seen(epoch uint64) {
+	if epoch <= sh.newest {
+		return
+	}
+	sh.newest = epoch
+	if epoch < 2 {
+		return
+	}
+	old := epoch - 2
+	for k, e := range sh.sigs {
+		if e.epoch < old {
+			delete(sh.sigs, k)
+		}
+	}
+	for k, e := range sh.commits {
+		if e.epoch < old {
+			delete(sh.commits, k)
+		}
+	}
+	for k, e := range sh.trees {
+		if e.epoch < old {
+			delete(sh.trees, k)
+		}
+	}
+}
+
+func putBytes(h interface{ Write([]byte) (int, error) }, b []byte) {
+	var n [4]byte
+	binary.BigEndian.PutUint32(n[:], uint32(len(b)))
+	h.Write(n[:])
+	h.Write(b)
+}
+
+// verifier returns a framing.Verifier that memoises successful verifications for the members
+// of an epoch: users is the number of members expected to verify the same signature.
+func (sh *Share) verifier(epoch uint64, users int) framing.Verifier {
+	return func(s *ciphersuite.Suite, pub []byte, label string, content, sig []byte) error {
+		return sh.verify(s, epoch, users, pub, label, content, sig)
+	}
+}
+
+func (sh *Share) verify(s *ciphersuite.Suite, epoch uint64, users int, pub []byte, label string, content, sig []byte) error {
+	h := sha256.New()
+	putBytes(h, []byte{byte(s.ID() >> 8), byte(s.ID())})
+	putBytes(h, pub)
+	putBytes(h, []byte(label))
+	putBytes(h, content)
+	putBytes(h, sig)
+	var key [32]byte
+	h.Sum(key[:0])
+	sh.mu.Lock()
+	if e, ok := sh.sigs[key]; ok {
+		sh.stats.SignaturesReused++
+		if e.left--; e.left <= 0 {
+			delete(sh.sigs, key)
+		}
+		sh.mu.Unlock()
+		return nil
+	}
+	sh.mu.Unlock()
+	if err := s.VerifyWithLabel(pub, label, content, sig); err != nil {
+		return err // failures are not memoised
+	}
+	sh.mu.Lock()
+	sh.stats.SignaturesVerified++
+	sh.seen(epoch)
+	if users > 1 {
+		sh.sigs[key] = &sharedSig{epoch: epoch, left: users - 1}
+	}
+	sh.mu.Unlock()
+	return nil
+}
+
+// publishTree stores the encoded tree of a Welcome sent without the ratchet_tree extension, for
+// joiners to fetch; joiners is the number of members the Welcome adds.
+// It returns the size of the encoded tree.
+func (sh *Share) publishTree(t *ratchettree.Tree, epoch uint64, joiners int) (int, error) {
+	data, err := t.Encode()
+	if err != nil {
+		return 0, err
+	}
+	sh.mu.Lock()
+	defer sh.mu.Unlock()
+	sh.seen(epoch)
+	key := string(t.TreeHash())
+	if e, ok := sh.trees[key]; ok {
+		e.left += joiners
+		return len(data), nil
+	}
+	sh.trees[key] = &sharedTree{epoch: epoch, left: joiners, data: data}
+	return len(data), nil
+}
+
+// ErrNoSharedTree is returned to a joiner whose Welcome has no ratchet_tree extension when no
+// tree with the GroupInfo's tree hash has been published.
+var ErrNoSharedTree = errors.New("group: no published ratchet tree for this GroupInfo")
+
+// joinTree returns the validated snapshot of the published tree of gc (decoded and validated by
+// the first joiner; the others reuse it).
+func (sh *Share) joinTree(s *ciphersuite.Suite, gc *wire.GroupContext, cred CredentialValidator) (*ratchettree.Tree, error) {
+	key := string(gc.TreeHash)
+	sh.mu.Lock()
+	e, ok := sh.trees[key]
+	if ok {
+		if e.left--; e.left <= 0 {
+			delete(sh.trees, key)
+		}
+	}
+	sh.mu.Unlock()
+	if !ok {
+		return nil, ErrNoSharedTree
+	}
+	first := false
+	e.once.Do(func() {
+		first = true
+		t, err := ratchettree.Decode(s, e.data)
+		if err != nil {
+			e.err = joinErr("ratchet_tree: %v", err)
+			return
+		}
+		if !hmac.Equal(t.TreeHash(), gc.TreeHash) {
+			e.err = joinErr("tree hash mismatch")
+			return
+		}
+		if err := t.Validate(ratchettree.ValidateOptions{GroupID: gc.GroupID,
+			LeafCheck: TreeLeafCheck(s, gc, &t.View, time.Time{}, cred)}); err != nil {
+			e.err = joinErr("tree: %v", err)
+			return
+		}
+		e.tree = t
+	})
+	sh.mu.Lock()
+	if first {
+		sh.stats.TreesValidated++
+	} else {
+		sh.stats.TreesReused++
+	}
+	sh.mu.Unlock()
+	return e.tree, e.err
+}
+
+// shareableCommit reports whether the public half of a commit is the same for every member that
+// holds the same GroupContext and is all the shared path handles: every proposal is an Add,
+// Remove or GroupContextExtensions by value (by-reference proposals and PSKs resolve against a
+// member's own caches; ReInit and external commits take the unshared path).
+func shareableCommit(c *wire.Commit) bool {
+	for i := range c.Proposals {
+		p := &c.Proposals[i]
+		if p.Type != wire.ProposalOrRefProposal || p.Proposal == nil {
+			return false
+		}
+		switch p.Proposal.Type {
+		case wire.ProposalAdd, wire.ProposalRemove, wire.ProposalGroupContextExtensions:
+		default:
+			return false
+		}
+	}
+	return true
+}
+
+// commitPublic returns the public half of processing commit message b (framed as ac), computing
+// it on the first call for a given (GroupContext, message).
+func (g *Group) commitPublic(ac *framing.AuthenticatedContent, b []byte) (*sharedCommit, error) {
+	sh := g.cfg.Share
+	gcb, err := g.gc.Bytes()
+	if err != nil {
+		return nil, err
+	}
+	h := sha256.New()
+	putBytes(h, gcb)
+	putBytes(h, b)
+	var key [32]byte
+	h.Sum(key[:0])
+	sh.mu.Lock()
+	if e, ok := sh.commits[key]; ok {
+		sh.stats.CommitsReused++
+		if e.left--; e.left <= 0 {
+			delete(sh.commits, key)
+		}
+		sh.mu.Unlock()
+		return e, nil
+	}
+	sh.mu.Unlock()
+
+	c := ac.Content.Commit
+	sender := tm.LeafIndex(ac.Content.Sender.LeafIndex)
+	a, err := g.applyProposals(sender, c.Proposals, false)
+	if err != nil {
+		return nil, err
+	}
+	if a.pathRequired && c.Path == nil {
+		return nil, fmt.Errorf("%w: path required", ErrInvalidCommit)
+	}
+	e := &sharedCommit{epoch: g.gc.Epoch, added: a.added, removed: a.removed, prov: g.gc}
+	e.prov.Epoch++
+	if a.extensions != nil {
+		e.prov.Extensions = *a.extensions
+	}
+	if c.Path != nil {
+		lp := g.leafParams()
+		lp.Tree = &a.ed.View
+		lp.Replaces, lp.HasReplaces = sender, true
+		lp.SkipSignature = true // MergePath verifies it; key uniqueness is checked here
+		if err := ValidateLeafNode(&c.Path.LeafNode, wire.SourceCommit, lp); err != nil {
+			return nil, err
+		}
+		m, err := treekem.MergePath(a.ed, sender, c.Path, &e.prov)
+		if err != nil {
+			return nil, fmt.Errorf("%w: %w", ErrInvalidCommit, err)
+		}
+		e.gcBytes = m.GroupContext
+	}
+	e.tree = a.ed.Tree()
+	e.prov.TreeHash = e.tree.TreeHash()
+	sh.mu.Lock()
+	sh.stats.CommitsMerged++
+	sh.seen(g.gc.Epoch)
+	if users := g.tree.MemberCount() - 1; users > 1 {
+		e.left = users - 1
+		sh.commits[key] = e
+	}
+	sh.mu.Unlock()
+	return e, nil
+}
+
+// processCommitShared is processCommit for a shareable commit with a Share: the public half comes
+// from commitPublic; this member decrypts its own path secret on the shared tree, derives its node
+// keys, its key schedule and checks the confirmation tag itself.
+func (g *Group) processCommitShared(ac *framing.AuthenticatedContent, b []byte) (*Group, error) {
+	e, err := g.commitPublic(ac, b)
+	if err != nil {
+		return nil, err
+	}
+	me := g.Leaf()
+	for _, l := range e.removed {
+		if l == me {
+			return nil, ErrRemoved
+		}
+	}
+	c := ac.Content.Commit
+	sender := tm.LeafIndex(ac.Content.Sender.LeafIndex)
+	priv := g.priv
+	commitSecret := keyschedule.Zero(g.s)
+	if c.Path != nil {
+		res, err := treekem.DecryptPath(e.tree, priv, sender, c.Path, e.gcBytes, e.added, nil)
+		if err != nil {
+			return nil, fmt.Errorf("%w: %w", ErrInvalidCommit, err)
+		}
+		commitSecret, priv = res.CommitSecret, res.State
+		g.cfg.Share.mu.Lock()
+		g.cfg.Share.stats.PathsDecrypted++
+		g.cfg.Share.mu.Unlock()
+	}
+	prov := e.prov
+	next, tag, err := g.nextEpoch(ac, &prov, e.tree, commitSecret, keyschedule.Zero(g.s), priv.Prune(e.tree))
+	if err != nil {
+		return nil, err
+	}
+	if !hmac.Equal(tag, ac.Auth.ConfirmationTag) {
+		return nil, ErrConfirmation
+	}
+	next.ep.Forget()
+	return next, nil
+}
