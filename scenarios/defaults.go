@@ -82,6 +82,14 @@ func (s *Scenario) Defaults() {
 	if s.Faults != nil {
 		s.Faults.defaults()
 	}
+	if s.Workload.Kind == WorkloadScript {
+		if s.Workload.Senders == 0 {
+			s.Workload.Senders = 1
+		}
+		if s.Workload.Gap == 0 {
+			s.Workload.Gap = DefaultScriptGap
+		}
+	}
 	if c := s.Commits; c != nil && c.Policy == "" {
 		c.Policy = DefaultCommitPolicy
 	}

@@ -167,14 +167,31 @@ const (
 // Workload kinds.
 const (
 	WorkloadPoisson = "poisson" // each member sends as a Poisson process
+	WorkloadScript  = "script"  // a fixed sequence: Commits commits, then Messages messages
 )
 
 // Workload says what the members send.
 type Workload struct {
-	Kind          string  `yaml:"kind"`            // required: "poisson"
-	RatePerMember float64 `yaml:"rate_per_member"` // required: messages/s per member, 0 < r ≤ 1000
+	Kind          string  `yaml:"kind"`            // required: "poisson" or "script"
+	RatePerMember float64 `yaml:"rate_per_member"` // poisson, required: messages/s per member, 0 < r ≤ 1000
 	PayloadBytes  int     `yaml:"payload_bytes"`   // default 100; 1..1<<20
+
+	// Kind script only: when the window opens, Commits empty commits with path are made one
+	// after another (the k-th by the k-th sender, each once it has processed the one before);
+	// then Messages messages are sent, Gap apart, by Senders members in turn. A sender sends
+	// only once it has processed the last commit, so every message is of the final epoch.
+	Commits  int      `yaml:"commits"`  // 0..MaxScriptCommits
+	Messages int      `yaml:"messages"` // 0..MaxScriptMessages; commits + messages ≥ 1
+	Senders  int      `yaml:"senders"`  // default 1; 1..real members
+	Gap      Duration `yaml:"gap"`      // default 10ms; > 0
 }
+
+// Limits of the script workload.
+const (
+	MaxScriptCommits  = 1000
+	MaxScriptMessages = 1_000_000
+	DefaultScriptGap  = Duration(10 * time.Millisecond)
+)
 
 // Commit policies: what a member does after the hub refused its commit.
 const (

@@ -7,6 +7,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"time"
 )
 
 var nameSyntax = regexp.MustCompile(`^[a-z0-9-]+$`)
@@ -17,7 +18,7 @@ var (
 	timeModes  = []string{TimeModeCalibrated, TimeModeZero, "measured"} // measured: wall-clock CPU costs (cmd/mimisim)
 	roles      = []string{RoleHub, RoleFollower}
 	distKinds  = []string{DistConstant, DistShiftedExponential, DistLognormal}
-	workloads  = []string{WorkloadPoisson}
+	workloads  = []string{WorkloadPoisson, WorkloadScript}
 	distParams = map[string][]string{
 		DistConstant:           {"value"},
 		DistShiftedExponential: {"min", "mean"},
@@ -162,6 +163,12 @@ func (c *checker) zeroWritten(s *Scenario) {
 	if c.written("workload.payload_bytes", false) && s.Workload.PayloadBytes == 0 {
 		c.errf("workload.payload_bytes", "must be between 1 and %d, got 0", MaxPayloadBytes)
 	}
+	if c.written("workload.senders", false) && s.Workload.Senders == 0 {
+		c.errf("workload.senders", "must be at least 1, got 0 (remove the field for the default 1)")
+	}
+	if c.written("workload.gap", false) && s.Workload.Gap == 0 {
+		c.errf("workload.gap", "must be > 0, got 0s (remove the field for the default %v)", time.Duration(DefaultScriptGap))
+	}
 	if s.Commits != nil && c.written("commits.policy", false) && s.Commits.Policy == "" {
 		c.errf("commits.policy", "must not be empty; allowed: %s (remove the field for the default %s)", list(commitPolicies), DefaultCommitPolicy)
 	}
@@ -207,7 +214,7 @@ func (c *checker) check(s *Scenario) {
 	c.network(&s.Network)
 	c.providers(s.Providers)
 	c.room(s, engineOK)
-	c.workload(&s.Workload)
+	c.workload(s)
 	c.commits(s)
 	c.offline(s)
 	c.call(s)
@@ -610,16 +617,52 @@ func (c *checker) room(s *Scenario, engineOK bool) {
 	}
 }
 
-func (c *checker) workload(w *Workload) {
+func (c *checker) workload(s *Scenario) {
+	w := &s.Workload
 	c.oneOf("workload.kind", "workload kind", w.Kind, workloads)
+	if w.PayloadBytes < 1 || w.PayloadBytes > MaxPayloadBytes {
+		c.errf("workload.payload_bytes", "must be between 1 and %d, got %d", MaxPayloadBytes, w.PayloadBytes)
+	}
+	if w.Kind == WorkloadScript {
+		c.script(s)
+		return
+	}
+	for _, f := range []string{"commits", "messages", "senders", "gap"} {
+		if c.written("workload."+f, false) {
+			c.keyf("workload."+f, "only for workload kind %s (this workload is %s)", WorkloadScript, w.Kind)
+		}
+	}
 	switch {
 	case c.missing("workload.rate_per_member"):
 		c.errf("workload.rate_per_member", "required: messages per second per member, > 0 and at most %g", MaxRatePerMember)
 	case math.IsNaN(w.RatePerMember) || w.RatePerMember <= 0 || w.RatePerMember > MaxRatePerMember:
 		c.errf("workload.rate_per_member", "must be > 0 and at most %g messages per second, got %s", MaxRatePerMember, num(w.RatePerMember))
 	}
-	if w.PayloadBytes < 1 || w.PayloadBytes > MaxPayloadBytes {
-		c.errf("workload.payload_bytes", "must be between 1 and %d, got %d", MaxPayloadBytes, w.PayloadBytes)
+}
+
+// script checks the fields of workload kind script.
+func (c *checker) script(s *Scenario) {
+	w := &s.Workload
+	if c.written("workload.rate_per_member", w.RatePerMember != 0) {
+		c.keyf("workload.rate_per_member", "only for workload kind %s; a %s workload sends workload.messages messages", WorkloadPoisson, WorkloadScript)
+	}
+	if w.Commits < 0 || w.Commits > MaxScriptCommits {
+		c.errf("workload.commits", "must be between 0 and %d, got %d", MaxScriptCommits, w.Commits)
+	}
+	if w.Messages < 0 || w.Messages > MaxScriptMessages {
+		c.errf("workload.messages", "must be between 0 and %d, got %d", MaxScriptMessages, w.Messages)
+	}
+	if w.Commits == 0 && w.Messages == 0 {
+		c.errf("workload.messages", "a %s workload needs workload.commits or workload.messages (or both) > 0", WorkloadScript)
+	}
+	if roomSizeOK(s) && (w.Senders < 1 || w.Senders > realMembers(s)) {
+		c.errf("workload.senders", "must be between 1 and the %d real members, got %d", realMembers(s), w.Senders)
+	}
+	if w.Gap <= 0 {
+		c.errf("workload.gap", "must be > 0, got %v", time.Duration(w.Gap))
+	} else if w.Messages > 1 && s.Duration > 0 && time.Duration(w.Messages-1)*time.Duration(w.Gap) >= time.Duration(s.Duration) {
+		c.errf("workload.gap", "%d messages %v apart fall due over %v, beyond duration %v", w.Messages,
+			time.Duration(w.Gap), time.Duration(w.Messages-1)*time.Duration(w.Gap), time.Duration(s.Duration))
 	}
 }
 

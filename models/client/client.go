@@ -391,6 +391,11 @@ func (c *Client) submitCommit(p *mls.Pending, adds, removes []string) {
 	}
 	req := &mimi.UpdateRequest{Room: c.cfg.Room, Sender: c.cfg.ID, Epoch: p.Epoch,
 		Adds: adds, Removes: removes, Handshake: p.Handshake, Welcome: p.Welcome}
+	if p.TreeBytes > 0 && len(p.Welcome) > 0 {
+		// The joiners fetch the ratchet tree out of band: the committer uploads it with the
+		// commit and every joiner downloads it with its Welcome (the Welcome event's padding).
+		req.WelcomePad = uint32(p.TreeBytes)
+	}
 	if c.cfg.RoomSize != nil {
 		// Sampled fidelity: the real commit and Welcome cover only the real members; charge the
 		// nominal sizes for the whole room as padding.
@@ -417,7 +422,7 @@ func (c *Client) Handle(k *sim.Kernel, ev sim.Event) {
 		return
 	}
 	pkt := ev.Data.(*mimi.Packet)
-	m, err := c.wire.Decode(pkt.Body)
+	m, err := c.wire.DecodePacket(pkt)
 	if err != nil {
 		c.rec.Fail(c, fmt.Errorf("from provider: %w", err))
 		return

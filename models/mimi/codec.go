@@ -10,7 +10,16 @@ import (
 // length prefix, values up to 2^30−1). A list is a vector whose content is the concatenation of
 // its encoded elements. Every message starts with the version byte and its Type.
 
-type encoder struct{ b []byte }
+type encoder struct {
+	b []byte
+	// shared, when not nil, receives the byte vectors of at least SharedVectorMin bytes instead
+	// of b (see EncodeShared).
+	shared *[][]byte
+}
+
+// SharedVectorMin is the size from which EncodeShared passes a byte vector (a commit, a Welcome,
+// a payload) by reference instead of copying it into the encoding.
+const SharedVectorMin = 64 << 10
 
 func (e *encoder) u8(v uint8)   { e.b = append(e.b, v) }
 func (e *encoder) u32(v uint32) { e.b = binary.BigEndian.AppendUint32(e.b, v) }
@@ -29,7 +38,14 @@ func (e *encoder) varint(n int) {
 	}
 }
 
-func (e *encoder) bytes(v []byte) { e.varint(len(v)); e.b = append(e.b, v...) }
+func (e *encoder) bytes(v []byte) {
+	e.varint(len(v))
+	if e.shared != nil && len(v) >= SharedVectorMin {
+		*e.shared = append(*e.shared, v)
+		return
+	}
+	e.b = append(e.b, v...)
+}
 func (e *encoder) str(v string)   { e.varint(len(v)); e.b = append(e.b, v...) }
 
 // list encodes n elements with f as a vector: it reserves room for the length, encodes, then
@@ -103,6 +119,8 @@ type decoder struct {
 	b   []byte
 	err error
 	in  *Interner
+	// shared, when not nil, holds the vectors EncodeShared passed by reference, in order.
+	shared *[][]byte
 }
 
 // Interner hands out one copy of each decoded string, so that decoding the same names (rooms,
@@ -190,6 +208,15 @@ func (d *decoder) bytes() []byte {
 	if d.err != nil {
 		return nil
 	}
+	if d.shared != nil && n >= SharedVectorMin {
+		if len(*d.shared) == 0 || len((*d.shared)[0]) != n {
+			d.fail("missing or wrong-sized shared vector")
+			return nil
+		}
+		v := (*d.shared)[0]
+		*d.shared = (*d.shared)[1:]
+		return v[:n:n]
+	}
 	if len(d.b) < n {
 		d.fail("truncated vector")
 		return nil
@@ -214,7 +241,7 @@ func (d *decoder) list(f func(sub *decoder)) {
 	if d.err != nil {
 		return
 	}
-	sub := &decoder{b: body}
+	sub := &decoder{b: body, in: d.in, shared: d.shared}
 	for len(sub.b) > 0 && sub.err == nil {
 		f(sub)
 	}
@@ -275,7 +302,30 @@ func (d *decoder) events() []Event {
 // Encode returns the wire encoding of a message. m must be a pointer to one of the message
 // types of this package; anything else is a programmer error and panics.
 func Encode(m any) []byte {
-	e := &encoder{b: make([]byte, 0, sizeHint(m))}
+	return encodeInto(&encoder{b: make([]byte, 0, sizeHint(m))}, m)
+}
+
+// EncodeShared is Encode that leaves byte vectors of SharedVectorMin bytes or more out of the
+// encoding and returns them, in order, by reference: the simulated transport carries them with
+// the body (counting their bytes) without copying them for every recipient. DecodeShared
+// reverses it. The receiver must treat the shared vectors as read-only.
+func EncodeShared(m any) (body []byte, shared [][]byte) {
+	e := &encoder{shared: &shared}
+	body = encodeInto(e, m)
+	return body, shared
+}
+
+// DecodeShared decodes a body produced by EncodeShared with its shared vectors.
+func DecodeShared(body []byte, shared [][]byte, in *Interner) (any, error) {
+	rest := shared
+	m, err := decodeFrom(&decoder{b: body, in: in, shared: &rest}, body)
+	if err == nil && len(rest) != 0 {
+		return nil, fmt.Errorf("%w: %d shared vectors left over", ErrDecode, len(rest))
+	}
+	return m, err
+}
+
+func encodeInto(e *encoder, m any) []byte {
 	e.u8(WireVersion)
 	switch m := m.(type) {
 	case *KeyMaterialRequest:
@@ -363,7 +413,10 @@ func Decode(b []byte) (any, error) { return DecodeInterned(b, nil) }
 
 // DecodeInterned is Decode with the strings taken from in (nil: fresh strings).
 func DecodeInterned(b []byte, in *Interner) (any, error) {
-	d := &decoder{b: b, in: in}
+	return decodeFrom(&decoder{b: b, in: in}, b)
+}
+
+func decodeFrom(d *decoder, b []byte) (any, error) {
 	if v := d.u8(); d.err == nil && v != WireVersion {
 		return nil, fmt.Errorf("%w: version %d, want %d", ErrDecode, v, WireVersion)
 	}

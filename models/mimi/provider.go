@@ -43,6 +43,11 @@ type Config struct {
 	// answered from the record, and Crash and Restart may be called. Nil: none of it, and the
 	// provider sends exactly what it did before recovery existed.
 	Recovery *Recovery
+	// SplitWelcome, when set, cuts a Welcome down to the part of one joiner, given the
+	// KeyPackage this provider handed out for that joiner (mls.WelcomeSplitter): the provider
+	// delivers each of its joining clients only its own part instead of the whole Welcome (whose
+	// size grows with the number of joiners). nil: every joiner receives the whole Welcome.
+	SplitWelcome func(welcome, keyPackage []byte) ([]byte, error)
 }
 
 // Stats counts a provider's work.
@@ -97,6 +102,7 @@ type Provider struct {
 
 	clients     map[string]network.NodeID // own clients
 	keyPackages map[string][][]byte       // stock of KeyPackages per own user
+	handedOut   map[string][]byte         // the last KeyPackage handed out per own user (SplitWelcome)
 	rooms       map[string]*room          // hub only
 
 	nextReq   uint64
@@ -159,6 +165,7 @@ func NewProvider(k *sim.Kernel, w *Wire, node, hub network.NodeID, cfg Config) (
 		stats:       Stats{Rejected: make(map[Code]uint64)},
 		clients:     make(map[string]network.NodeID),
 		keyPackages: make(map[string][][]byte),
+		handedOut:   make(map[string][]byte),
 		rooms:       make(map[string]*room),
 		forwarded:   make(map[uint64]forward),
 		toClient:    make(map[network.NodeID]uint64),
@@ -340,7 +347,7 @@ func (p *Provider) newReq() uint64 { p.nextReq++; return p.nextReq }
 // serve runs a request whose service time has elapsed.
 func (p *Provider) serve(pkt *Packet) {
 	p.stats.Requests++
-	m, err := p.wire.Decode(pkt.Body)
+	m, err := p.wire.DecodePacket(pkt)
 	if err != nil {
 		// A malformed request is dropped: there is no request id to answer.
 		p.stats.Rejected[CodeInvalidProposal]++
@@ -444,6 +451,9 @@ func (p *Provider) keyMaterial(from network.NodeID, m *KeyMaterialRequest) {
 			p.claims[m.User] = make(map[string][]byte)
 		}
 		p.claims[m.User][m.Requester] = kp
+	}
+	if p.cfg.SplitWelcome != nil {
+		p.handedOut[m.User] = kp
 	}
 	p.send(from, &KeyMaterialResponse{ReqID: m.ReqID, Code: CodeSuccess, User: m.User, KeyPackage: kp})
 }
@@ -799,6 +809,9 @@ func (p *Provider) SetOnline(client string, online bool) {
 func (p *Provider) Online(client string) bool { return !p.offline[client] }
 
 func (p *Provider) deliverTo(client string, roomID string, events []Event) {
+	if p.cfg.SplitWelcome != nil {
+		events = p.splitWelcomes(client, events)
+	}
 	if p.offline[client] {
 		p.stats.Parked++
 		// events may be the provider's scratch space: keep a copy.
@@ -806,6 +819,32 @@ func (p *Provider) deliverTo(client string, roomID string, events []Event) {
 		return
 	}
 	p.deliver(client, p.clients[client], roomID, events)
+}
+
+// splitWelcomes replaces the Welcomes among events by the part of client (events is not
+// modified; a copy is returned when something changed). A Welcome that cannot be split (no
+// KeyPackage handed out, or none of the client's in it) is delivered whole.
+func (p *Provider) splitWelcomes(client string, events []Event) []Event {
+	out := events
+	for i := range events {
+		if events[i].Kind != EventWelcome {
+			continue
+		}
+		kp, ok := p.handedOut[client]
+		if !ok {
+			continue
+		}
+		part, err := p.cfg.SplitWelcome(events[i].Payload, kp)
+		if err != nil {
+			continue
+		}
+		delete(p.handedOut, client)
+		if &out[0] == &events[0] {
+			out = slices.Clone(events)
+		}
+		out[i].Payload = part
+	}
+	return out
 }
 
 func (p *Provider) deliver(client string, node network.NodeID, roomID string, events []Event) {

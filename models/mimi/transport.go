@@ -18,7 +18,10 @@ type Packet struct {
 	From, To network.NodeID
 	Seq      uint64
 	Body     []byte
-	conn     *conn
+	// Shared holds the large byte vectors of the message, passed by reference
+	// (EncodeShared); their bytes count on the network as if they were in Body.
+	Shared [][]byte
+	conn   *conn
 }
 
 // Directory maps network nodes to the objects that receive their packets, and provider names to
@@ -102,6 +105,14 @@ func (w *Wire) Decode(b []byte) (any, error) {
 		return Decode(b)
 	}
 	return DecodeInterned(b, &w.names)
+}
+
+// DecodePacket decodes a packet received over the Wire (its body and shared vectors).
+func (w *Wire) DecodePacket(p *Packet) (any, error) {
+	if w == nil {
+		return DecodeShared(p.Body, p.Shared, nil)
+	}
+	return DecodeShared(p.Body, p.Shared, &w.names)
 }
 
 // conn is the state of one directed connection.
@@ -195,14 +206,17 @@ func (w *Wire) Handle(k *sim.Kernel, ev sim.Event) {
 // plus TransportOverhead plus the padding m carries as a length (PadBytes). It returns the
 // number of bytes charged.
 func (w *Wire) Send(from, to network.NodeID, m any) int {
-	body := Encode(m)
+	body, shared := EncodeShared(m)
 	if w.Tap != nil {
-		w.Tap(from, to, body)
+		w.Tap(from, to, Encode(m)) // the whole message, as on a real wire
 	}
 	size := len(body) + TransportOverhead + PadBytes(m)
+	for _, v := range shared {
+		size += len(v)
+	}
 	c := w.conn(from, to)
 	c.sent++
-	w.Net.Send(from, to, size, w, KindPacket, &Packet{From: from, To: to, Seq: c.sent, Body: body, conn: c})
+	w.Net.Send(from, to, size, w, KindPacket, &Packet{From: from, To: to, Seq: c.sent, Body: body, Shared: shared, conn: c})
 	return size
 }
 

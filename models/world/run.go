@@ -100,6 +100,10 @@ func (w *World) Run() (*Result, error) {
 	w.setupDone = true
 	w.measureEnd = setup.Add(time.Duration(w.sc.Duration))
 
+	if w.opts.SetupDone != nil {
+		w.opts.SetupDone()
+	}
+
 	// Measurement window: the providers' busy time is taken at its start and end.
 	w.busy0 = make([]time.Duration, len(w.Providers))
 	w.busy1 = make([]time.Duration, len(w.Providers))
@@ -111,9 +115,15 @@ func (w *World) Run() (*Result, error) {
 			w.busy1[i] = p.Stats().BusyNs
 		}
 	}), 0, nil)
-	for _, c := range w.Clients {
-		c.StartWorkload(w.sc.Workload.RatePerMember, w.sc.Workload.PayloadBytes, w.measureEnd,
-			k.Stream("workload/"+c.ID()))
+	if w.sc.Workload.Kind == scenarios.WorkloadScript {
+		if err := w.startScript(&w.sc.Workload); err != nil {
+			return nil, err
+		}
+	} else {
+		for _, c := range w.Clients {
+			c.StartWorkload(w.sc.Workload.RatePerMember, w.sc.Workload.PayloadBytes, w.measureEnd,
+				k.Stream("workload/"+c.ID()))
+		}
 	}
 	if cw := w.opts.Commits; cw != nil {
 		if err := w.startCommits(cw); err != nil {
@@ -287,7 +297,11 @@ func (r *recorder) Decrypted(c *client.Client, m client.Sent, at sim.Time) {
 	}
 }
 
-func (r *recorder) Epoch(c *client.Client, epoch uint64, at sim.Time) { (*World)(r).callSession(c) }
+func (r *recorder) Epoch(c *client.Client, epoch uint64, at sim.Time) {
+	w := (*World)(r)
+	w.callSession(c)
+	w.scriptEpoch(c)
+}
 
 func (r *recorder) Committed(c *client.Client, o client.CommitOutcome) {
 	w := (*World)(r)
@@ -298,6 +312,7 @@ func (r *recorder) Committed(c *client.Client, o client.CommitOutcome) {
 		return
 	}
 	w.commits.accepted++
+	w.scriptCommitted()
 	at := int64(o.End)
 	w.obs.add(
 		results.Observation{Metric: MetricCommitTime, Unit: "ms", Group: g, TimeNs: at, Source: c.ID(), Value: ms(o.End.Sub(o.Start))},
@@ -313,34 +328,9 @@ func (w *World) startCommits(cw *CommitWorkload) error {
 	if cw.Rate <= 0 || cw.Committers < 1 {
 		return fmt.Errorf("commit workload: need a rate > 0 and at least one committer")
 	}
-	// Committers: real members, one from each provider in turn.
-	var byProvider [][]*client.Client
-	idx := map[string]int{}
-	for _, c := range w.Clients[:w.initial] { // not churn's spare joiners
-		if c.Modelled() {
-			continue
-		}
-		h := w.homeOf[c.ID()]
-		i, ok := idx[h]
-		if !ok {
-			i = len(byProvider)
-			idx[h] = i
-			byProvider = append(byProvider, nil)
-		}
-		byProvider[i] = append(byProvider[i], c)
-	}
-	var committers []*client.Client
-	for round := 0; len(committers) < cw.Committers; round++ {
-		added := false
-		for _, list := range byProvider {
-			if round < len(list) && len(committers) < cw.Committers {
-				committers = append(committers, list[round])
-				added = true
-			}
-		}
-		if !added {
-			return fmt.Errorf("commit workload: %d committers wanted, the room has %d real members", cw.Committers, len(committers))
-		}
+	committers, err := w.inTurn(cw.Committers, "committers")
+	if err != nil {
+		return fmt.Errorf("commit workload: %w", err)
 	}
 	w.commits.startEpoch, _ = w.Hub.RoomEpoch(RoomID)
 	if cw.Policy.Kind == client.PolicyDesignated || cw.Policy.Kind == client.PolicyProposalDelay {

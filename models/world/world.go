@@ -48,6 +48,9 @@ type Options struct {
 	// Attachments, when set, adds attachments to the window and records phase_latency
 	// (attach.go).
 	Attachments *AttachmentWorkload
+	// SetupDone, when set, is called once when set-up ends (every member has joined), before
+	// the measurement window opens. The CLI times set-up in wall-clock time with it.
+	SetupDone func()
 }
 
 // OfflineWorkload takes a share of the members offline when the measurement window starts
@@ -132,6 +135,7 @@ type World struct {
 	commits    commitTally
 	call       *call
 	attach     *attachState
+	script     *script
 	accepted   map[int64]sim.Time
 	busy0      []time.Duration // providers' busy time when the window opened
 	busy1      []time.Duration // and when it closed
@@ -207,6 +211,9 @@ func Build(sc *scenarios.Scenario, opts Options) (*World, error) {
 			Recovery: providerRecovery(sc, k, p.Name)}
 		if sc.TimeMode == "zero" {
 			cfg.RequestCost, cfg.ByteCost = 0, 0
+		}
+		if sp, ok := opts.Engine.(mls.WelcomeSplitter); ok {
+			cfg.SplitWelcome = sp.SplitWelcome
 		}
 		prov, err := mimi.NewProvider(k, w.Wire, nodes[i], hubNode, cfg)
 		if err != nil {

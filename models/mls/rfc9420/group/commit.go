@@ -389,13 +389,16 @@ func (g *Group) cached(ref []byte) *cachedProposal {
 // nextEpoch computes the new epoch from a signed commit: confirmed transcript hash, key schedule,
 // confirmation tag, interim transcript hash and secret tree. It returns the new state and the tag.
 func (g *Group) nextEpoch(ac *framing.AuthenticatedContent, prov *wire.GroupContext, newTree *ratchettree.Tree, commitSecret, pskSecret []byte, priv *treekem.PrivateState) (*Group, []byte, error) {
-	wf, fc, sig, err := ac.ConfirmedTranscriptHashInput()
-	if err != nil {
-		return nil, nil, err
-	}
-	cth, err := keyschedule.ConfirmedTranscriptHash(g.s, g.interim, wf, fc, sig)
-	if err != nil {
-		return nil, nil, err
+	return g.nextEpochWith(ac, prov, newTree, commitSecret, pskSecret, priv, nil)
+}
+
+// nextEpochWith is nextEpoch with the confirmed transcript hash given (nil: computed).
+func (g *Group) nextEpochWith(ac *framing.AuthenticatedContent, prov *wire.GroupContext, newTree *ratchettree.Tree, commitSecret, pskSecret []byte, priv *treekem.PrivateState, cth []byte) (*Group, []byte, error) {
+	if cth == nil {
+		var err error
+		if cth, err = confirmedHash(g.s, g.interim, ac); err != nil {
+			return nil, nil, err
+		}
 	}
 	gc := *prov
 	gc.ConfirmedTranscriptHash = cth
@@ -582,4 +585,13 @@ func (g *Group) CommitProposals(proposals [][]byte, opts CommitOptions) (*Pendin
 		}
 	}
 	return tmp.Commit(opts)
+}
+
+// confirmedHash is the confirmed transcript hash of commit ac after interim (§8.2).
+func confirmedHash(s *ciphersuite.Suite, interim []byte, ac *framing.AuthenticatedContent) ([]byte, error) {
+	wf, fc, sig, err := ac.ConfirmedTranscriptHashInput()
+	if err != nil {
+		return nil, err
+	}
+	return keyschedule.ConfirmedTranscriptHash(s, interim, wf, fc, sig)
 }

@@ -280,13 +280,18 @@ func (g *Group) frame(ac *framing.AuthenticatedContent) ([]byte, error) {
 
 // unframe decodes and authenticates a PublicMessage or PrivateMessage of the current epoch.
 func (g *Group) unframe(b []byte) (*framing.AuthenticatedContent, error) {
-	msg, err := framing.Decode(b)
-	if err != nil {
-		return nil, err
-	}
 	var verify framing.Verifier
 	if g.cfg.Share != nil {
 		verify = g.cfg.Share.verifier(g.gc.Epoch, g.tree.MemberCount()-1)
+		if len(b) >= LargeMessage {
+			if ac, ok, err := g.unframeShared(b, verify); ok || err != nil {
+				return ac, err
+			}
+		}
+	}
+	msg, err := framing.Decode(b)
+	if err != nil {
+		return nil, err
 	}
 	switch msg.WireFormat {
 	case framing.WireFormatPublicMessage:

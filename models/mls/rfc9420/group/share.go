@@ -39,7 +39,8 @@ import (
 type Share struct {
 	mu      sync.Mutex
 	sigs    map[[32]byte]*sharedSig
-	commits map[[32]byte]*sharedCommit
+	commits map[msgKey]*sharedCommit
+	frames  map[msgKey]*sharedFrame
 	trees   map[string]*sharedTree
 	newest  uint64 // newest epoch seen
 	stats   ShareStats
@@ -58,7 +59,7 @@ type ShareStats struct {
 
 // NewShare returns an empty Share.
 func NewShare() *Share {
-	return &Share{sigs: map[[32]byte]*sharedSig{}, commits: map[[32]byte]*sharedCommit{}, trees: map[string]*sharedTree{}}
+	return &Share{sigs: map[[32]byte]*sharedSig{}, commits: map[msgKey]*sharedCommit{}, frames: map[msgKey]*sharedFrame{}, trees: map[string]*sharedTree{}}
 }
 
 // Stats returns the counters.
@@ -83,6 +84,10 @@ type sharedSig struct {
 type sharedCommit struct {
 	epoch   uint64
 	left    int
+	msg     []byte // keeps a large message's bytes alive while its identity is a key
+	interim []byte // the interim transcript hash the confirmed one was computed from
+	cth     []byte
+	pr      *treekem.PathResolutions
 	added   []tm.LeafIndex
 	removed []tm.LeafIndex
 	prov    wire.GroupContext // provisional GroupContext with the new tree hash
@@ -118,6 +123,11 @@ func (sh *Share) seen(epoch uint64) {
 	for k, e := range sh.commits {
 		if e.epoch < old {
 			delete(sh.commits, k)
+		}
+	}
+	for k, e := range sh.frames {
+		if e.epoch < old {
+			delete(sh.frames, k)
 		}
 	}
 	for k, e := range sh.trees {
@@ -261,6 +271,83 @@ func shareableCommit(c *wire.Commit) bool {
 	return true
 }
 
+// LargeMessage is the size from which a Share recognises a handshake message by the identity
+// of its bytes (the same memory, as the simulated transport hands one large message to every
+// recipient, see models/mimi EncodeShared) rather than by hashing its content: hashing a
+// multi-megabyte commit once per member would cost more than the work shared.
+const LargeMessage = 64 << 10
+
+// msgKey identifies a message for a Share: by address and length when large (p != nil), and
+// always by a hash of the member's GroupContext (and, for small messages, of the content).
+type msgKey struct {
+	p *byte
+	n int
+	h [32]byte
+}
+
+func keyOf(gcb, b []byte) msgKey {
+	h := sha256.New()
+	putBytes(h, gcb)
+	k := msgKey{n: len(b)}
+	if len(b) >= LargeMessage {
+		k.p = &b[0]
+	} else {
+		putBytes(h, b)
+	}
+	h.Sum(k.h[:0])
+	return k
+}
+
+// sharedFrame is a large PublicMessage authenticated once: decoded, membership tag and
+// signature checked under membershipKey.
+type sharedFrame struct {
+	epoch         uint64
+	left          int
+	msg           []byte
+	membershipKey []byte
+	ac            *framing.AuthenticatedContent
+}
+
+// unframeShared authenticates a large PublicMessage once for all members holding the same
+// GroupContext: a member reuses the result if its own membership key equals the one the tag was
+// checked with (the signature does not depend on the member).
+func (g *Group) unframeShared(b []byte, verify framing.Verifier) (*framing.AuthenticatedContent, bool, error) {
+	sh := g.cfg.Share
+	gcb, err := g.gc.Bytes()
+	if err != nil {
+		return nil, false, err
+	}
+	key := keyOf(gcb, b)
+	sh.mu.Lock()
+	e, ok := sh.frames[key]
+	if ok && hmac.Equal(e.membershipKey, g.ep.MembershipKey) {
+		if e.left--; e.left <= 0 {
+			delete(sh.frames, key)
+		}
+		sh.mu.Unlock()
+		return e.ac, true, nil
+	}
+	sh.mu.Unlock()
+	msg, err := framing.Decode(b)
+	if err != nil {
+		return nil, false, err
+	}
+	if msg.WireFormat != framing.WireFormatPublicMessage {
+		return nil, false, nil // not shareable: the caller unframes it itself
+	}
+	ac, err := framing.UnprotectPublicWith(g.s, msg.PublicMessage, &g.gc, g.ep.MembershipKey, g.memberKey, verify)
+	if err != nil {
+		return nil, false, err
+	}
+	sh.mu.Lock()
+	sh.seen(g.gc.Epoch)
+	if users := g.tree.MemberCount() - 1; users > 1 {
+		sh.frames[key] = &sharedFrame{epoch: g.gc.Epoch, left: users - 1, msg: b, membershipKey: g.ep.MembershipKey, ac: ac}
+	}
+	sh.mu.Unlock()
+	return ac, true, nil
+}
+
 // commitPublic returns the public half of processing commit message b (framed as ac), computing
 // it on the first call for a given (GroupContext, message).
 func (g *Group) commitPublic(ac *framing.AuthenticatedContent, b []byte) (*sharedCommit, error) {
@@ -269,11 +356,7 @@ func (g *Group) commitPublic(ac *framing.AuthenticatedContent, b []byte) (*share
 	if err != nil {
 		return nil, err
 	}
-	h := sha256.New()
-	putBytes(h, gcb)
-	putBytes(h, b)
-	var key [32]byte
-	h.Sum(key[:0])
+	key := keyOf(gcb, b)
 	sh.mu.Lock()
 	if e, ok := sh.commits[key]; ok {
 		sh.stats.CommitsReused++
@@ -294,7 +377,13 @@ func (g *Group) commitPublic(ac *framing.AuthenticatedContent, b []byte) (*share
 	if a.pathRequired && c.Path == nil {
 		return nil, fmt.Errorf("%w: path required", ErrInvalidCommit)
 	}
-	e := &sharedCommit{epoch: g.gc.Epoch, added: a.added, removed: a.removed, prov: g.gc}
+	e := &sharedCommit{epoch: g.gc.Epoch, added: a.added, removed: a.removed, prov: g.gc, interim: g.interim}
+	if key.p != nil {
+		e.msg = b
+	}
+	if e.cth, err = confirmedHash(g.s, g.interim, ac); err != nil {
+		return nil, err
+	}
 	e.prov.Epoch++
 	if a.extensions != nil {
 		e.prov.Extensions = *a.extensions
@@ -315,6 +404,11 @@ func (g *Group) commitPublic(ac *framing.AuthenticatedContent, b []byte) (*share
 	}
 	e.tree = a.ed.Tree()
 	e.prov.TreeHash = e.tree.TreeHash()
+	if c.Path != nil {
+		if e.pr, err = treekem.NewPathResolutions(e.tree, sender, e.added); err != nil {
+			return nil, fmt.Errorf("%w: %w", ErrInvalidCommit, err)
+		}
+	}
 	sh.mu.Lock()
 	sh.stats.CommitsMerged++
 	sh.seen(g.gc.Epoch)
@@ -341,11 +435,10 @@ func (g *Group) processCommitShared(ac *framing.AuthenticatedContent, b []byte) 
 		}
 	}
 	c := ac.Content.Commit
-	sender := tm.LeafIndex(ac.Content.Sender.LeafIndex)
 	priv := g.priv
 	commitSecret := keyschedule.Zero(g.s)
 	if c.Path != nil {
-		res, err := treekem.DecryptPath(e.tree, priv, sender, c.Path, e.gcBytes, e.added, nil)
+		res, err := treekem.DecryptPathResolved(e.tree, priv, c.Path, e.gcBytes, e.pr, nil)
 		if err != nil {
 			return nil, fmt.Errorf("%w: %w", ErrInvalidCommit, err)
 		}
@@ -355,7 +448,11 @@ func (g *Group) processCommitShared(ac *framing.AuthenticatedContent, b []byte) 
 		g.cfg.Share.mu.Unlock()
 	}
 	prov := e.prov
-	next, tag, err := g.nextEpoch(ac, &prov, e.tree, commitSecret, keyschedule.Zero(g.s), priv.Prune(e.tree))
+	cth := e.cth
+	if !hmac.Equal(g.interim, e.interim) {
+		cth = nil // another transcript: compute it
+	}
+	next, tag, err := g.nextEpochWith(ac, &prov, e.tree, commitSecret, keyschedule.Zero(g.s), priv.Prune(e.tree), cth)
 	if err != nil {
 		return nil, err
 	}

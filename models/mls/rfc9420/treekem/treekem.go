@@ -193,6 +193,23 @@ func excludeLeaves(res []tm.NodeIndex, exclude []tm.LeafIndex) []tm.NodeIndex {
 	if len(exclude) == 0 {
 		return res
 	}
+	if len(exclude) > 16 {
+		// Many joiners (a large Add): a set instead of a scan per resolution node.
+		set := make(map[tm.LeafIndex]struct{}, len(exclude))
+		for _, e := range exclude {
+			set[e] = struct{}{}
+		}
+		out := res[:0]
+		for _, r := range res {
+			if l, ok := r.Leaf(); ok {
+				if _, drop := set[l]; drop {
+					continue
+				}
+			}
+			out = append(out, r)
+		}
+		return out
+	}
 	out := res[:0]
 	for _, r := range res {
 		drop := false
@@ -298,15 +315,62 @@ func MergePath(ed *ratchettree.Editor, sender tm.LeafIndex, path *wire.UpdatePat
 // and node key pairs up to the root, checks them against the UpdatePath's public keys, and returns
 // the receiver's new private state and the commit secret.
 func DecryptPath(tv TreeView, st *PrivateState, sender tm.LeafIndex, path *wire.UpdatePath, groupContext []byte, exclude []tm.LeafIndex, derive KeyDeriver) (*ApplyResult, error) {
+	return decryptPath(tv, st, sender, path, groupContext, exclude, derive, nil)
+}
+
+// DecryptPathResolved is DecryptPath with the resolutions precomputed by NewPathResolutions on
+// the same tree, sender and exclusions (shared by every receiver of the commit): the member
+// finds its ciphertext in O(log n) instead of walking a resolution that, in a tree with many
+// blank parents, holds up to n/2 nodes.
+func DecryptPathResolved(tv TreeView, st *PrivateState, path *wire.UpdatePath, groupContext []byte, pr *PathResolutions, derive KeyDeriver) (*ApplyResult, error) {
+	return decryptPath(tv, st, pr.sender, path, groupContext, nil, derive, pr)
+}
+
+// PathResolutions are the filtered direct path of a committer, its copath and the resolution of
+// each copath node (minus excluded leaves) with the position of every node in it: identical for
+// every receiver of a commit.
+type PathResolutions struct {
+	sender      tm.LeafIndex
+	fdp, copath []tm.NodeIndex
+	count       []int
+	pos         []map[tm.NodeIndex]int
+}
+
+// NewPathResolutions computes the PathResolutions of sender's commit on tv (the tree after
+// MergePath), without the leaves in exclude.
+func NewPathResolutions(tv TreeView, sender tm.LeafIndex, exclude []tm.LeafIndex) (*PathResolutions, error) {
+	fdp, copath, err := tv.FilteredDirectPath(sender)
+	if err != nil {
+		return nil, err
+	}
+	pr := &PathResolutions{sender: sender, fdp: fdp, copath: copath, count: make([]int, len(copath)), pos: make([]map[tm.NodeIndex]int, len(copath))}
+	for k, c := range copath {
+		res := excludeLeaves(tv.AppendResolution(nil, c), exclude)
+		pr.count[k] = len(res)
+		m := make(map[tm.NodeIndex]int, len(res))
+		for i, r := range res {
+			m[r] = i
+		}
+		pr.pos[k] = m
+	}
+	return pr, nil
+}
+
+func decryptPath(tv TreeView, st *PrivateState, sender tm.LeafIndex, path *wire.UpdatePath, groupContext []byte, exclude []tm.LeafIndex, derive KeyDeriver, pr *PathResolutions) (*ApplyResult, error) {
 	s := tv.Suite()
 	if sender == st.leaf {
 		return nil, ErrSenderIsSelf
 	}
 	// The merge changed only the sender's direct path, not the copath subtrees, so the filtered
 	// direct path and resolutions computed here are those the committer used.
-	fdp, copath, err := tv.FilteredDirectPath(sender)
-	if err != nil {
-		return nil, err
+	var fdp, copath []tm.NodeIndex
+	if pr != nil {
+		fdp, copath = pr.fdp, pr.copath
+	} else {
+		var err error
+		if fdp, copath, err = tv.FilteredDirectPath(sender); err != nil {
+			return nil, err
+		}
 	}
 	if len(fdp) != len(path.Nodes) {
 		return nil, fmt.Errorf("%w: %d nodes, filtered direct path has %d", ratchettree.ErrPathLength, len(path.Nodes), len(fdp))
@@ -322,18 +386,43 @@ func DecryptPath(tv TreeView, st *PrivateState, sender tm.LeafIndex, path *wire.
 	if k < 0 {
 		return nil, fmt.Errorf("%w: node %d", ErrNotInPath, lca)
 	}
-	res := excludeLeaves(tv.AppendResolution(nil, copath[k]), exclude)
 	cts := path.Nodes[k].EncryptedPathSecret
-	if len(cts) != len(res) {
-		return nil, fmt.Errorf("%w: %d ciphertexts for %d resolution nodes", ErrCiphertextCount, len(cts), len(res))
-	}
 	var priv *ciphersuite.HPKEPrivateKey
 	j := -1
-	for i, r := range res {
-		if tm.IsAncestor(r, st.leaf.Node()) {
-			if priv = st.usableKey(tv, r); priv != nil {
-				j = i
+	if pr != nil {
+		if len(cts) != pr.count[k] {
+			return nil, fmt.Errorf("%w: %d ciphertexts for %d resolution nodes", ErrCiphertextCount, len(cts), pr.count[k])
+		}
+		// The resolution nodes that can hold a key of this member lie on its path from its leaf
+		// up to the copath node: take the first (in resolution order) it holds a key for.
+		best := -1
+		for x := st.leaf.Node(); ; {
+			if i, ok := pr.pos[k][x]; ok && tm.IsAncestor(x, st.leaf.Node()) && (best < 0 || i < best) {
+				if key := st.usableKey(tv, x); key != nil {
+					best, priv = i, key
+				}
+			}
+			if x == copath[k] {
 				break
+			}
+			p, ok := tm.Parent(x, tv.LeafCount())
+			if !ok {
+				break
+			}
+			x = p
+		}
+		j = best
+	} else {
+		res := excludeLeaves(tv.AppendResolution(nil, copath[k]), exclude)
+		if len(cts) != len(res) {
+			return nil, fmt.Errorf("%w: %d ciphertexts for %d resolution nodes", ErrCiphertextCount, len(cts), len(res))
+		}
+		for i, r := range res {
+			if tm.IsAncestor(r, st.leaf.Node()) {
+				if priv = st.usableKey(tv, r); priv != nil {
+					j = i
+					break
+				}
 			}
 		}
 	}
