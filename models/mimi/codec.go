@@ -15,6 +15,9 @@ type encoder struct {
 	// shared, when not nil, receives the byte vectors of at least SharedVectorMin bytes instead
 	// of b (see EncodeShared).
 	shared *[][]byte
+	// out is the number of bytes left out (shared vectors) and delta the extra bytes their
+	// enclosing lists' length prefixes would take inline: the inline size is len(b)+out+delta.
+	out, delta int
 }
 
 // SharedVectorMin is the size from which EncodeShared passes a byte vector (a commit, a Welcome,
@@ -42,21 +45,26 @@ func (e *encoder) bytes(v []byte) {
 	e.varint(len(v))
 	if e.shared != nil && len(v) >= SharedVectorMin {
 		*e.shared = append(*e.shared, v)
+		e.out += len(v)
 		return
 	}
 	e.b = append(e.b, v...)
 }
-func (e *encoder) str(v string)   { e.varint(len(v)); e.b = append(e.b, v...) }
+func (e *encoder) str(v string) { e.varint(len(v)); e.b = append(e.b, v...) }
 
 // list encodes n elements with f as a vector: it reserves room for the length, encodes, then
 // writes the length in the smallest form that fits.
 func (e *encoder) list(n int, f func(i int)) {
 	start := len(e.b)
+	out0, delta0 := e.out, e.delta
 	for i := 0; i < n; i++ {
 		f(i)
 	}
 	// Make room for the length prefix by moving the body in place (no copy of it elsewhere).
 	size := len(e.b) - start
+	if left := e.out - out0 + e.delta - delta0; left > 0 {
+		e.delta += varintLen(size+left) - varintLen(size)
+	}
 	prefix := varintLen(size)
 	for i := 0; i < prefix; i++ {
 		e.b = append(e.b, 0)
@@ -203,12 +211,15 @@ func (d *decoder) varint() int {
 	return v
 }
 
-func (d *decoder) bytes() []byte {
+func (d *decoder) bytes() []byte { return d.vector(false) }
+
+// vector decodes a byte vector; an inline one (a string, a list's content) is never shared.
+func (d *decoder) vector(inline bool) []byte {
 	n := d.varint()
 	if d.err != nil {
 		return nil
 	}
-	if d.shared != nil && n >= SharedVectorMin {
+	if d.shared != nil && n >= SharedVectorMin && !inline {
 		if len(*d.shared) == 0 || len((*d.shared)[0]) != n {
 			d.fail("missing or wrong-sized shared vector")
 			return nil
@@ -227,7 +238,7 @@ func (d *decoder) bytes() []byte {
 }
 
 func (d *decoder) str() string {
-	b := d.bytes()
+	b := d.vector(true)
 	if d.in != nil {
 		return d.in.intern(b)
 	}
@@ -237,7 +248,7 @@ func (d *decoder) str() string {
 // list decodes a vector of elements, calling f with a decoder over the vector's content until
 // it is consumed.
 func (d *decoder) list(f func(sub *decoder)) {
-	body := d.bytes()
+	body := d.vector(true)
 	if d.err != nil {
 		return
 	}
@@ -309,10 +320,11 @@ func Encode(m any) []byte {
 // encoding and returns them, in order, by reference: the simulated transport carries them with
 // the body (counting their bytes) without copying them for every recipient. DecodeShared
 // reverses it. The receiver must treat the shared vectors as read-only.
-func EncodeShared(m any) (body []byte, shared [][]byte) {
+// size is the length Encode would give.
+func EncodeShared(m any) (body []byte, shared [][]byte, size int) {
 	e := &encoder{shared: &shared}
 	body = encodeInto(e, m)
-	return body, shared
+	return body, shared, len(body) + e.out + e.delta
 }
 
 // DecodeShared decodes a body produced by EncodeShared with its shared vectors.

@@ -151,3 +151,44 @@ func BenchmarkEncodeDeliver(b *testing.B) {
 		Encode(d)
 	}
 }
+
+func TestEncodeSharedRoundTrip(t *testing.T) {
+	big := make([]byte, SharedVectorMin+5)
+	for i := range big {
+		big[i] = byte(i)
+	}
+	names := make([]string, 6000) // a list longer than SharedVectorMin stays inline
+	for i := range names {
+		names[i] = ClientID("prov-a", i)
+	}
+	msgs := []any{
+		&UpdateRequest{ReqID: 1, Room: "r", Sender: "a@p", Epoch: 2, Adds: names, Handshake: [][]byte{big, {1, 2}}, Welcome: big, Pad: 3, WelcomePad: 4},
+		&Deliver{LinkSeq: 3, Room: "r", Events: []Event{{Kind: EventCommit, Seq: 1, Sender: "a@p", Recipients: names, Handshake: [][]byte{big}}, {Kind: EventMessage, Seq: 2, Payload: []byte{9}}}},
+	}
+	for _, m := range msgs {
+		body, shared, n := EncodeShared(m)
+		whole := Encode(m)
+		for _, v := range shared {
+			if &v[0] != &big[0] {
+				t.Errorf("%T: a shared vector is a copy", m)
+			}
+		}
+		if n != len(whole) || len(shared) == 0 {
+			t.Errorf("%T: body %d + shared = %d bytes, Encode gives %d (%d shared)", m, len(body), n, len(whole), len(shared))
+		}
+		got, err := DecodeShared(body, shared, nil)
+		if err != nil {
+			t.Fatalf("%T: %v", m, err)
+		}
+		want, err := Decode(whole)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !reflect.DeepEqual(got, want) {
+			t.Errorf("%T: DecodeShared differs from Decode", m)
+		}
+		if _, err := DecodeShared(body, nil, nil); err == nil {
+			t.Errorf("%T: decoding without the shared vectors succeeded", m)
+		}
+	}
+}

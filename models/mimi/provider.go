@@ -222,7 +222,7 @@ func (p *Provider) Handle(k *sim.Kernel, ev sim.Event) {
 			p.stats.Faults.LostWhileDown++
 			return
 		}
-		p.stats.BytesIn += uint64(len(pkt.Body) + TransportOverhead) // padding is counted by the network's stats
+		p.stats.BytesIn += uint64(pkt.Len + TransportOverhead) // padding is counted by the network's stats
 		if p.busy < p.cfg.Cores {
 			p.start(p.admit(pkt))
 			return
@@ -325,7 +325,7 @@ func (p *Provider) start(j job) {
 		p.k.After(w.cost, p, kindServiceDone+16*p.inc, w)
 		return
 	}
-	cost := p.cfg.RequestCost + time.Duration(int64(p.cfg.ByteCost)*int64(len(j.pkt.Body))/1024)
+	cost := p.cfg.RequestCost + time.Duration(int64(p.cfg.ByteCost)*int64(j.pkt.Len)/1024)
 	p.stats.BusyNs += cost
 	p.k.After(cost, p, kindServiceDone+16*p.inc, &j)
 }

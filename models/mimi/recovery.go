@@ -314,7 +314,7 @@ func (p *Provider) warming(from network.NodeID, m any) bool {
 // reports false (queue it) for anything that is not a request. Answering costs no core time:
 // it stands for a front end's 503.
 func (p *Provider) shed(pkt *Packet) bool {
-	m, err := p.wire.Decode(pkt.Body)
+	m, err := p.wire.DecodePacket(pkt)
 	if err != nil {
 		return false
 	}

@@ -21,7 +21,9 @@ type Packet struct {
 	// Shared holds the large byte vectors of the message, passed by reference
 	// (EncodeShared); their bytes count on the network as if they were in Body.
 	Shared [][]byte
-	conn   *conn
+	// Len is the size of the whole encoded message (Body plus the shared vectors).
+	Len  int
+	conn *conn
 }
 
 // Directory maps network nodes to the objects that receive their packets, and provider names to
@@ -206,17 +208,14 @@ func (w *Wire) Handle(k *sim.Kernel, ev sim.Event) {
 // plus TransportOverhead plus the padding m carries as a length (PadBytes). It returns the
 // number of bytes charged.
 func (w *Wire) Send(from, to network.NodeID, m any) int {
-	body, shared := EncodeShared(m)
+	body, shared, n := EncodeShared(m)
 	if w.Tap != nil {
 		w.Tap(from, to, Encode(m)) // the whole message, as on a real wire
 	}
-	size := len(body) + TransportOverhead + PadBytes(m)
-	for _, v := range shared {
-		size += len(v)
-	}
+	size := n + TransportOverhead + PadBytes(m)
 	c := w.conn(from, to)
 	c.sent++
-	w.Net.Send(from, to, size, w, KindPacket, &Packet{From: from, To: to, Seq: c.sent, Body: body, Shared: shared, conn: c})
+	w.Net.Send(from, to, size, w, KindPacket, &Packet{From: from, To: to, Seq: c.sent, Body: body, Shared: shared, Len: n, conn: c})
 	return size
 }
 
