@@ -49,7 +49,7 @@ func (e usageError) Error() string { return e.msg + " (see mimisim help)" }
 const usage = `mimisim — a discrete-event simulator for MIMI messaging over MLS
 
 Usage:
-  mimisim run [FILE] [--seed N] [--out DIR] [--quiet] [--time-mode M]
+  mimisim run [FILE] [--seed N] [--out DIR] [--quiet] [--time-mode M] [--wall-clock]
               [--calibration F] [--cpuprofile F] [--memprofile F]
         Run a scenario file, or the embedded default scenario when FILE is
         omitted ("embedded:NAME" runs another embedded scenario). Prints a
@@ -97,6 +97,10 @@ Flags of run:
               point table or a calibration file written by calibrate
   --cpuprofile FILE, --memprofile FILE
               write pprof CPU / heap profiles of the run
+  --wall-clock
+              also write the run's wall-clock set-up and run time, CPU time
+              and peak memory to the manifest (printed either way; they
+              differ between runs, so the manifest is no longer identical)
 
 Flags of sweep:
   --jobs N    parallel jobs (default: the number of CPUs); the results do not
@@ -205,6 +209,7 @@ func runCmd(args []string, stdout, stderr io.Writer) error {
 	quiet := fs.Bool("quiet", false, "")
 	timeMode := fs.String("time-mode", "", "")
 	calFile := fs.String("calibration", "", "")
+	wallClock := fs.Bool("wall-clock", false, "")
 	prof := addProfileFlags(fs)
 	pos, err := parseInterspersed(fs, args)
 	if err != nil {
@@ -266,6 +271,8 @@ func runCmd(args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	start := time.Now()
+	var setupWall time.Duration
+	opts.SetupDone = func() { setupWall = time.Since(start) }
 	prog := &progress{w: stderr, start: start, quiet: *quiet}
 	opts.Progress = prog.update
 	res, err := runWorld(sc, opts)
@@ -278,11 +285,18 @@ func runCmd(args []string, stdout, stderr io.Writer) error {
 	}
 	wall := time.Since(start)
 
+	cost := measureCost(start, setupWall, res.Events)
 	m := manifest(sc, file, raw, engine.Name(), engine.Version(), calibration, res)
 	applyTimeMode(&m, sc.TimeMode)
 	if notes := res.World.FaultNotes(); len(notes) > 0 {
 		m.Notes = append(m.Notes, notes...) // the run's faults, written and drawn
 		m.Extra["faults"] = strconv.Itoa(len(notes) - 1)
+	}
+	if sh, ok := engine.(interface{ SharingNotes() []string }); ok {
+		m.Notes = append(m.Notes, sh.SharingNotes()...)
+	}
+	if *wallClock {
+		cost.addTo(&m)
 	}
 	if err := os.MkdirAll(filepath.Dir(dir), 0o755); err != nil {
 		return err
@@ -297,8 +311,9 @@ func runCmd(args []string, stdout, stderr io.Writer) error {
 	fmt.Fprintf(stdout, "%d members on %d providers; set-up %v (virtual); %d messages sent, %d accepted, %d deliveries decrypted and checked\n",
 		res.Members, len(res.Providers), res.SetupTime.Round(time.Microsecond), res.Sent, res.Accepted, res.Deliveries)
 	fmt.Fprintf(stdout, "invariants: %s\n", invariantsLine(res.Invariants))
-	fmt.Fprintf(stdout, "%d events in %.1fs wall (%.0f events/s); last event at virtual %v\n\n",
+	fmt.Fprintf(stdout, "%d events in %.1fs wall (%.0f events/s); last event at virtual %v\n",
 		res.Events, wall.Seconds(), float64(res.Events)/wall.Seconds(), res.EndTime)
+	fmt.Fprintf(stdout, "%s\n\n", cost)
 	var rows []results.SummaryRow
 	for _, r := range results.Summarize(res.Observations) {
 		if r.Metric == world.MetricDelivery || r.Metric == world.MetricAccept {

@@ -409,3 +409,26 @@ func (e *Engine) treeSize(t *ratchettree.Tree) int {
 	}
 	return e.sizeBytes
 }
+
+// SharingNotes describes, for a run's manifest, what the engine's members shared and what each
+// computed itself, with the Share's counters.
+func (e *Engine) SharingNotes() []string {
+	st := e.share.Stats()
+	return []string{
+		"rfc9420 sharing: the public ratchet tree of an epoch is one immutable copy-on-write snapshot held by every member of that epoch; " +
+			"each member keeps only its own private path keys, epoch secrets and secret tree.",
+		"rfc9420 sharing, done once per distinct input and charged to every member by the cost model: signature verifications " +
+			"(memoised by key, label, content and signature), the public half of each commit (proposal and UpdatePath LeafNode " +
+			"validation, MergePath: LeafNode signature, merge, parent hashes, tree hash; the confirmed transcript hash; the " +
+			"resolutions of the committer's copath), decoding and membership-tag check of a large commit for members holding the " +
+			"same membership key, and decoding and validating the out-of-band ratchet tree of a Welcome.",
+		"rfc9420 sharing, computed by every member itself: HPKE decryption of its own path secret (commit) or GroupSecrets " +
+			"(Welcome), derivation and check of its node key pairs, its key schedule, confirmation tag, interim transcript hash, " +
+			"membership tag of small handshakes, its secret tree and ratchets, sender-data decryption and AEAD decryption of every " +
+			"application message.",
+		fmt.Sprintf("rfc9420 sharing counters: %d signatures verified, %d verifications reused; %d commits merged, %d reused; "+
+			"%d path secrets decrypted by members on a shared tree; %d out-of-band trees validated, %d reused by joiners.",
+			st.SignaturesVerified, st.SignaturesReused, st.CommitsMerged, st.CommitsReused, st.PathsDecrypted,
+			st.TreesValidated, st.TreesReused),
+	}
+}

@@ -284,7 +284,7 @@ func (g *Group) unframe(b []byte) (*framing.AuthenticatedContent, error) {
 	if g.cfg.Share != nil {
 		verify = g.cfg.Share.verifier(g.gc.Epoch, g.tree.MemberCount()-1)
 		if len(b) >= LargeMessage {
-			if ac, ok, err := g.unframeShared(b, verify); ok || err != nil {
+			if ac, ok, err := g.unframeShared(b); ok || err != nil {
 				return ac, err
 			}
 		}

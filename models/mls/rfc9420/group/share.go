@@ -311,7 +311,7 @@ type sharedFrame struct {
 // unframeShared authenticates a large PublicMessage once for all members holding the same
 // GroupContext: a member reuses the result if its own membership key equals the one the tag was
 // checked with (the signature does not depend on the member).
-func (g *Group) unframeShared(b []byte, verify framing.Verifier) (*framing.AuthenticatedContent, bool, error) {
+func (g *Group) unframeShared(b []byte) (*framing.AuthenticatedContent, bool, error) {
 	sh := g.cfg.Share
 	gcb, err := g.gc.Bytes()
 	if err != nil {
@@ -335,7 +335,8 @@ func (g *Group) unframeShared(b []byte, verify framing.Verifier) (*framing.Authe
 	if msg.WireFormat != framing.WireFormatPublicMessage {
 		return nil, false, nil // not shareable: the caller unframes it itself
 	}
-	ac, err := framing.UnprotectPublicWith(g.s, msg.PublicMessage, &g.gc, g.ep.MembershipKey, g.memberKey, verify)
+	// The frame itself is shared below, so its signature is not memoised separately.
+	ac, err := framing.UnprotectPublic(g.s, msg.PublicMessage, &g.gc, g.ep.MembershipKey, g.memberKey)
 	if err != nil {
 		return nil, false, err
 	}
