@@ -72,3 +72,10 @@ phold:          ## PHOLD on the kernel: one line with events/s (bench/phold)
 
 bench-peers:    ## PHOLD on mimisim, ns-3 and SimPy in one run (apt-installs ns-3, SimPy, g++ if missing)
 	@GO=$(GO) sh bench/peers/run.sh
+
+.PHONY: bigroom
+
+# GOGC/GOMEMLIMIT trade memory for less garbage-collection time within the 8 GB goal.
+bigroom:        ## the 100,000-member full-fidelity room on rfc9420: wall time, CPU, peak RSS, set-up time, events/s
+	$(GO) build -o /tmp/mimisim-bigroom ./cmd/mimisim
+	GOGC=200 GOMEMLIMIT=6GiB /tmp/mimisim-bigroom run embedded:bigroom --wall-clock --out results/bigroom/seed-1
