@@ -197,3 +197,68 @@ func TestEightMembers(t *testing.T) {
 	// Re-adding a removed client with a fresh KeyPackage works.
 	join("c2", "c7")
 }
+
+// TestSplitWelcome: each joiner joins from the part of the Welcome cut for its KeyPackage; a part
+// cut for another KeyPackage is refused, and the tree is fetched out of band (TreeBytes).
+func TestSplitWelcome(t *testing.T) {
+	e, err := New(0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	creator, err := e.NewClient("c0", []byte("seed"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	m0, err := creator.CreateGroup([]byte("g"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	w := &world{t: t, members: map[string]mls.Member{"c0": m0}}
+	var clients []mls.Client
+	var kps [][]byte
+	for i := 1; i <= 4; i++ {
+		c, err := e.NewClient(fmt.Sprintf("c%d", i), []byte("seed"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		kp, err := c.KeyPackage()
+		if err != nil {
+			t.Fatal(err)
+		}
+		clients, kps = append(clients, c), append(kps, kp)
+	}
+	p, err := m0.Add(kps)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if p.TreeBytes <= 0 {
+		t.Fatalf("TreeBytes %d: the tree should travel out of band", p.TreeBytes)
+	}
+	if err := m0.Adopt(p); err != nil {
+		t.Fatal(err)
+	}
+	for i, c := range clients {
+		part, err := e.SplitWelcome(p.Welcome, kps[i])
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(part) >= len(p.Welcome) {
+			t.Fatalf("part of %d bytes, whole Welcome %d", len(part), len(p.Welcome))
+		}
+		if i > 0 {
+			other, _ := e.SplitWelcome(p.Welcome, kps[0])
+			if _, err := c.Join(other); err == nil {
+				t.Fatalf("c%d joined from another joiner's part", i+1)
+			}
+		}
+		m, err := c.Join(part)
+		if err != nil {
+			t.Fatalf("c%d: %v", i+1, err)
+		}
+		w.members[c.Identity()] = m
+	}
+	w.check()
+	if _, err := e.SplitWelcome(p.Welcome, []byte{1, 2, 3}); err == nil {
+		t.Fatal("split for a malformed KeyPackage")
+	}
+}
