@@ -652,6 +652,9 @@ func (c *checker) script(s *Scenario) {
 	if w.Messages < 0 || w.Messages > MaxScriptMessages {
 		c.errf("workload.messages", "must be between 0 and %d, got %d", MaxScriptMessages, w.Messages)
 	}
+	if s.Commits != nil && w.Commits > 0 {
+		c.errf("workload.commits", "a %s workload with commits cannot be combined with the commits section; use one or the other", WorkloadScript)
+	}
 	if w.Commits == 0 && w.Messages == 0 {
 		c.errf("workload.messages", "a %s workload needs workload.commits or workload.messages (or both) > 0", WorkloadScript)
 	}

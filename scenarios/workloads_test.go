@@ -539,3 +539,30 @@ func TestWorkloadFilesAreCommented(t *testing.T) {
 		}
 	}
 }
+
+// TestScriptWorkloadErrors: the script workload's fields are checked with file, line and field.
+func TestScriptWorkloadErrors(t *testing.T) {
+	base := `name: s
+duration: 10s
+providers: [{name: hub, role: hub, region: eu-west-1}]
+room: {members: 4}
+`
+	for _, tc := range []struct{ name, workload, want string }{
+		{"ok", "{kind: script, commits: 1, messages: 3, senders: 2, gap: 1s}", ""},
+		{"rate with script", "{kind: script, messages: 3, rate_per_member: 1}", "s.yaml:5:39: workload.rate_per_member: only for workload kind poisson"},
+		{"nothing to do", "{kind: script}", "workload.messages: a script workload needs workload.commits or workload.messages"},
+		{"too many senders", "{kind: script, messages: 3, senders: 5}", "workload.senders: must be between 1 and the 4 real members, got 5"},
+		{"zero senders", "{kind: script, messages: 3, senders: 0}", "workload.senders: must be at least 1, got 0"},
+		{"negative commits", "{kind: script, commits: -1, messages: 1}", "workload.commits: must be between 0 and 1000, got -1"},
+		{"gap beyond duration", "{kind: script, messages: 30, gap: 1s}", "workload.gap: 30 messages 1s apart fall due over 29s, beyond duration 10s"},
+		{"script field in poisson", "{kind: poisson, rate_per_member: 1, messages: 3}", "workload.messages: only for workload kind script"},
+	} {
+		_, err := Parse("s.yaml", []byte(base+"workload: "+tc.workload+"\n"), testLimits())
+		switch {
+		case tc.want == "" && err != nil:
+			t.Errorf("%s: %v", tc.name, err)
+		case tc.want != "" && (err == nil || !strings.Contains(err.Error(), tc.want)):
+			t.Errorf("%s: got %v, want %q", tc.name, err, tc.want)
+		}
+	}
+}
