@@ -17,7 +17,7 @@ type badCase struct {
 
 // allBadCases are the rows of every table of bad scenario files.
 func allBadCases() []badCase {
-	return slices.Concat(parseErrorCases, workloadErrorCases, sweepErrorCases, hostileInputCases, faultsBadCases)
+	return slices.Concat(parseErrorCases, workloadErrorCases, sweepErrorCases, hostileInputCases, faultsBadCases, scriptErrorCases)
 }
 
 // fieldPaths returns the path of every field of the format, as TestFormatDocListsEveryField
@@ -105,7 +105,7 @@ var hostileInputCases = []badCase{
 	{"zero byte cost", edit("region: us-east-1}", "region: us-east-1, byte_cost_per_kib: 0s}"),
 		`s.yaml:5:70: providers[1].byte_cost_per_kib: must be > 0 (time_mode: zero turns CPU costs off)`},
 	{"workload not a mapping", edit("workload:\n  kind: poisson\n  rate_per_member: 0.5\n", "workload: poisson\n"),
-		`s.yaml:8:11: workload: must be a mapping with fields kind, rate_per_member, payload_bytes, got string "poisson"`},
+		`s.yaml:8:11: workload: must be a mapping with fields kind, rate_per_member, payload_bytes, commits, messages, senders, gap, got string "poisson"`},
 	{"attachments not a mapping", base + "attachments: [image]\n",
 		`s.yaml:11:14: attachments: must be a mapping with fields download, kinds, got a list`},
 	{"offline not a mapping", base + "offline: [0.1]\n",

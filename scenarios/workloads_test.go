@@ -540,29 +540,40 @@ func TestWorkloadFilesAreCommented(t *testing.T) {
 	}
 }
 
-// TestScriptWorkloadErrors: the script workload's fields are checked with file, line and field.
+// scriptBase is a room of four for the script workload's bad-value rows.
+const scriptBase = "name: s\nduration: 10s\nproviders: [{name: hub, role: hub, region: eu-west-1}]\nroom: {members: 4}\n"
+
+// scriptErrorCases are bad script workloads and the exact errors they give.
+var scriptErrorCases = []badCase{
+	{"script with a rate", scriptBase + "workload: {kind: script, messages: 3, rate_per_member: 1}\n",
+		`s.yaml:5:39: workload.rate_per_member: only for workload kind poisson; a script workload sends workload.messages messages`},
+	{"script with nothing to do", scriptBase + "workload: {kind: script}\n",
+		`s.yaml:5:1: workload.messages: a script workload needs workload.commits or workload.messages (or both) > 0`},
+	{"script with too many senders", scriptBase + "workload: {kind: script, messages: 3, senders: 5}\n",
+		`s.yaml:5:48: workload.senders: must be between 1 and the 4 real members, got 5`},
+	{"script with zero senders", scriptBase + "workload: {kind: script, messages: 3, senders: 0}\n",
+		`s.yaml:5:48: workload.senders: must be at least 1, got 0 (remove the field for the default 1)`},
+	{"script with negative commits", scriptBase + "workload: {kind: script, commits: -1, messages: 1}\n",
+		`s.yaml:5:35: workload.commits: must be between 0 and 1000, got -1`},
+	{"script messages beyond the window", scriptBase + "workload: {kind: script, messages: 30, gap: 1s}\n",
+		`s.yaml:5:45: workload.gap: 30 messages 1s apart fall due over 29s, beyond duration 10s`},
+	{"script with a zero gap", scriptBase + "workload: {kind: script, messages: 3, gap: 0s}\n",
+		`s.yaml:5:44: workload.gap: must be > 0, got 0s (remove the field for the default 10ms)`},
+	{"script field in a poisson workload", scriptBase + "workload: {kind: poisson, rate_per_member: 1, messages: 3}\n",
+		`s.yaml:5:47: workload.messages: only for workload kind script (this workload is poisson)`},
+	{"script commits with a commits section", scriptBase + "workload: {kind: script, commits: 1, messages: 3}\ncommits: {committers: 2, rate: 1}\n",
+		`s.yaml:5:35: workload.commits: a script workload with commits cannot be combined with the commits section; use one or the other`},
+}
+
+// TestScriptWorkloadErrors: each bad script workload gives exactly its error; a good one parses.
 func TestScriptWorkloadErrors(t *testing.T) {
-	base := `name: s
-duration: 10s
-providers: [{name: hub, role: hub, region: eu-west-1}]
-room: {members: 4}
-`
-	for _, tc := range []struct{ name, workload, want string }{
-		{"ok", "{kind: script, commits: 1, messages: 3, senders: 2, gap: 1s}", ""},
-		{"rate with script", "{kind: script, messages: 3, rate_per_member: 1}", "s.yaml:5:39: workload.rate_per_member: only for workload kind poisson"},
-		{"nothing to do", "{kind: script}", "workload.messages: a script workload needs workload.commits or workload.messages"},
-		{"too many senders", "{kind: script, messages: 3, senders: 5}", "workload.senders: must be between 1 and the 4 real members, got 5"},
-		{"zero senders", "{kind: script, messages: 3, senders: 0}", "workload.senders: must be at least 1, got 0"},
-		{"negative commits", "{kind: script, commits: -1, messages: 1}", "workload.commits: must be between 0 and 1000, got -1"},
-		{"gap beyond duration", "{kind: script, messages: 30, gap: 1s}", "workload.gap: 30 messages 1s apart fall due over 29s, beyond duration 10s"},
-		{"script field in poisson", "{kind: poisson, rate_per_member: 1, messages: 3}", "workload.messages: only for workload kind script"},
-	} {
-		_, err := Parse("s.yaml", []byte(base+"workload: "+tc.workload+"\n"), testLimits())
-		switch {
-		case tc.want == "" && err != nil:
-			t.Errorf("%s: %v", tc.name, err)
-		case tc.want != "" && (err == nil || !strings.Contains(err.Error(), tc.want)):
-			t.Errorf("%s: got %v, want %q", tc.name, err, tc.want)
+	for _, tc := range scriptErrorCases {
+		_, err := Parse("s.yaml", []byte(tc.yaml), testLimits())
+		if err == nil || err.Error() != tc.want {
+			t.Errorf("%s: got %v\nwant %s", tc.name, err, tc.want)
 		}
+	}
+	if _, err := Parse("s.yaml", []byte(scriptBase+"workload: {kind: script, commits: 1, messages: 3, senders: 2, gap: 1s}\n"), testLimits()); err != nil {
+		t.Fatal(err)
 	}
 }
