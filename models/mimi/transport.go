@@ -81,7 +81,8 @@ type Wire struct {
 	Net *network.Network
 	Dir *Directory
 	// Tap, when set, is called with every message body as it is sent (tests use it to check
-	// what providers see).
+	// what providers see); a message with shared vectors (EncodeShared) is shown as its body
+	// and then each new shared vector (see tap).
 	Tap func(from, to network.NodeID, body []byte)
 
 	conns map[uint64]*conn
@@ -98,6 +99,31 @@ type Wire struct {
 	Broken, Lost uint64
 
 	names Interner
+	// tapped remembers the last shared vectors shown to Tap (see tap).
+	tapped [16]struct {
+		p *byte
+		n int
+	}
+	tappedNext int
+}
+
+// tap shows a sent message to Tap: the body and then each of its shared vectors as separate
+// byte strings (a byte vector is never split between them). A shared vector is one large value
+// sent to many recipients; Tap sees it the first time only (among the last 16 distinct ones), so
+// that an observer scanning every byte does not rescan a multi-megabyte commit per recipient.
+func (w *Wire) tap(from, to network.NodeID, body []byte, shared [][]byte) {
+	w.Tap(from, to, body)
+next:
+	for _, v := range shared {
+		for _, t := range w.tapped {
+			if t.p == &v[0] && t.n == len(v) {
+				continue next
+			}
+		}
+		w.tapped[w.tappedNext].p, w.tapped[w.tappedNext].n = &v[0], len(v)
+		w.tappedNext = (w.tappedNext + 1) % len(w.tapped)
+		w.Tap(from, to, v)
+	}
 }
 
 // Decode decodes a message received over the Wire, sharing decoded names between receivers.
@@ -210,7 +236,7 @@ func (w *Wire) Handle(k *sim.Kernel, ev sim.Event) {
 func (w *Wire) Send(from, to network.NodeID, m any) int {
 	body, shared, n := EncodeShared(m)
 	if w.Tap != nil {
-		w.Tap(from, to, Encode(m)) // the whole message, as on a real wire
+		w.tap(from, to, body, shared)
 	}
 	size := n + TransportOverhead + PadBytes(m)
 	c := w.conn(from, to)

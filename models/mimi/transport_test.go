@@ -65,3 +65,36 @@ func TestConnectionsDeliverInOrder(t *testing.T) {
 		t.Fatalf("network counted %d messages", st.MsgsOut)
 	}
 }
+
+// TestTapSharedVectors: Tap sees a large shared vector once, however many recipients it goes to,
+// and every byte of a small message in its body.
+func TestTapSharedVectors(t *testing.T) {
+	k := sim.New(1)
+	net, err := network.New(k, network.Config{Access: network.DefaultAccess(), RetransmitTimeout: time.Second})
+	if err != nil {
+		t.Fatal(err)
+	}
+	a, _ := net.AddNode("a", "eu-west-1", "datacenter")
+	b, _ := net.AddNode("b", "eu-west-1", "datacenter")
+	var seen int
+	var bigSeen int
+	big := make([]byte, SharedVectorMin)
+	w := &Wire{Net: net, Dir: NewDirectory(), Tap: func(_, _ network.NodeID, body []byte) {
+		seen += len(body)
+		if len(body) == len(big) && &body[0] == &big[0] {
+			bigSeen++
+		}
+	}}
+	for i := 0; i < 3; i++ {
+		w.Send(a, b, &Deliver{LinkSeq: uint64(i + 1), Room: "r", Events: []Event{{Kind: EventCommit, Handshake: [][]byte{big}}}})
+	}
+	if bigSeen != 1 {
+		t.Errorf("the shared commit was shown %d times, want once", bigSeen)
+	}
+	small := &Deliver{LinkSeq: 4, Room: "r", Events: []Event{{Kind: EventMessage, Payload: []byte("hello")}}}
+	before := seen
+	w.Send(a, b, small)
+	if seen-before != len(Encode(small)) {
+		t.Errorf("a small message showed %d bytes, its encoding has %d", seen-before, len(Encode(small)))
+	}
+}
