@@ -13,7 +13,8 @@ import (
 type inbox struct{ got []any }
 
 func (b *inbox) Handle(k *sim.Kernel, ev sim.Event) {
-	m, err := Decode(ev.Data.(*Packet).Body)
+	p := ev.Data.(*Packet)
+	m, err := DecodeShared(p.Body, p.Shared, nil)
 	if err != nil {
 		panic(err)
 	}
