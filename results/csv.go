@@ -1,6 +1,7 @@
 package results
 
 import (
+	"bytes"
 	"encoding/csv"
 	"errors"
 	"fmt"
@@ -33,6 +34,22 @@ func formatSeconds(ns int64) string {
 	return fmt.Sprintf("%s%d.%09d", sign, u/1e9, u%1e9)
 }
 
+// appendSeconds appends formatSeconds(ns) to b.
+func appendSeconds(b []byte, ns int64) []byte {
+	u := uint64(ns)
+	if ns < 0 {
+		b = append(b, '-')
+		u = uint64(-(ns + 1)) + 1
+	}
+	b = strconv.AppendUint(b, u/1e9, 10)
+	b = append(b, '.')
+	frac := u % 1e9
+	for d := uint64(1e8); d > 0; d /= 10 {
+		b = append(b, byte('0'+frac/d%10))
+	}
+	return b
+}
+
 func paramHeader(params []Param, fixed []string) []string {
 	h := make([]string, 0, len(params)+len(fixed))
 	for _, p := range params {
@@ -41,29 +58,66 @@ func paramHeader(params []Param, fixed []string) []string {
 	return append(h, fixed...)
 }
 
-// writeObservationsCSV writes the tidy observations table.
-func writeObservationsCSV(w io.Writer, params []Param, obs []Observation) error {
+// writeObservationsCSV writes the tidy observations table. It writes exactly what
+// encoding/csv writes for the same records, but encodes each interned string (and the
+// parameter columns) once with a csv.Writer and the numbers with strconv, so that a row costs no
+// allocation.
+func writeObservationsCSV(w io.Writer, params []Param, t *Table) error {
 	cw := csv.NewWriter(w)
 	if err := cw.Write(paramHeader(params, observationColumns)); err != nil {
 		return err
 	}
-	rec := make([]string, len(params)+len(observationColumns))
-	for i, p := range params {
-		rec[i] = p.Value
-	}
-	f := rec[len(params):]
-	for _, o := range obs {
-		f[0], f[1], f[2] = o.Metric, o.Unit, o.Group
-		f[3] = formatSeconds(o.TimeNs)
-		f[4], f[5] = o.Source, o.Target
-		f[6] = strconv.FormatInt(o.ID, 10)
-		f[7] = formatExact(o.Value)
-		if err := cw.Write(rec); err != nil {
-			return err
-		}
-	}
 	cw.Flush()
-	return cw.Error()
+	if err := cw.Error(); err != nil {
+		return err
+	}
+	// prefix is the parameter cells of every row, each followed by a comma.
+	var prefix []byte
+	for _, p := range params {
+		prefix = append(append(prefix, csvField(p.Value)...), ',')
+	}
+	enc := make([][]byte, len(t.strs))
+	for i, s := range t.strs {
+		enc[i] = csvField(s)
+	}
+	buf := make([]byte, 0, 64<<10)
+	var err error
+	t.rows(func(series, source, target []uint32, timeNs, id []int64, value []float64) {
+		for j, s := range series {
+			k := t.series[s]
+			buf = append(buf, prefix...)
+			buf = append(append(buf, enc[k.metric]...), ',')
+			buf = append(append(buf, enc[k.unit]...), ',')
+			buf = append(append(buf, enc[k.group]...), ',')
+			buf = append(appendSeconds(buf, timeNs[j]), ',')
+			buf = append(append(buf, enc[source[j]]...), ',')
+			buf = append(append(buf, enc[target[j]]...), ',')
+			buf = append(strconv.AppendInt(buf, id[j], 10), ',')
+			buf = append(strconv.AppendFloat(buf, value[j], 'f', -1, 64), '\n')
+			if len(buf) > 60<<10 {
+				if err == nil {
+					_, err = w.Write(buf)
+				}
+				buf = buf[:0]
+			}
+		}
+	})
+	if err == nil {
+		_, err = w.Write(buf)
+	}
+	return err
+}
+
+// csvField returns s as encoding/csv writes it as one field of a record.
+func csvField(s string) []byte {
+	if s == "" {
+		return nil
+	}
+	var b bytes.Buffer
+	cw := csv.NewWriter(&b)
+	cw.Write([]string{s}) // a bytes.Buffer does not fail
+	cw.Flush()
+	return bytes.TrimSuffix(b.Bytes(), []byte("\n"))
 }
 
 // writeSummaryCSV writes the summary table.

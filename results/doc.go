@@ -2,9 +2,12 @@
 // run's results to disk.
 //
 // A run hands the package a [Manifest] (what produced the numbers: tool,
-// scenario, seed, engine, time mode, host, parameters) and a flat list of
-// [Observation] values (one measured value each, e.g. one message's delivery
-// latency). [Write] turns them into a results directory:
+// scenario, seed, engine, time mode, host, parameters) and its [Observation]
+// values (one measured value each, e.g. one message's delivery latency), as a
+// slice or, for runs with millions of them, a [Table]: interned strings in
+// columnar chunks, 36 bytes an observation instead of about 100, from which
+// [WriteTable] and [SummarizeTable] stream without materialising the rows.
+// [Write] (or WriteTable) turns them into a results directory:
 //
 //	manifest.json                  the Manifest, indented, snake_case keys
 //	observations.csv               tidy data: one row per observation

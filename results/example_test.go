@@ -141,3 +141,41 @@ func ExampleReadSummaryCSV() {
 	// beta.example: p50 42 ms
 	// all: p50 14 ms
 }
+
+// A Table collects observations as a simulation produces them, 36 bytes each, and
+// WriteTable writes the same files as Write would from a slice.
+func ExampleTable() {
+	var t results.Table
+	for i, v := range []float64{12, 15, 11, 40} {
+		t.Add(results.Observation{Metric: "delivery_latency", Unit: "ms", Group: "alpha.example",
+			TimeNs: int64(i) * 1_000_000_000, Source: "alice", Target: fmt.Sprintf("bob%d", i), ID: 1, Value: v})
+	}
+	fmt.Println(t.Len(), t.At(3).Target)
+	for _, r := range results.SummarizeTable(&t) {
+		fmt.Printf("%s %s: n=%d p50=%v max=%v\n", r.Metric, r.Group, r.N, r.P50, r.Max)
+	}
+
+	dir, err := os.MkdirTemp("", "results-table-example")
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer os.RemoveAll(dir)
+	m := results.Manifest{Tool: "mimisim", Scenario: "one-provider", Seed: 1, Deterministic: true}
+	if err := results.WriteTable(filepath.Join(dir, "run"), m, &t, results.Options{}); err != nil {
+		log.Fatal(err)
+	}
+	csv, err := os.ReadFile(filepath.Join(dir, "run", results.ObservationsFile))
+	if err != nil {
+		log.Fatal(err)
+	}
+	fmt.Print(string(csv))
+	// Output:
+	// 4 bob3
+	// delivery_latency alpha.example: n=4 p50=12 max=40
+	// delivery_latency all: n=4 p50=12 max=40
+	// metric,unit,group,time_s,source,target,id,value
+	// delivery_latency,ms,alpha.example,0.000000000,alice,bob0,1,12
+	// delivery_latency,ms,alpha.example,1.000000000,alice,bob1,1,15
+	// delivery_latency,ms,alpha.example,2.000000000,alice,bob2,1,11
+	// delivery_latency,ms,alpha.example,3.000000000,alice,bob3,1,40
+}

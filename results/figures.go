@@ -61,8 +61,18 @@ var lineDashes = [][]vg.Length{
 // cdfSeries is one line of a CDF figure.
 type cdfSeries struct {
 	name   string
-	xs, ys []float64 // as returned by CDF
+	xs, ys []float64 // as returned by CDF, or thinned to at most maxPlotSteps steps
 	n      int       // number of observations
+	steps  int       // len(xs) before thinning: the number of distinct values
+}
+
+// newCDFSeries returns the line of the CDF of values, thinned as it will be drawn, so that a
+// figure plan of millions of observations keeps only what it draws.
+func newCDFSeries(name string, values []float64) cdfSeries {
+	xs, ys := CDF(values)
+	s := cdfSeries{name: name, n: len(values), steps: len(xs)}
+	s.xs, s.ys = thinSteps(xs, ys, maxPlotSteps)
+	return s
 }
 
 // cdfFigure describes one CDF figure.

@@ -40,7 +40,20 @@ func ReadManifest(path string) (Manifest, error) {
 // exactly as written, so Summarize gives the summary Write wrote.
 func ReadObservationsCSV(path string, params []Param) ([]Observation, error) {
 	var obs []Observation
-	err := readCSV(path, paramHeader(params, observationColumns), func(line int, rec []string) error {
+	err := readObservations(path, params, func(o Observation) { obs = append(obs, o) })
+	return obs, err
+}
+
+// ReadObservationsTable is ReadObservationsCSV into a Table.
+func ReadObservationsTable(path string, params []Param) (*Table, error) {
+	t := new(Table)
+	err := readObservations(path, params, func(o Observation) { t.Add(o) })
+	return t, err
+}
+
+// readObservations hands each observation of a single run's observations.csv to add.
+func readObservations(path string, params []Param, add func(Observation)) error {
+	return readCSV(path, paramHeader(params, observationColumns), func(line int, rec []string) error {
 		for i, p := range params {
 			if rec[i] != p.Value {
 				return fmt.Errorf("line %d: column %s is %q but the manifest says %q", line, p.Name, rec[i], p.Value)
@@ -50,10 +63,9 @@ func ReadObservationsCSV(path string, params []Param) ([]Observation, error) {
 		if err != nil {
 			return err
 		}
-		obs = append(obs, o)
+		add(o)
 		return nil
 	})
-	return obs, err
 }
 
 // ReadSweepObservationsCSV reads the observations.csv of a sweep written by WriteSweep with
@@ -213,7 +225,7 @@ func Rebuild(dir string, opts Options) error {
 		}
 		derive = func(root string) error { return sp.buildDerived(root, opts.failHook) }
 	} else {
-		obs, err := ReadObservationsCSV(filepath.Join(abs, ObservationsFile), m.Params)
+		obs, err := ReadObservationsTable(filepath.Join(abs, ObservationsFile), m.Params)
 		if err != nil {
 			return err
 		}

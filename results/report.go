@@ -111,7 +111,7 @@ func writeReport(w io.Writer, p *plan) error {
 		fmt.Fprintf(&b, "%d observations. Statistics per metric and group; group %s pools all groups of a metric. "+
 			"Quantiles are empirical (each is an observed value, no interpolation) and stddev is the sample standard deviation. "+
 			"Values are rounded to six significant digits; [%s](%s) has them exactly.\n\n",
-			len(p.obs), code(AllGroup), SummaryCSVFile, SummaryCSVFile)
+			p.obs.Len(), code(AllGroup), SummaryCSVFile, SummaryCSVFile)
 		b.WriteString("| " + strings.Join(summaryColumns, " | ") + " |\n")
 		b.WriteString("| --- | --- | --- |" + strings.Repeat(" ---: |", len(summaryColumns)-3) + "\n")
 		for _, r := range p.rows {
@@ -158,7 +158,7 @@ func writeReport(w io.Writer, p *plan) error {
 
 	b.WriteString("## Files\n\n")
 	fmt.Fprintf(&b, "- [%s](%s): what produced the run\n", ManifestFile, ManifestFile)
-	fmt.Fprintf(&b, "- [%s](%s): one row per observation (%d rows)\n", ObservationsFile, ObservationsFile, len(p.obs))
+	fmt.Fprintf(&b, "- [%s](%s): one row per observation (%d rows)\n", ObservationsFile, ObservationsFile, p.obs.Len())
 	fmt.Fprintf(&b, "- [%s](%s), [%s](%s): the summary above, exact\n", SummaryCSVFile, SummaryCSVFile, SummaryJSONFile, SummaryJSONFile)
 	if p.opts.Invariants != nil {
 		fmt.Fprintf(&b, "- [%s](%s): the invariants the run checked, with counts and methods\n", InvariantsFile, InvariantsFile)
@@ -217,7 +217,7 @@ func maxSteps(figs []figurePlan) int {
 	n := 0
 	for _, f := range figs {
 		for _, s := range f.fig.series {
-			n = max(n, len(s.xs))
+			n = max(n, s.steps)
 		}
 	}
 	return n

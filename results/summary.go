@@ -2,6 +2,7 @@ package results
 
 import (
 	"math"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -30,47 +31,88 @@ import (
 // Values should be finite; if a row's values contain a NaN, all of its
 // statistics except N are NaN. Summarize returns nil for no observations.
 func Summarize(obs []Observation) []SummaryRow {
-	if len(obs) == 0 {
+	return SummarizeTable(TableOf(obs))
+}
+
+// SummarizeTable is Summarize for observations held in a Table. It works through one metric at
+// a time, so besides the table it holds the values of one metric twice (pooled and by group).
+func SummarizeTable(t *Table) []SummaryRow {
+	if t.Len() == 0 {
 		return nil
 	}
-	type key struct{ metric, group string }
-	byKey := make(map[key][]float64)
-	byMetric := make(map[string][]float64)
-	unit := make(map[string]string)
-	groups := make(map[string][]string) // metric -> groups in first-seen order
-	for _, o := range obs {
-		k := key{o.Metric, o.Group}
-		if _, ok := byKey[k]; !ok {
-			groups[o.Metric] = append(groups[o.Metric], o.Group)
-		}
-		if _, ok := unit[o.Metric]; !ok {
-			unit[o.Metric] = o.Unit
-		}
-		byKey[k] = append(byKey[k], o.Value)
-		byMetric[o.Metric] = append(byMetric[o.Metric], o.Value)
+	counts := t.seriesCounts()
+	// Metrics by name; each metric's unit is that of its first series (series are numbered in
+	// the order they first occur) and its groups are those of its series.
+	type metricInfo struct {
+		unit   uint32
+		groups []uint32 // distinct group ids
+		n      int
 	}
-
-	metrics := make([]string, 0, len(byMetric))
-	for m := range byMetric {
-		metrics = append(metrics, m)
+	byMetric := make(map[string]*metricInfo)
+	var metrics []string
+	for i, k := range t.series {
+		name := t.strs[k.metric]
+		mi := byMetric[name]
+		if mi == nil {
+			mi = &metricInfo{unit: k.unit}
+			byMetric[name] = mi
+			metrics = append(metrics, name)
+		}
+		if !slices.Contains(mi.groups, k.group) {
+			mi.groups = append(mi.groups, k.group)
+		}
+		mi.n += counts[i]
 	}
 	sort.Strings(metrics)
 
-	rows := make([]SummaryRow, 0, len(byKey)+len(metrics))
-	for _, m := range metrics {
-		gs := groups[m]
-		sort.Strings(gs)
-		for _, g := range gs {
-			rows = append(rows, summarizeValues(m, unit[m], g, byKey[key{m, g}]))
+	var rows []SummaryRow
+	slot := make([]int, len(t.series)) // series -> index of its group in the metric's groups
+	for _, name := range metrics {
+		mi := byMetric[name]
+		metric := name
+		for i, k := range t.series {
+			if t.strs[k.metric] == name {
+				slot[i] = slices.Index(mi.groups, k.group)
+			} else {
+				slot[i] = -1
+			}
 		}
-		rows = append(rows, summarizeValues(m, unit[m], AllGroup, byMetric[m]))
+		sizes := make([]int, len(mi.groups))
+		for i := range t.series {
+			if slot[i] >= 0 {
+				sizes[slot[i]] += counts[i]
+			}
+		}
+		byGroup := make([][]float64, len(mi.groups))
+		for g := range byGroup {
+			byGroup[g] = make([]float64, 0, sizes[g])
+		}
+		pooled := make([]float64, 0, mi.n)
+		t.rows(func(series, _, _ []uint32, _, _ []int64, value []float64) {
+			for j, s := range series {
+				if g := slot[s]; g >= 0 {
+					byGroup[g] = append(byGroup[g], value[j])
+					pooled = append(pooled, value[j])
+				}
+			}
+		})
+		order := make([]int, len(mi.groups))
+		for g := range order {
+			order[g] = g
+		}
+		sort.Slice(order, func(a, b int) bool { return t.strs[mi.groups[order[a]]] < t.strs[mi.groups[order[b]]] })
+		unit := t.strs[mi.unit]
+		for _, g := range order {
+			rows = append(rows, summarizeSorted(metric, unit, t.strs[mi.groups[g]], byGroup[g]))
+			byGroup[g] = nil
+		}
+		rows = append(rows, summarizeSorted(metric, unit, AllGroup, pooled))
 	}
 	return rows
 }
 
-// summarizeValues computes one row from values, which it may reorder.
-func summarizeValues(metric, unit, group string, values []float64) SummaryRow {
-	sorted := append([]float64(nil), values...)
+// summarizeSorted computes one row from values, which it sorts in place.
+func summarizeSorted(metric, unit, group string, sorted []float64) SummaryRow {
 	sort.Float64s(sorted) // NaNs sort first
 	r := SummaryRow{Metric: metric, Unit: unit, Group: group, N: len(sorted)}
 	if len(sorted) == 0 {

@@ -51,10 +51,16 @@ var ErrExists = errors.New("results directory already exists and is not empty")
 // directory (including a symbolic link) is always refused.
 //
 // The files depend only on m, obs and opts: the same input gives
-// byte-identical files.
+// byte-identical files. Write(dir, m, obs, opts) is WriteTable(dir, m, TableOf(obs), opts).
 func Write(dir string, m Manifest, obs []Observation, opts Options) (err error) {
+	return WriteTable(dir, m, TableOf(obs), opts)
+}
+
+// WriteTable is Write for observations held in a Table: it writes the same files, streaming
+// observations.csv, the summaries and the figures from the table's columns.
+func WriteTable(dir string, m Manifest, t *Table, opts Options) error {
 	return writeDir(dir, opts.Overwrite, func() (func(root string) error, error) {
-		pl, err := prepare(m, obs, opts)
+		pl, err := prepare(m, t, opts)
 		if err != nil {
 			return nil, err
 		}
@@ -196,7 +202,7 @@ func syncDir(dir string) {
 // plan is everything Write computes before touching the file system.
 type plan struct {
 	manifest Manifest
-	obs      []Observation
+	obs      *Table
 	rows     []SummaryRow
 	opts     Options
 	figures  []figurePlan // in file order: the groups, then the overlay
@@ -221,7 +227,7 @@ var reservedColumns = func() map[string]bool {
 	return r
 }()
 
-func prepare(m Manifest, obs []Observation, opts Options) (*plan, error) {
+func prepare(m Manifest, obs *Table, opts Options) (*plan, error) {
 	seen := make(map[string]bool)
 	for i, p := range m.Params {
 		switch {
@@ -234,10 +240,10 @@ func prepare(m Manifest, obs []Observation, opts Options) (*plan, error) {
 		}
 		seen[p.Name] = true
 	}
-	if err := checkObservations(obs); err != nil {
+	if err := checkTable(obs); err != nil {
 		return nil, err
 	}
-	p := &plan{manifest: m, obs: obs, rows: Summarize(obs), opts: opts}
+	p := &plan{manifest: m, obs: obs, rows: SummarizeTable(obs), opts: opts}
 	figs, err := planFigures(m, obs, opts)
 	if err != nil {
 		return nil, err
@@ -248,26 +254,57 @@ func prepare(m Manifest, obs []Observation, opts Options) (*plan, error) {
 
 // checkObservations applies Write's rules for observations: a metric and a group (not "all")
 // each, finite values, one unit per metric.
-func checkObservations(obs []Observation) error {
-	units := make(map[string]string)
-	for i, o := range obs {
+func checkObservations(obs []Observation) error { return checkTable(TableOf(obs)) }
+
+// checkTable is checkObservations for a Table: it reports the first observation, in order,
+// that breaks a rule.
+func checkTable(t *Table) error {
+	// What is wrong with each series whatever its values, "" if nothing.
+	bad := make([]string, len(t.series))
+	for i, k := range t.series {
+		metric := t.strs[k.metric]
 		switch {
-		case o.Metric == "":
-			return fmt.Errorf("observation %d has an empty metric", i)
-		case o.Group == "":
-			return fmt.Errorf("observation %d (metric %q) has an empty group", i, o.Metric)
-		case o.Group == AllGroup:
-			return fmt.Errorf("observation %d (metric %q) uses the reserved group %q", i, o.Metric, AllGroup)
-		case math.IsNaN(o.Value) || math.IsInf(o.Value, 0):
-			return fmt.Errorf("observation %d (metric %q) has the non-finite value %v", i, o.Metric, o.Value)
-		}
-		if u, ok := units[o.Metric]; !ok {
-			units[o.Metric] = o.Unit
-		} else if u != o.Unit {
-			return fmt.Errorf("observation %d: metric %q has unit %q, earlier observations have %q", i, o.Metric, o.Unit, u)
+		case metric == "":
+			bad[i] = "has an empty metric"
+		case k.group == 0:
+			bad[i] = fmt.Sprintf("(metric %q) has an empty group", metric)
+		case t.strs[k.group] == AllGroup:
+			bad[i] = fmt.Sprintf("(metric %q) uses the reserved group %q", metric, AllGroup)
 		}
 	}
-	return nil
+	seen := make([]bool, len(t.series))
+	units := make(map[uint32]uint32) // metric -> unit of its first observation
+	var err error
+	base := 0
+	t.rows(func(series, _, _ []uint32, _, _ []int64, value []float64) {
+		if err != nil {
+			return
+		}
+		for j, s := range series {
+			i := base + j
+			if bad[s] != "" {
+				err = fmt.Errorf("observation %d %s", i, bad[s])
+				return
+			}
+			k := t.series[s]
+			if v := value[j]; math.IsNaN(v) || math.IsInf(v, 0) {
+				err = fmt.Errorf("observation %d (metric %q) has the non-finite value %v", i, t.strs[k.metric], v)
+				return
+			}
+			if seen[s] {
+				continue
+			}
+			seen[s] = true
+			if u, ok := units[k.metric]; !ok {
+				units[k.metric] = k.unit
+			} else if u != k.unit {
+				err = fmt.Errorf("observation %d: metric %q has unit %q, earlier observations have %q", i, t.strs[k.metric], t.strs[k.unit], t.strs[u])
+				return
+			}
+		}
+		base += len(series)
+	})
+	return err
 }
 
 // fileStem returns the slash-separated stem of the CDF figure of metric and
@@ -288,18 +325,11 @@ func sanitize(s string) string {
 	return string(b)
 }
 
-func planFigures(m Manifest, obs []Observation, opts Options) ([]figurePlan, error) {
+func planFigures(m Manifest, obs *Table, opts Options) ([]figurePlan, error) {
 	if opts.CDFMetric == "" {
 		return nil, nil
 	}
-	values := make(map[string][]float64)
-	unit := ""
-	for _, o := range obs {
-		if o.Metric == opts.CDFMetric {
-			values[o.Group] = append(values[o.Group], o.Value)
-			unit = o.Unit
-		}
-	}
+	values := obs.valuesByGroup(opts.CDFMetric)
 	if len(values) == 0 {
 		return nil, nil
 	}
@@ -308,6 +338,7 @@ func planFigures(m Manifest, obs []Observation, opts Options) ([]figurePlan, err
 		groups = append(groups, g)
 	}
 	sort.Strings(groups)
+	unit := obs.unitOf(opts.CDFMetric)
 
 	metric := opts.CDFMetric
 	xLabel := metric
@@ -324,8 +355,8 @@ func planFigures(m Manifest, obs []Observation, opts Options) ([]figurePlan, err
 			return nil, fmt.Errorf("groups %q and %q of metric %q would share the figure file %s.png", other, g, metric, stem)
 		}
 		stems[strings.ToLower(stem)] = g
-		xs, ys := CDF(values[g])
-		s := cdfSeries{name: g, xs: xs, ys: ys, n: len(values[g])}
+		s := newCDFSeries(g, values[g])
+		values[g] = nil // only the thinned steps are kept
 		all = append(all, s)
 		figs = append(figs, figurePlan{group: g, stem: stem, fig: cdfFigure{
 			title:   opts.Title,

@@ -301,7 +301,7 @@ func runCmd(args []string, stdout, stderr io.Writer) error {
 	if err := os.MkdirAll(filepath.Dir(dir), 0o755); err != nil {
 		return err
 	}
-	if err := results.Write(dir, m, res.Observations, results.Options{CDFMetric: world.MetricDelivery, Overwrite: true, Invariants: res.Invariants}); err != nil {
+	if err := results.WriteTable(dir, m, res.Observations, results.Options{CDFMetric: world.MetricDelivery, Overwrite: true, Invariants: res.Invariants}); err != nil {
 		return err
 	}
 	if *quiet {
@@ -315,7 +315,7 @@ func runCmd(args []string, stdout, stderr io.Writer) error {
 		res.Events, wall.Seconds(), float64(res.Events)/wall.Seconds(), res.EndTime)
 	fmt.Fprintf(stdout, "%s\n\n", cost)
 	var rows []results.SummaryRow
-	for _, r := range results.Summarize(res.Observations) {
+	for _, r := range results.SummarizeTable(res.Observations) {
 		if r.Metric == world.MetricDelivery || r.Metric == world.MetricAccept {
 			rows = append(rows, r)
 		}

@@ -296,7 +296,7 @@ func recordOf(r jobResult) jobRecord {
 			"deliveries_checked": strconv.Itoa(res.Deliveries),
 			"max_member_state":   strconv.Itoa(res.MaxStateSize) + " bytes",
 		},
-		obs: res.Observations,
+		obs: res.Observations.Slice(), // sweeps run many small jobs: one slice each
 	}
 }
 

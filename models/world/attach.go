@@ -186,7 +186,7 @@ func (w *World) sendAttachment(c *client.Client, kind AttachmentKind, rng interf
 			home.Compute(len(ct), func() {
 				ref.URL = a.stores[home.Name()].Put(ct)
 				w.Net.Send(home.Node(), c.Node(), HTTPOverhead+len(ref.URL), fnHandler{}, 0, func() {
-					w.obs.add(results.Observation{Metric: MetricUpload, Unit: "ms", Group: kind.Name,
+					w.obs.Add(results.Observation{Metric: MetricUpload, Unit: "ms", Group: kind.Name,
 						TimeNs: int64(w.K.Now()), Source: c.ID(), Value: ms(w.K.Now().Sub(start))})
 					body, err := content.Encode(ref, salt)
 					if err != nil {
@@ -227,7 +227,7 @@ func (w *World) attachmentMessage(r *client.Client, m client.Sent) {
 		r.Work(w.cryptoCost(int(ref.Size)), func() {
 			a.done++
 			now := w.K.Now()
-			w.obs.add(results.Observation{Metric: MetricPhase, Unit: "ms", Group: kind, TimeNs: int64(now),
+			w.obs.Add(results.Observation{Metric: MetricPhase, Unit: "ms", Group: kind, TimeNs: int64(now),
 				Source: m.Sender, Target: r.ID(), ID: m.ID, Value: ms(now.Sub(m.At))})
 		})
 	}

@@ -40,7 +40,7 @@ func attachRun(t *testing.T, download string, extra string) (*Result, [][]byte, 
 		t.Fatal(err)
 	}
 	phase := map[string][]float64{}
-	for _, o := range res.Observations {
+	for _, o := range res.Observations.All() {
 		if o.Metric == MetricPhase {
 			phase[o.Group] = append(phase[o.Group], o.Value)
 		}

@@ -327,17 +327,17 @@ func (w *World) callProgress() {
 	slices.Sort(sorted)
 	second := sorted[1]
 	for i, p := range c.parts {
-		w.obs.add(results.Observation{Metric: MetricCallReady, Unit: "ms", Group: w.homeOf[p.ID()],
+		w.obs.Add(results.Observation{Metric: MetricCallReady, Unit: "ms", Group: w.homeOf[p.ID()],
 			TimeNs: int64(ready[i]), Target: p.ID(), Value: ms(ready[i].Sub(c.start))})
 	}
 	g := "call"
-	w.obs.add(
+	w.obs.Add(
 		results.Observation{Metric: MetricCallFirst, Unit: "ms", Group: g, TimeNs: int64(second), Value: ms(second.Sub(c.start))},
 		results.Observation{Metric: MetricCallAll, Unit: "ms", Group: g, TimeNs: int64(now), Value: ms(now.Sub(c.start))},
 		results.Observation{Metric: MetricCallCommits, Unit: "commits", Group: g, TimeNs: int64(now), Value: float64(c.commits)},
 		results.Observation{Metric: MetricCallBytes, Unit: "bytes", Group: g, TimeNs: int64(now), Value: float64(w.Net.Totals().BytesOut - c.bytes0)})
 	if w.attach != nil {
-		w.obs.add(results.Observation{Metric: MetricPhase, Unit: "ms", Group: PhaseCall, TimeNs: int64(now), Value: ms(now.Sub(c.start))})
+		w.obs.Add(results.Observation{Metric: MetricPhase, Unit: "ms", Group: PhaseCall, TimeNs: int64(now), Value: ms(now.Sub(c.start))})
 	}
 }
 

@@ -25,7 +25,7 @@ func runFaults(t *testing.T, members int, seed uint64, faults string) (*Result, 
 	}
 	seen := map[pair]bool{}
 	metrics := map[string]float64{}
-	for _, o := range res.Observations {
+	for _, o := range res.Observations.All() {
 		if o.Metric == MetricDelivery {
 			p := pair{o.ID, o.Target}
 			if seen[p] {
@@ -119,10 +119,10 @@ faults:
 	a, _ := runFaults(t, 6, 8, faults)
 	b, _ := runFaults(t, 6, 8, faults)
 	c, _ := runFaults(t, 6, 9, faults)
-	if !reflect.DeepEqual(a.Observations, b.Observations) {
+	if !reflect.DeepEqual(a.Observations.Slice(), b.Observations.Slice()) {
 		t.Error("two runs with seed 8 differ")
 	}
-	if reflect.DeepEqual(a.Observations, c.Observations) {
+	if reflect.DeepEqual(a.Observations.Slice(), c.Observations.Slice()) {
 		t.Error("seeds 8 and 9 give the same observations")
 	}
 	notes := a.World.FaultNotes()
@@ -141,7 +141,7 @@ func TestNoFaultsNoFaultMetrics(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, o := range res.Observations {
+	for _, o := range res.Observations.All() {
 		if o.Group == "faults" {
 			t.Fatalf("fault observation %+v without a faults section", o)
 		}
@@ -218,7 +218,7 @@ faults:
 		t.Fatal(err)
 	}
 	room := map[string]float64{}
-	for _, o := range res.Observations {
+	for _, o := range res.Observations.All() {
 		if o.Group == "room" || o.Group == "faults" {
 			room[o.Metric] = o.Value
 		}

@@ -43,7 +43,7 @@ func clientCPU(t *testing.T, mode string, model cost.Model) (map[string]float64,
 		t.Fatal(err)
 	}
 	cpu := map[string]float64{}
-	for _, o := range res.Observations {
+	for _, o := range res.Observations.All() {
 		if o.Metric == MetricClientCPU {
 			cpu[o.Source] = o.Value
 		}
@@ -51,7 +51,7 @@ func clientCPU(t *testing.T, mode string, model cost.Model) (map[string]float64,
 	if len(cpu) != 6 {
 		t.Fatalf("%d client_cpu observations", len(cpu))
 	}
-	return cpu, res.Observations
+	return cpu, res.Observations.Slice()
 }
 
 // TestMeasuredTimeMode: with the wall-clock model every client is charged non-zero CPU time that

@@ -204,9 +204,9 @@ func (w *World) result(setup sim.Time) (*Result, error) {
 	for _, c := range w.Clients {
 		res.Resent += c.Resent()
 	}
-	obs := w.obs.flatten()
+	obs := &w.obs
 	if w.churn != nil {
-		obs = append(obs, w.churnObservations()...)
+		obs.Add(w.churnObservations()...)
 	}
 	if w.opts.Commits != nil {
 		end := int64(w.K.Now())
@@ -216,7 +216,7 @@ func (w *World) result(setup sim.Time) (*Result, error) {
 		}
 		epoch, _ := w.Hub.RoomEpoch(RoomID)
 		rate := float64(epoch-w.commits.startEpoch) / time.Duration(w.sc.Duration).Seconds()
-		obs = append(obs,
+		obs.Add(
 			results.Observation{Metric: MetricCommitSuccess, Unit: "ratio", Group: "room", TimeNs: end, Value: ratio},
 			results.Observation{Metric: MetricEpochRate, Unit: "1/s", Group: "room", TimeNs: end, Value: rate},
 			results.Observation{Metric: MetricCommitGaveUp, Unit: "wishes", Group: "room", TimeNs: end, Value: float64(w.commits.gaveUp)},
@@ -241,22 +241,23 @@ func (w *World) result(setup sim.Time) (*Result, error) {
 		if i < len(w.busy1) && w.sc.Duration > 0 {
 			util = float64(w.busy1[i]-w.busy0[i]) / float64(time.Duration(w.sc.Duration)*time.Duration(w.sc.Providers[i].Cores))
 		}
-		obs = append(obs,
+		obs.Add(
 			results.Observation{Metric: MetricUtilization, Unit: "ratio", Group: p.Name(), TimeNs: end, Source: p.Name(), Value: util},
 			results.Observation{Metric: MetricEgress, Unit: "bytes", Group: p.Name(), TimeNs: end, Source: p.Name(), Value: float64(st.BytesOut)},
 			results.Observation{Metric: MetricBusy, Unit: "ms", Group: p.Name(), TimeNs: end, Source: p.Name(), Value: ms(p.Stats().BusyNs)})
 	}
 	for _, c := range w.Clients {
 		end := int64(w.K.Now())
-		obs = append(obs, results.Observation{Metric: MetricClientCPU, Unit: "ms", Group: w.homeOf[c.ID()], TimeNs: end, Source: c.ID(), Value: ms(c.CPUBusy())})
+		obs.Add(results.Observation{Metric: MetricClientCPU, Unit: "ms", Group: w.homeOf[c.ID()], TimeNs: end, Source: c.ID(), Value: ms(c.CPUBusy())})
 		if c.Modelled() || c.Member() == nil {
 			continue // holds no state (modelled), or not in the group at the end (churn)
 		}
 		size := c.Member().StateSize()
 		res.MaxStateSize = max(res.MaxStateSize, size)
-		obs = append(obs, results.Observation{Metric: MetricStateSize, Unit: "bytes", Group: w.homeOf[c.ID()], TimeNs: end, Source: c.ID(), Value: float64(size)})
+		obs.Add(results.Observation{Metric: MetricStateSize, Unit: "bytes", Group: w.homeOf[c.ID()], TimeNs: end, Source: c.ID(), Value: float64(size)})
 	}
-	res.Observations = append(obs, w.faultObservations()...)
+	obs.Add(w.faultObservations()...)
+	res.Observations = obs
 	return res, nil
 }
 
@@ -269,14 +270,14 @@ func (r *recorder) Joined(c *client.Client, at sim.Time) {
 		return
 	}
 	w.joined++
-	w.obs.add(results.Observation{Metric: MetricJoin, Unit: "ms", Group: w.homeOf[c.ID()],
+	w.obs.Add(results.Observation{Metric: MetricJoin, Unit: "ms", Group: w.homeOf[c.ID()],
 		TimeNs: int64(at), Target: c.ID(), Value: ms(time.Duration(at))})
 }
 
 func (r *recorder) Accepted(c *client.Client, id int64, sentAt, at sim.Time) {
 	w := (*World)(r)
 	w.accepted[id] = at
-	w.obs.add(results.Observation{Metric: MetricAccept, Unit: "ms", Group: w.homeOf[c.ID()],
+	w.obs.Add(results.Observation{Metric: MetricAccept, Unit: "ms", Group: w.homeOf[c.ID()],
 		TimeNs: int64(at), Source: c.ID(), ID: id, Value: ms(at.Sub(sentAt))})
 }
 
@@ -284,7 +285,7 @@ func (r *recorder) Decrypted(c *client.Client, m client.Sent, at sim.Time) {
 	w := (*World)(r)
 	w.delivered++
 	w.checkDecrypted(c, m, at)
-	w.obs.add(results.Observation{Metric: MetricDelivery, Unit: "ms", Group: c.Home(),
+	w.obs.Add(results.Observation{Metric: MetricDelivery, Unit: "ms", Group: c.Home(),
 		TimeNs: int64(at), Source: m.Sender, Target: c.ID(), ID: m.ID, Value: ms(at.Sub(m.At))})
 	switch {
 	case w.attach != nil && strings.HasPrefix(m.Tag, attachTagPrefix):
@@ -292,7 +293,7 @@ func (r *recorder) Decrypted(c *client.Client, m client.Sent, at sim.Time) {
 	case m.Tag != "":
 		w.callMessage(c, m)
 	case w.attach != nil:
-		w.obs.add(results.Observation{Metric: MetricPhase, Unit: "ms", Group: PhaseText,
+		w.obs.Add(results.Observation{Metric: MetricPhase, Unit: "ms", Group: PhaseText,
 			TimeNs: int64(at), Source: m.Sender, Target: c.ID(), ID: m.ID, Value: ms(at.Sub(m.At))})
 	}
 }
@@ -314,7 +315,7 @@ func (r *recorder) Committed(c *client.Client, o client.CommitOutcome) {
 	w.commits.accepted++
 	w.scriptCommitted()
 	at := int64(o.End)
-	w.obs.add(
+	w.obs.Add(
 		results.Observation{Metric: MetricCommitTime, Unit: "ms", Group: g, TimeNs: at, Source: c.ID(), Value: ms(o.End.Sub(o.Start))},
 		results.Observation{Metric: MetricCommitAttempts, Unit: "commits", Group: g, TimeNs: at, Source: c.ID(), Value: float64(o.Attempts)},
 		results.Observation{Metric: MetricCommitWasted, Unit: "ms", Group: g, TimeNs: at, Source: c.ID(), Value: ms(o.Wasted)})
@@ -416,7 +417,7 @@ func (w *World) startOffline(ow *OfflineWorkload) error {
 		w.K.Schedule(back, sim.HandlerFunc(func(k *sim.Kernel, _ sim.Event) {
 			c.SetOnline(true)
 			p.SetOnline(c.ID(), true)
-			w.obs.add(results.Observation{Metric: MetricOffline, Unit: "ms", Group: w.homeOf[c.ID()],
+			w.obs.Add(results.Observation{Metric: MetricOffline, Unit: "ms", Group: w.homeOf[c.ID()],
 				TimeNs: int64(k.Now()), Target: c.ID(), Value: ms(k.Now().Sub(start))})
 		}), 0, nil)
 	}

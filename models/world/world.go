@@ -84,7 +84,7 @@ type ProviderResult struct {
 
 // Result is what a run produced.
 type Result struct {
-	Observations []results.Observation
+	Observations *results.Table // in the order they were made
 	Providers    []ProviderResult
 	Events       uint64        // kernel events handled
 	SetupTime    time.Duration // virtual time until the last member joined
@@ -131,7 +131,7 @@ type World struct {
 	joined     int
 	setupDone  bool
 	measureEnd sim.Time
-	obs        obsLog
+	obs        results.Table
 	commits    commitTally
 	call       *call
 	attach     *attachState

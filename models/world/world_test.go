@@ -109,7 +109,7 @@ network:
 	}
 	sent := w.Ledger.Messages()
 	n := 0
-	for _, o := range res.Observations {
+	for _, o := range res.Observations.All() {
 		if o.Metric != MetricDelivery {
 			continue
 		}
@@ -141,7 +141,7 @@ func writeRun(t *testing.T, seed uint64, dir string) {
 		t.Fatal(err)
 	}
 	m := results.Manifest{Tool: "mimisim", Scenario: sc.Name, Seed: sc.Seed, Engine: "gomls", TimeMode: sc.TimeMode}
-	if err := results.Write(dir, m, res.Observations, results.Options{}); err != nil {
+	if err := results.WriteTable(dir, m, res.Observations, results.Options{}); err != nil {
 		t.Fatal(err)
 	}
 }
@@ -269,7 +269,7 @@ func TestSampledFidelity(t *testing.T) {
 		t.Fatalf("%d deliveries for %d accepted messages", res.Deliveries, res.Accepted)
 	}
 	toModelled := 0
-	for _, o := range res.Observations {
+	for _, o := range res.Observations.All() {
 		if o.Metric == MetricDelivery && w.modelled[o.Target] {
 			toModelled++
 		}
@@ -299,7 +299,7 @@ func commitRun(t *testing.T, committers int, policy client.CommitPolicy) (*Resul
 		t.Fatalf("%d committers, %s: %v", committers, policy.Kind, err)
 	}
 	room := map[string]float64{}
-	for _, o := range res.Observations {
+	for _, o := range res.Observations.All() {
 		if o.Group == "room" {
 			room[o.Metric] = o.Value
 		}
@@ -330,7 +330,7 @@ func TestCommitContention(t *testing.T) {
 			t.Fatalf("%d committers: %v", c, room)
 		}
 		n := 0
-		for _, o := range res.Observations {
+		for _, o := range res.Observations.All() {
 			if o.Metric == MetricCommitTime {
 				n++
 			}
@@ -378,7 +378,7 @@ func TestProposalPolicies(t *testing.T) {
 			t.Fatalf("%s: %v, hub accepted %d proposals", p.Kind, room, w.Hub.Stats().Proposals)
 		}
 		wishes := 0
-		for _, o := range res.Observations {
+		for _, o := range res.Observations.All() {
 			if o.Metric == MetricCommitTime {
 				wishes++
 			}
@@ -417,7 +417,7 @@ func TestOfflineRecipients(t *testing.T) {
 		t.Fatalf("%d deliveries for %d accepted", res.Deliveries, res.Accepted)
 	}
 	offline := map[string]bool{}
-	for _, o := range res.Observations {
+	for _, o := range res.Observations.All() {
 		if o.Metric == MetricOffline {
 			offline[o.Target] = true
 			if o.Value != 5000 {
@@ -430,7 +430,7 @@ func TestOfflineRecipients(t *testing.T) {
 	}
 	maxLatency := func(r *Result, toOffline bool) float64 {
 		m := 0.0
-		for _, o := range r.Observations {
+		for _, o := range r.Observations.All() {
 			if o.Metric == MetricDelivery && offline[o.Target] == toOffline {
 				m = max(m, o.Value)
 			}
@@ -456,7 +456,7 @@ func callRun(t *testing.T, design string, participants int) map[string]float64 {
 	}
 	got := map[string]float64{}
 	ready := 0
-	for _, o := range res.Observations {
+	for _, o := range res.Observations.All() {
 		if o.Group == "call" {
 			got[o.Metric] = o.Value
 		}

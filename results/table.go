@@ -1,0 +1,235 @@
+package results
+
+import (
+	"iter"
+	"strings"
+	"unsafe"
+)
+
+// tableChunk is the number of observations per chunk of a Table.
+const tableChunk = 1 << 13
+
+// Table holds observations compactly, for runs with millions of them: the five strings of an
+// observation are interned (a run has few distinct metrics, units, groups and client ids), and
+// the observations are kept in columns, in fixed-size chunks, so that one takes 36 bytes
+// instead of the ≈ 100 of an [Observation] and appending never copies what is already stored.
+// The zero Table is empty and ready to use; a Table is not safe for concurrent use.
+//
+// [WriteTable] and [SummarizeTable] read a Table without materialising an Observation per row;
+// [Write] and [Summarize] take a slice and give the same results.
+type Table struct {
+	strs   []string          // interned strings by id; strs[0] is ""
+	ids    map[string]uint32 // id of each interned string
+	cache  *internCache      // recently interned strings, by address
+	series []seriesKey       // (metric, unit, group) by series id
+	sids   map[seriesKey]uint32
+	last   seriesKey // the series of the previous Add, and its id
+	lastID uint32
+	chunks []*chunk
+	n      int
+}
+
+// internCache remembers recently interned strings in slots chosen by the address of their
+// bytes: the same string value handed in again (a client's id, a metric name constant) is
+// found without hashing it. A slot only serves a string equal to the one it holds, so the
+// address only picks the slot and never decides an id.
+type internCache [1 << 12]struct {
+	s  string
+	id uint32
+}
+
+// seriesKey is the interned (metric, unit, group) of an observation.
+type seriesKey struct{ metric, unit, group uint32 }
+
+// chunk holds tableChunk observations in columns.
+type chunk struct {
+	series [tableChunk]uint32
+	source [tableChunk]uint32
+	target [tableChunk]uint32
+	timeNs [tableChunk]int64
+	id     [tableChunk]int64
+	value  [tableChunk]float64
+}
+
+// TableOf returns a Table holding obs, in order.
+func TableOf(obs []Observation) *Table {
+	t := new(Table)
+	t.Add(obs...)
+	return t
+}
+
+// Len returns the number of observations in t.
+func (t *Table) Len() int { return t.n }
+
+// intern returns the id of s, adding it if it is new.
+func (t *Table) intern(s string) uint32 {
+	if s == "" {
+		return 0
+	}
+	if t.cache == nil {
+		t.cache = new(internCache)
+		t.ids = make(map[string]uint32)
+	}
+	h := uintptr(unsafe.Pointer(unsafe.StringData(s)))
+	slot := &t.cache[(h>>4^h>>16^uintptr(len(s)))%uintptr(len(t.cache))]
+	if slot.s == s {
+		return slot.id
+	}
+	id, ok := t.ids[s]
+	if !ok {
+		id = uint32(len(t.strs))
+		c := strings.Clone(s) // s may be part of a larger string, e.g. a CSV line
+		t.strs = append(t.strs, c)
+		t.ids[c] = id
+	}
+	slot.s, slot.id = s, id
+	return id
+}
+
+// seriesOf returns the series id of (metric, unit, group), adding it if it is new.
+func (t *Table) seriesOf(metric, unit, group string) uint32 {
+	k := seriesKey{t.intern(metric), t.intern(unit), t.intern(group)}
+	if k == t.last && len(t.series) > 0 {
+		return t.lastID
+	}
+	id, ok := t.sids[k]
+	if !ok {
+		if t.sids == nil {
+			t.sids = make(map[seriesKey]uint32)
+		}
+		id = uint32(len(t.series))
+		t.series = append(t.series, k)
+		t.sids[k] = id
+	}
+	t.last, t.lastID = k, id
+	return id
+}
+
+// Add appends observations to t.
+func (t *Table) Add(obs ...Observation) {
+	if t.strs == nil {
+		t.strs = []string{""}
+	}
+	for i := range obs {
+		o := &obs[i]
+		j := t.n % tableChunk
+		if j == 0 {
+			t.chunks = append(t.chunks, new(chunk))
+		}
+		c := t.chunks[len(t.chunks)-1]
+		c.series[j] = t.seriesOf(o.Metric, o.Unit, o.Group)
+		c.source[j] = t.intern(o.Source)
+		c.target[j] = t.intern(o.Target)
+		c.timeNs[j] = o.TimeNs
+		c.id[j] = o.ID
+		c.value[j] = o.Value
+		t.n++
+	}
+}
+
+// At returns observation i (0 ≤ i < Len()).
+func (t *Table) At(i int) Observation {
+	if i < 0 || i >= t.n {
+		panic("results: Table.At index out of range")
+	}
+	c, j := t.chunks[i/tableChunk], i%tableChunk
+	s := t.series[c.series[j]]
+	return Observation{
+		Metric: t.strs[s.metric], Unit: t.strs[s.unit], Group: t.strs[s.group],
+		TimeNs: c.timeNs[j], Source: t.strs[c.source[j]], Target: t.strs[c.target[j]],
+		ID: c.id[j], Value: c.value[j],
+	}
+}
+
+// All returns the observations of t in order, with their index.
+func (t *Table) All() iter.Seq2[int, Observation] {
+	return func(yield func(int, Observation) bool) {
+		for i := range t.n {
+			if !yield(i, t.At(i)) {
+				return
+			}
+		}
+	}
+}
+
+// Slice returns the observations of t as a new slice.
+func (t *Table) Slice() []Observation {
+	out := make([]Observation, t.n)
+	for i := range out {
+		out[i] = t.At(i)
+	}
+	return out
+}
+
+// rows calls f with the columns of every chunk of t, in order; each column has the chunk's
+// length.
+func (t *Table) rows(f func(series, source, target []uint32, timeNs, id []int64, value []float64)) {
+	for k, c := range t.chunks {
+		n := tableChunk
+		if k == len(t.chunks)-1 {
+			n = t.n - k*tableChunk
+		}
+		f(c.series[:n], c.source[:n], c.target[:n], c.timeNs[:n], c.id[:n], c.value[:n])
+	}
+}
+
+// seriesCounts returns the number of observations of each series.
+func (t *Table) seriesCounts() []int {
+	counts := make([]int, len(t.series))
+	t.rows(func(series, _, _ []uint32, _, _ []int64, _ []float64) {
+		for _, s := range series {
+			counts[s]++
+		}
+	})
+	return counts
+}
+
+// unitOf returns the unit of the first observation of metric, "" if it has none.
+func (t *Table) unitOf(metric string) string {
+	for _, k := range t.series {
+		if t.strs[k.metric] == metric {
+			return t.strs[k.unit]
+		}
+	}
+	return ""
+}
+
+// valuesByGroup returns the values of metric's observations by group, each in order; nil if
+// the metric has none.
+func (t *Table) valuesByGroup(metric string) map[string][]float64 {
+	counts := t.seriesCounts()
+	group := make([]string, len(t.series)) // of the series of metric
+	sizes := make(map[string]int)
+	for i, k := range t.series {
+		if t.strs[k.metric] == metric {
+			group[i] = t.strs[k.group]
+			sizes[group[i]] += counts[i]
+		}
+	}
+	if len(sizes) == 0 {
+		return nil
+	}
+	lists := make(map[string]*[]float64, len(sizes))
+	for g, n := range sizes {
+		l := make([]float64, 0, n)
+		lists[g] = &l
+	}
+	of := make([]*[]float64, len(t.series)) // nil for the series of other metrics
+	for i, k := range t.series {
+		if t.strs[k.metric] == metric {
+			of[i] = lists[group[i]]
+		}
+	}
+	t.rows(func(series, _, _ []uint32, _, _ []int64, value []float64) {
+		for j, s := range series {
+			if p := of[s]; p != nil {
+				*p = append(*p, value[j])
+			}
+		}
+	})
+	values := make(map[string][]float64, len(lists))
+	for g, l := range lists {
+		values[g] = *l
+	}
+	return values
+}

@@ -1,0 +1,179 @@
+package results
+
+import (
+	"bytes"
+	"encoding/csv"
+	"fmt"
+	"math"
+	"math/rand/v2"
+	"os"
+	"path/filepath"
+	"reflect"
+	"strconv"
+	"strings"
+	"testing"
+)
+
+// oddStrings need quoting or are otherwise awkward in CSV.
+var oddStrings = []string{"", "plain", "a,b", `say "hi"`, "line\nbreak", "cr\rhere", " lead", "\tlead", `\.`, "ünï", "all-ish"}
+
+// randomObservations returns n observations over the strings of oddStrings and ids.
+func randomObservations(n int, seed uint64) []Observation {
+	r := rand.New(rand.NewPCG(seed, 1))
+	pick := func() string { return oddStrings[r.IntN(len(oddStrings))] }
+	obs := make([]Observation, n)
+	for i := range obs {
+		obs[i] = Observation{
+			Metric: []string{"m1", "m2", "m,3"}[r.IntN(3)], Unit: pick(), Group: pick(),
+			TimeNs: r.Int64() - math.MaxInt64/2, Source: pick(), Target: "c" + strconv.Itoa(r.IntN(50)),
+			ID: r.Int64() - math.MaxInt64/2, Value: r.NormFloat64() * math.Pow(10, float64(r.IntN(30)-15)),
+		}
+	}
+	if n >= 3 {
+		obs[0].TimeNs, obs[1].TimeNs, obs[2].Value = math.MinInt64, math.MaxInt64, math.Copysign(0, -1)
+	}
+	return obs
+}
+
+func TestTableRoundTrip(t *testing.T) {
+	for _, n := range []int{0, 1, tableChunk - 1, tableChunk, 2*tableChunk + 3} {
+		obs := randomObservations(n, uint64(n))
+		tb := TableOf(obs)
+		if tb.Len() != n {
+			t.Fatalf("n=%d: Len() = %d", n, tb.Len())
+		}
+		if got := tb.Slice(); !reflect.DeepEqual(got, obs) {
+			t.Fatalf("n=%d: Slice() differs from the input", n)
+		}
+		count := 0
+		for i, o := range tb.All() {
+			if o != obs[i] {
+				t.Fatalf("n=%d: All()[%d] = %+v, want %+v", n, i, o, obs[i])
+			}
+			if count++; count == 5 {
+				break // stopping early must work
+			}
+		}
+	}
+}
+
+func TestTableAddsOneByOne(t *testing.T) {
+	obs := randomObservations(3000, 7)
+	var tb Table // the zero Table is ready to use
+	tb.Add(Observation{})
+	if got := tb.At(0); got != (Observation{}) {
+		t.Errorf("At(0) = %+v, want the zero Observation", got)
+	}
+	tb = Table{}
+	for _, o := range obs {
+		tb.Add(o)
+	}
+	for _, i := range []int{0, 1, 1234, 2999} {
+		if got := tb.At(i); got != obs[i] {
+			t.Errorf("At(%d) = %+v, want %+v", i, got, obs[i])
+		}
+	}
+}
+
+// TestObservationsCSVMatchesEncodingCSV checks the hand-rolled row writer against
+// encoding/csv with the same records, on strings that need quoting and extreme numbers.
+func TestObservationsCSVMatchesEncodingCSV(t *testing.T) {
+	obs := randomObservations(2*tableChunk+5, 3)
+	for _, params := range [][]Param{nil, {{"p", "1"}, {"q", `x,"y"`}}, {{"e", ""}}} {
+		var want bytes.Buffer
+		cw := csv.NewWriter(&want)
+		cw.Write(paramHeader(params, observationColumns))
+		for _, o := range obs {
+			var rec []string
+			for _, p := range params {
+				rec = append(rec, p.Value)
+			}
+			rec = append(rec, o.Metric, o.Unit, o.Group, formatSeconds(o.TimeNs), o.Source, o.Target,
+				strconv.FormatInt(o.ID, 10), formatExact(o.Value))
+			cw.Write(rec)
+		}
+		cw.Flush()
+		var got bytes.Buffer
+		if err := writeObservationsCSV(&got, params, TableOf(obs)); err != nil {
+			t.Fatal(err)
+		}
+		if !bytes.Equal(got.Bytes(), want.Bytes()) {
+			g, w := strings.Split(got.String(), "\n"), strings.Split(want.String(), "\n")
+			for i := range min(len(g), len(w)) {
+				if g[i] != w[i] {
+					t.Fatalf("params %v: line %d is %q, encoding/csv writes %q", params, i+1, g[i], w[i])
+				}
+			}
+			t.Fatalf("params %v: %d lines, encoding/csv writes %d", params, len(g), len(w))
+		}
+	}
+}
+
+// TestSummarizeTableMixedUnits: Summarize pools a metric's groups whatever their units and
+// takes the unit of the metric's first observation, as it did over a slice.
+func TestSummarizeTableMixedUnits(t *testing.T) {
+	obs := []Observation{
+		{Metric: "x", Unit: "ms", Group: "b", Value: 3},
+		{Metric: "x", Unit: "s", Group: "a", Value: 1},
+		{Metric: "x", Unit: "s", Group: "b", Value: 2},
+		{Metric: "w", Unit: "", Group: "a", Value: math.NaN()},
+	}
+	rows := Summarize(obs)
+	var got []string
+	for _, r := range rows {
+		got = append(got, fmt.Sprintf("%s/%s/%s n=%d mean=%v", r.Metric, r.Unit, r.Group, r.N, r.Mean))
+	}
+	want := []string{"w//a n=1 mean=NaN", "w//all n=1 mean=NaN", "x/ms/a n=1 mean=1", "x/ms/b n=2 mean=2.5", "x/ms/all n=3 mean=2"}
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("Summarize = %q, want %q", got, want)
+	}
+}
+
+// TestCheckTableFirstOffender: the error names the first observation, in order, that breaks
+// a rule, also when an earlier series is fine and the offender is in a later chunk.
+func TestCheckTableFirstOffender(t *testing.T) {
+	obs := make([]Observation, tableChunk+10)
+	for i := range obs {
+		obs[i] = Observation{Metric: "m", Unit: "ms", Group: "g", Value: 1}
+	}
+	obs[tableChunk+3].Value = math.Inf(1)
+	obs[tableChunk+7].Group = AllGroup
+	err := checkTable(TableOf(obs))
+	if want := fmt.Sprintf("observation %d (metric \"m\") has the non-finite value +Inf", tableChunk+3); err == nil || err.Error() != want {
+		t.Errorf("checkTable: %v, want %s", err, want)
+	}
+	obs[tableChunk+3].Value = 1
+	obs[5].Unit = "s"
+	err = checkTable(TableOf(obs))
+	if want := `observation 5: metric "m" has unit "s", earlier observations have "ms"`; err == nil || err.Error() != want {
+		t.Errorf("checkTable: %v, want %s", err, want)
+	}
+}
+
+// TestWriteThinsLargeCDF: with more distinct values than are drawn, the figure plan keeps only
+// the drawn steps and report.md still says that lines were thinned.
+func TestWriteThinsLargeCDF(t *testing.T) {
+	obs := make([]Observation, 5000)
+	for i := range obs {
+		obs[i] = Observation{Metric: "lat", Unit: "ms", Group: "g", Value: float64(i)}
+	}
+	figs, err := planFigures(Manifest{}, TableOf(obs), Options{CDFMetric: "lat"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := figs[0].fig.series[0]
+	if len(s.xs) != maxPlotSteps || s.steps != 5000 || s.n != 5000 {
+		t.Errorf("series has %d steps kept, %d distinct values, n=%d; want %d, 5000, 5000", len(s.xs), s.steps, s.n, maxPlotSteps)
+	}
+	dir := filepath.Join(t.TempDir(), "out")
+	if err := Write(dir, Manifest{}, obs, Options{CDFMetric: "lat"}); err != nil {
+		t.Fatal(err)
+	}
+	report, err := os.ReadFile(filepath.Join(dir, ReportFile))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Contains(report, []byte("evenly spaced steps")) {
+		t.Error("report.md does not say that the CDF lines were thinned")
+	}
+}
