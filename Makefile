@@ -65,7 +65,7 @@ results:        ## every embedded sweep at full size: results/reference/<scenari
 		echo "results: $$s in $$(( $$(date +%s) - start )) s"; \
 	done
 
-.PHONY: phold bench-peers
+.PHONY: phold bench-peers bench-10k
 
 phold:          ## PHOLD on the kernel: one line with events/s (bench/phold)
 	$(GO) run ./cmd/mimisim bench phold
@@ -79,3 +79,7 @@ bench-peers:    ## PHOLD on mimisim, ns-3 and SimPy in one run (apt-installs ns-
 bigroom:        ## the 100,000-member full-fidelity room on rfc9420: wall time, CPU, peak RSS, set-up time, events/s
 	$(GO) build -o /tmp/mimisim-bigroom ./cmd/mimisim
 	GOGC=200 GOMEMLIMIT=6GiB /tmp/mimisim-bigroom run embedded:bigroom --wall-clock --out results/bigroom/seed-1
+
+bench-10k:      ## the whole-run target: 10,000 members, 10 providers, ~1,000 messages on one core (one line)
+	$(GO) build -o /tmp/mimisim-bench-10k ./cmd/mimisim
+	GOMAXPROCS=1 /tmp/mimisim-bench-10k bench run bench/testdata/fanout-10k.yaml

@@ -5,6 +5,7 @@ import (
 	"runtime"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/mimisim/mimisim/models/cost"
 	"github.com/mimisim/mimisim/models/mls/engines"
@@ -93,5 +94,23 @@ func BenchmarkRun(b *testing.B) {
 			b.ReportMetric(live/float64(b.N)/members, "live-B/member")
 			b.ReportMetric(alloc/float64(b.N)/members, "alloc-B/member")
 		})
+	}
+}
+
+// TestFanout10kScenario checks that the scenario of make bench-10k parses and is the issue's
+// target: 10,000 members over 10 providers, about 1,000 messages, sampled fidelity.
+func TestFanout10kScenario(t *testing.T) {
+	raw, err := os.ReadFile("testdata/fanout-10k.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	sc, err := scenarios.Parse("testdata/fanout-10k.yaml", raw, limits())
+	if err != nil {
+		t.Fatal(err)
+	}
+	msgs := float64(sc.Room.Members) * sc.Workload.RatePerMember * time.Duration(sc.Duration).Seconds()
+	if sc.Room.Members != 10000 || len(sc.Providers) != 10 || !strings.HasPrefix(sc.Fidelity, "sampled:") || msgs != 1000 {
+		t.Errorf("members %d, providers %d, fidelity %s, expected messages %v; want 10000, 10, sampled:K, 1000",
+			sc.Room.Members, len(sc.Providers), sc.Fidelity, msgs)
 	}
 }

@@ -2,6 +2,7 @@ package results
 
 import (
 	"iter"
+	"math/bits"
 	"strings"
 	"unsafe"
 )
@@ -20,7 +21,7 @@ const tableChunk = 1 << 13
 type Table struct {
 	strs   []string          // interned strings by id; strs[0] is ""
 	ids    map[string]uint32 // id of each interned string
-	cache  *internCache      // recently interned strings, by address
+	cache  internCache       // recently interned strings, by address
 	series []seriesKey       // (metric, unit, group) by series id
 	sids   map[seriesKey]uint32
 	last   seriesKey // the series of the previous Add, and its id
@@ -29,11 +30,12 @@ type Table struct {
 	n      int
 }
 
-// internCache remembers recently interned strings in slots chosen by the address of their
-// bytes: the same string value handed in again (a client's id, a metric name constant) is
-// found without hashing it. A slot only serves a string equal to the one it holds, so the
-// address only picks the slot and never decides an id.
-type internCache [1 << 12]struct {
+// internCache remembers interned strings in slots chosen by the address of their bytes: the
+// same string value handed in again (a client's id, a metric name constant) is found without
+// hashing it. A slot only serves a string equal to the one it holds, so the address only picks
+// the slot and never decides an id. The cache has at least twice as many slots as there are
+// interned strings, so that cycling through thousands of client ids still hits.
+type internCache []struct {
 	s  string
 	id uint32
 }
@@ -67,11 +69,10 @@ func (t *Table) intern(s string) uint32 {
 		return 0
 	}
 	if t.cache == nil {
-		t.cache = new(internCache)
+		t.cache = make(internCache, 256)
 		t.ids = make(map[string]uint32)
 	}
-	h := uintptr(unsafe.Pointer(unsafe.StringData(s)))
-	slot := &t.cache[(h>>4^h>>16^uintptr(len(s)))%uintptr(len(t.cache))]
+	slot := &t.cache[cacheSlot(s, len(t.cache))]
 	if slot.s == s {
 		return slot.id
 	}
@@ -81,9 +82,21 @@ func (t *Table) intern(s string) uint32 {
 		c := strings.Clone(s) // s may be part of a larger string, e.g. a CSV line
 		t.strs = append(t.strs, c)
 		t.ids[c] = id
+		if 2*len(t.strs) > len(t.cache) {
+			t.cache = make(internCache, 4*len(t.cache)) // refilled by the misses that follow
+			slot = &t.cache[cacheSlot(s, len(t.cache))]
+		}
 	}
 	slot.s, slot.id = s, id
 	return id
+}
+
+// cacheSlot returns the slot of s in an internCache of n slots (a power of two).
+func cacheSlot(s string, n int) int {
+	h := uint64(uintptr(unsafe.Pointer(unsafe.StringData(s))))
+	h ^= uint64(len(s))
+	h *= 0x9e3779b97f4a7c15 // Fibonacci hashing: the high bits depend on every bit of h
+	return int(h >> (64 - bits.TrailingZeros(uint(n))))
 }
 
 // seriesOf returns the series id of (metric, unit, group), adding it if it is new.

@@ -8,16 +8,19 @@ import (
 	"github.com/mimisim/mimisim/bench/phold"
 )
 
-// benchCmd runs one of the kernel benchmarks: "mimisim bench phold [flags]".
+// benchCmd runs one of the benchmarks: "mimisim bench phold [flags]" (the kernel) or
+// "mimisim bench run FILE [flags]" (a whole run).
 func benchCmd(args []string, stdout, stderr io.Writer) error {
 	if len(args) == 0 {
-		return usageError{"bench: which benchmark? (benchmarks: phold)"}
+		return usageError{"bench: which benchmark? (benchmarks: phold, run)"}
 	}
 	switch args[0] {
 	case "phold":
 		return benchPHOLD(args[1:], stdout)
+	case "run":
+		return benchRun(args[1:], stdout, stderr)
 	}
-	return usageError{fmt.Sprintf("bench: unknown benchmark %q (benchmarks: phold)", args[0])}
+	return usageError{fmt.Sprintf("bench: unknown benchmark %q (benchmarks: phold, run)", args[0])}
 }
 
 // benchPHOLD runs PHOLD (package bench/phold) on the kernel and prints its one-line result,

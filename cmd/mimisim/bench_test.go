@@ -56,6 +56,9 @@ func TestBenchBadInput(t *testing.T) {
 		{"bench", "phold", "--events", "0"},
 		{"bench", "phold", "--events", "many"},
 		{"bench", "phold", "extra"},
+		{"bench", "run"},
+		{"bench", "run", "a.yaml", "b.yaml"},
+		{"bench", "run", "embedded:default", "--frobnicate"},
 	} {
 		var out bytes.Buffer
 		err := mimisim(args, &out, &out)
@@ -66,5 +69,29 @@ func TestBenchBadInput(t *testing.T) {
 		if out.Len() != 0 {
 			t.Errorf("%q printed %q", args, out.String())
 		}
+	}
+}
+
+var runLine = regexp.MustCompile(`^run scenario=default members=32 events=(\d+) gomaxprocs=\d+ wall_s=\d+\.\d\d cpu_s=\d+\.\d\d events_per_s=(\d+) peak_rss_mib=(\d+) rss_b_per_member=(\d+)\n$`)
+
+// TestBenchRun: bench run prints the events of the run (the manifest's count) and positive
+// rates and sizes, and leaves no results directory behind.
+func TestBenchRun(t *testing.T) {
+	cwd, _ := os.Getwd()
+	var out, errOut bytes.Buffer
+	if err := mimisim([]string{"bench", "run", "embedded:default", "--seed", "2"}, &out, &errOut); err != nil {
+		t.Fatalf("bench run: %v (stderr %q)", err, errOut.String())
+	}
+	m := runLine.FindStringSubmatch(out.String())
+	if m == nil {
+		t.Fatalf("output %q does not match %v", out.String(), runLine)
+	}
+	for i, name := range []string{"events", "events_per_s", "peak_rss_mib", "rss_b_per_member"} {
+		if v, _ := strconv.ParseFloat(m[i+1], 64); v <= 0 {
+			t.Errorf("%s=%s, want > 0", name, m[i+1])
+		}
+	}
+	if _, err := os.Stat(filepath.Join(cwd, "results", "default", "seed-2")); err == nil {
+		t.Error("bench run wrote results/default/seed-2; its results belong in a temporary directory")
 	}
 }

@@ -80,6 +80,11 @@ Usage:
               [--cpuprofile F] [--memprofile F]
         Run the PHOLD kernel benchmark (bench/phold) and print one line:
         phold lps=… pop=… events=… wall_s=… events_per_s=…
+  mimisim bench run FILE [--seed N] [--cpuprofile F] [--memprofile F]
+        Run a scenario as run --quiet does (results go to a temporary
+        directory) and print one line: run scenario=… members=… events=…
+        gomaxprocs=… wall_s=… cpu_s=… events_per_s=… peak_rss_mib=…
+        rss_b_per_member=… (make bench-10k: bench/testdata/fanout-10k.yaml, one core)
   mimisim help
         Show this text.
 

@@ -85,7 +85,7 @@ type Wire struct {
 	// and then each new shared vector (see tap).
 	Tap func(from, to network.NodeID, body []byte)
 
-	conns map[uint64]*conn
+	conns [][]*conn // by sending node, then receiving node (node ids are dense from 0)
 	// HeadOfLine counts messages that arrived before an earlier one of their connection and
 	// waited for it.
 	HeadOfLine uint64
@@ -154,18 +154,20 @@ type conn struct {
 // flight on them, or held for in-order delivery, are lost, and the next message between the
 // same pair opens a new connection.
 func (w *Wire) ResetNode(node network.NodeID) {
-	for key, c := range w.conns { // order does not matter: each connection is only marked
-		if network.NodeID(int32(key>>32)) == node || network.NodeID(int32(uint32(key))) == node {
-			w.breakConn(key, c)
+	for from, out := range w.conns {
+		for to, c := range out {
+			if c != nil && (network.NodeID(from) == node || network.NodeID(to) == node) {
+				w.breakConn(network.NodeID(from), network.NodeID(to), c)
+			}
 		}
 	}
 }
 
-func (w *Wire) breakConn(key uint64, c *conn) {
+func (w *Wire) breakConn(from, to network.NodeID, c *conn) {
 	c.dead = true
 	w.Lost += uint64(len(c.held))
 	c.held = nil
-	delete(w.conns, key)
+	w.conns[from][to] = nil
 	w.Broken++
 }
 
@@ -177,21 +179,24 @@ func (w *Wire) Dropped(_ *sim.Kernel, _ int, data any) {
 	if !w.Recover || p.conn.dead {
 		return
 	}
-	key := uint64(uint32(p.From))<<32 | uint64(uint32(p.To))
-	w.breakConn(key, p.conn)
+	w.breakConn(p.From, p.To, p.conn)
 }
 
 var _ network.Dropper = (*Wire)(nil)
 
 func (w *Wire) conn(from, to network.NodeID) *conn {
-	key := uint64(uint32(from))<<32 | uint64(uint32(to))
-	c := w.conns[key]
+	if int(from) >= len(w.conns) {
+		w.conns = append(w.conns, make([][]*conn, int(from)+1-len(w.conns))...)
+	}
+	out := w.conns[from]
+	if int(to) >= len(out) {
+		out = append(out, make([]*conn, int(to)+1-len(out))...)
+		w.conns[from] = out
+	}
+	c := out[to]
 	if c == nil {
-		if w.conns == nil {
-			w.conns = make(map[uint64]*conn)
-		}
 		c = &conn{next: 1}
-		w.conns[key] = c
+		out[to] = c
 	}
 	return c
 }
