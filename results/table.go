@@ -24,8 +24,7 @@ type Table struct {
 	cache  internCache       // recently interned strings, by address
 	series []seriesKey       // (metric, unit, group) by series id
 	sids   map[seriesKey]uint32
-	last   seriesKey // the series of the previous Add, and its id
-	lastID uint32
+	recent [64]recentSeries // series recently added to, by the address of their group's bytes
 	chunks []*chunk
 	n      int
 }
@@ -38,6 +37,14 @@ type Table struct {
 type internCache []struct {
 	s  string
 	id uint32
+}
+
+// recentSeries remembers the id of a series by its strings, so that adding to a series seen
+// recently costs three string comparisons that are usually pointer comparisons.
+type recentSeries struct {
+	metric, unit, group string
+	id                  uint32
+	ok                  bool
 }
 
 // seriesKey is the interned (metric, unit, group) of an observation.
@@ -101,10 +108,11 @@ func cacheSlot(s string, n int) int {
 
 // seriesOf returns the series id of (metric, unit, group), adding it if it is new.
 func (t *Table) seriesOf(metric, unit, group string) uint32 {
-	k := seriesKey{t.intern(metric), t.intern(unit), t.intern(group)}
-	if k == t.last && len(t.series) > 0 {
-		return t.lastID
+	r := &t.recent[cacheSlot(group, len(t.recent))^cacheSlot(metric, len(t.recent))]
+	if r.ok && r.group == group && r.metric == metric && r.unit == unit {
+		return r.id
 	}
+	k := seriesKey{t.intern(metric), t.intern(unit), t.intern(group)}
 	id, ok := t.sids[k]
 	if !ok {
 		if t.sids == nil {
@@ -114,7 +122,7 @@ func (t *Table) seriesOf(metric, unit, group string) uint32 {
 		t.series = append(t.series, k)
 		t.sids[k] = id
 	}
-	t.last, t.lastID = k, id
+	*r = recentSeries{metric: metric, unit: unit, group: group, id: id, ok: true}
 	return id
 }
 

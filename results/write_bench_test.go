@@ -37,3 +37,15 @@ func BenchmarkWrite(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkTableAdd adds delivery observations (10 groups, 10,000 client ids) to a Table; one
+// op is one observation, so B/op is what the table holds per observation.
+func BenchmarkTableAdd(b *testing.B) {
+	obs := deliveries(1 << 20)
+	var t Table
+	b.ReportAllocs()
+	b.ResetTimer()
+	for i := range b.N {
+		t.Add(obs[i&(len(obs)-1)])
+	}
+}
