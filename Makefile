@@ -65,7 +65,7 @@ results:        ## every embedded sweep at full size: results/reference/<scenari
 		echo "results: $$s in $$(( $$(date +%s) - start )) s"; \
 	done
 
-.PHONY: phold bench-peers bench-10k
+.PHONY: phold bench-peers bench-10k pgo
 
 phold:          ## PHOLD on the kernel: one line with events/s (bench/phold)
 	$(GO) run ./cmd/mimisim bench phold
@@ -83,3 +83,9 @@ bigroom:        ## the 100,000-member full-fidelity room on rfc9420: wall time, 
 bench-10k:      ## the whole-run target: 10,000 members, 10 providers, ~1,000 messages on one core (one line)
 	$(GO) build -o /tmp/mimisim-bench-10k ./cmd/mimisim
 	GOMAXPROCS=1 /tmp/mimisim-bench-10k bench run bench/testdata/fanout-10k.yaml
+
+pgo:            ## regenerate cmd/mimisim/default.pgo: CPU profiles of PHOLD and of the 10k whole run, merged
+	$(GO) build -pgo=off -o /tmp/mimisim-pgo ./cmd/mimisim
+	/tmp/mimisim-pgo bench phold --events 100000000 --cpuprofile /tmp/mimisim-pgo-phold.pprof
+	GOMAXPROCS=1 /tmp/mimisim-pgo bench run bench/testdata/fanout-10k.yaml --cpuprofile /tmp/mimisim-pgo-run.pprof
+	$(GO) tool pprof -proto /tmp/mimisim-pgo-phold.pprof /tmp/mimisim-pgo-run.pprof > cmd/mimisim/default.pgo
