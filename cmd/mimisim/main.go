@@ -319,8 +319,14 @@ func runCmd(args []string, stdout, stderr io.Writer) error {
 	fmt.Fprintf(stdout, "%d events in %.1fs wall (%.0f events/s); last event at virtual %v\n",
 		res.Events, wall.Seconds(), float64(res.Events)/wall.Seconds(), res.EndTime)
 	fmt.Fprintf(stdout, "%s\n\n", cost)
+	// The summary Write just computed, read back exactly rather than computed again (a second
+	// pass over millions of observations).
+	summary, err := results.ReadSummaryCSV(filepath.Join(dir, results.SummaryCSVFile))
+	if err != nil {
+		return err
+	}
 	var rows []results.SummaryRow
-	for _, r := range results.SummarizeTable(res.Observations) {
+	for _, r := range summary {
 		if r.Metric == world.MetricDelivery || r.Metric == world.MetricAccept {
 			rows = append(rows, r)
 		}
