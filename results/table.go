@@ -14,7 +14,9 @@ const tableChunk = 1 << 13
 // observation are interned (a run has few distinct metrics, units, groups and client ids), and
 // the observations are kept in columns, in fixed-size chunks, so that one takes 36 bytes
 // instead of the ≈ 100 of an [Observation] and appending never copies what is already stored.
-// The zero Table is empty and ready to use; a Table is not safe for concurrent use.
+// The zero Table is empty and ready to use; a Table is not safe for concurrent use. Compare
+// tables by their observations (Slice), not with reflect.DeepEqual: the internal caches
+// depend on where the strings handed in are stored.
 //
 // [WriteTable] and [SummarizeTable] read a Table without materialising an Observation per row;
 // [Write] and [Summarize] take a slice and give the same results.
