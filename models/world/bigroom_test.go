@@ -47,7 +47,7 @@ func TestBigroomSmall(t *testing.T) {
 		t.Fatalf("sent %d, accepted %d, %d deliveries; want %d, %d, %d", res.Sent, res.Accepted, res.Deliveries, msgs, msgs, msgs*(n-1))
 	}
 	perMember := map[string]int{}
-	for _, o := range res.Observations {
+	for _, o := range res.Observations.All() {
 		if o.Metric == MetricDelivery {
 			perMember[o.Target]++
 		}
@@ -89,7 +89,7 @@ func TestBigroomSmall(t *testing.T) {
 func TestBigroomDeterministic(t *testing.T) {
 	a, _ := runBigroom(t, bigroom(t, 120))
 	b, _ := runBigroom(t, bigroom(t, 120))
-	if !reflect.DeepEqual(a.Observations, b.Observations) || a.Events != b.Events || a.SetupTime != b.SetupTime {
+	if !reflect.DeepEqual(a.Observations.Slice(), b.Observations.Slice()) || a.Events != b.Events || a.SetupTime != b.SetupTime {
 		t.Fatal("two runs of the same seed differ")
 	}
 }
