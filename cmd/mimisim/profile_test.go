@@ -62,9 +62,25 @@ func TestProfileFindsBusyFunction(t *testing.T) {
 	if tp.Type.Type != "cpu" || tp.Type.Unit != "nanoseconds" || tp.Total <= 0 {
 		t.Fatalf("sample type %+v, total %d", tp.Type, tp.Total)
 	}
-	top := tp.Funcs[0]
-	if top.Name != name || float64(top.Flat) < 0.5*float64(tp.Total) {
-		t.Fatalf("top function %s with %d of %d ns flat; want %s with most of it", top.Name, top.Flat, tp.Total, name)
+	// spin must own most of the samples. Under machine load the runtime preempts it
+	// asynchronously, and samples taken then have runtime.asyncPreempt as their innermost frame
+	// (spin is its caller): so spin must be among the top three by flat time and hold at least
+	// half of the total cumulatively.
+	topN := min(3, len(tp.Funcs))
+	var flatRank = -1
+	for i, f := range tp.Funcs[:topN] {
+		if f.Name == name {
+			flatRank = i
+		}
+	}
+	cum := int64(0)
+	for _, f := range tp.Funcs {
+		if f.Name == name {
+			cum = f.Cum
+		}
+	}
+	if flatRank < 0 || float64(cum) < 0.5*float64(tp.Total) {
+		t.Fatalf("%s: flat rank %d (want one of the top %d), cum %d of %d ns; top: %+v", name, flatRank, topN, cum, tp.Total, tp.Funcs[:topN])
 	}
 
 	// The command: top by flat, then by cum (spin's callers share its cum; testing.tRunner is one).
@@ -74,7 +90,7 @@ func TestProfileFindsBusyFunction(t *testing.T) {
 	}
 	lines := strings.Split(strings.TrimSpace(out.String()), "\n")
 	if len(lines) != 5 || !strings.HasPrefix(lines[0], "sample type cpu (nanoseconds)") ||
-		!strings.Contains(lines[1], "flat%") || !strings.HasSuffix(lines[2], " "+name) {
+		!strings.Contains(lines[1], "flat%") || !strings.HasSuffix(lines[2+flatRank], " "+name) {
 		t.Fatalf("profile output:\n%s", out.String())
 	}
 	out.Reset()
