@@ -196,7 +196,12 @@ var parseErrorCases = []badCase{
 	{"empty engine", base + "engine: \"\"\n",
 		`s.yaml:11:9: engine: must not be empty; allowed: gomls, tinymls`},
 	{"sampled fidelity", base + "fidelity: sampled\n",
-		`s.yaml:11:11: fidelity: "sampled" is not available; allowed: full, sampled:K (K ≥ 1 real members per provider)`},
+		`s.yaml:11:11: fidelity: "sampled" is not available; allowed: full, sampled:K (K ≥ 1 real members per provider), auto:K (full where the engine holds the room, else sampled:K)`},
+	{"auto fidelity without K", base + "fidelity: auto:x\n",
+		`s.yaml:11:11: fidelity: "auto:x": K must be a whole number ≥ 1`},
+	{"auto fidelity of an unknown engine", base + "engine: openmls\nfidelity: auto:2\n",
+		lines(`s.yaml:11:9: engine: unknown engine "openmls"; allowed: gomls, tinymls`,
+			`s.yaml:12:11: fidelity: "auto:2" is resolved with the engine's limit, and the engine is unknown`)},
 	{"sampled fidelity without K", base + "fidelity: sampled:0\n",
 		`s.yaml:11:11: fidelity: "sampled:0": K must be a whole number ≥ 1`},
 	{"sampled fidelity with more real members than the engine holds", edit("members: 4", "members: 50") + "engine: tinymls\nfidelity: sampled:5\n",
@@ -326,5 +331,23 @@ func TestParseErrors(t *testing.T) {
 				t.Errorf("error %T is not an *Error", err)
 			}
 		})
+	}
+}
+
+// fidelity auto:K is full fidelity where the engine holds the room, sampled:K beyond.
+func TestAutoFidelity(t *testing.T) {
+	for _, c := range []struct {
+		engine  string
+		members int
+		want    string
+	}{{"tinymls", 8, "full"}, {"tinymls", 9, "sampled:3"}, {"gomls", 1000, "full"}, {"gomls", 1001, "sampled:3"}} {
+		src := edit("members: 4", fmt.Sprintf("members: %d", c.members)) + "engine: " + c.engine + "\nfidelity: auto:3\n"
+		s, err := Parse("s.yaml", []byte(src), testLimits())
+		if err != nil {
+			t.Fatalf("%s with %d members: %v", c.engine, c.members, err)
+		}
+		if s.Fidelity != c.want {
+			t.Errorf("%s with %d members: fidelity %s, want %s", c.engine, c.members, s.Fidelity, c.want)
+		}
 	}
 }

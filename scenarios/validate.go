@@ -205,6 +205,9 @@ func (c *checker) check(s *Scenario) {
 	} else {
 		c.errf("engine", "unknown engine %q; allowed: %s", s.Engine, list(sortedKeys(c.lim.Engines)))
 	}
+	if engineOK {
+		s.Fidelity = resolveAuto(s.Fidelity, s.Room.Members, c.lim.Engines[s.Engine])
+	}
 	if _, err := SampledK(s.Fidelity); err != nil {
 		c.errf("fidelity", "%v", err)
 	}
@@ -883,15 +886,39 @@ func sortedKeys[V any](m map[string]V) []string {
 // MaxMembers bounds room.members in any fidelity.
 const MaxMembers = 1_000_000
 
+// resolveAuto turns fidelity "auto:K" into "full" when the engine holds a room of members in
+// full fidelity (members ≤ limit) and into "sampled:K" otherwise; other fidelities and a
+// malformed K are returned unchanged (SampledK reports the latter). Validation resolves it, so
+// a run and its manifest see the fidelity used.
+func resolveAuto(f string, members, limit int) string {
+	rest, ok := strings.CutPrefix(f, "auto:")
+	if !ok {
+		return f
+	}
+	if k, err := strconv.Atoi(rest); err != nil || k < 1 {
+		return f
+	}
+	if members <= limit {
+		return DefaultFidelity
+	}
+	return "sampled:" + rest
+}
+
 // SampledK reads a fidelity: "full" gives 0; "sampled:K" gives K ≥ 1, the number of real members
 // per provider (the others are modelled).
 func SampledK(f string) (int, error) {
 	if f == DefaultFidelity {
 		return 0, nil
 	}
+	if rest, ok := strings.CutPrefix(f, "auto:"); ok {
+		if k, err := strconv.Atoi(rest); err != nil || k < 1 {
+			return 0, fmt.Errorf("%q: K must be a whole number ≥ 1", f)
+		}
+		return 0, fmt.Errorf("%q is resolved with the engine's limit, and the engine is unknown", f)
+	}
 	rest, ok := strings.CutPrefix(f, "sampled:")
 	if !ok {
-		return 0, fmt.Errorf("%q is not available; allowed: full, sampled:K (K ≥ 1 real members per provider)", f)
+		return 0, fmt.Errorf("%q is not available; allowed: full, sampled:K (K ≥ 1 real members per provider), auto:K (full where the engine holds the room, else sampled:K)", f)
 	}
 	k, err := strconv.Atoi(rest)
 	if err != nil || k < 1 {

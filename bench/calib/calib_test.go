@@ -11,6 +11,7 @@ import (
 
 	"github.com/mimisim/mimisim/models/cost"
 	"github.com/mimisim/mimisim/models/mls"
+	"github.com/mimisim/mimisim/models/mls/engines"
 	"github.com/mimisim/mimisim/models/mls/gomls"
 )
 
@@ -149,5 +150,34 @@ func TestDefaultSizes(t *testing.T) {
 		if got := DefaultSizes(c.max); !slices.Equal(got, c.want) {
 			t.Errorf("DefaultSizes(%d) = %v", c.max, got)
 		}
+	}
+}
+
+// Unprotect is measured after many protects the receiver never saw (the protect measurements
+// of the same group): the receiver must not be asked to skip more generations than its window,
+// which rfc9420 (our engine) bounds at 1,024. Both engines must calibrate.
+func TestUnprotectAfterManyProtects(t *testing.T) {
+	for _, name := range engines.Names() {
+		t.Run(name, func(t *testing.T) {
+			e, err := engines.Lookup(name)
+			if err != nil {
+				t.Fatal(err)
+			}
+			f := NewFixture(e)
+			for _, c := range []struct {
+				op    mls.Op
+				iters int
+			}{{mls.OpProtect, 1500}, {mls.OpUnprotect, 3}, {mls.OpProtect, 1500}, {mls.OpUnprotect, 1100}} {
+				run, err := f.Prepare(c.op, 4, c.iters)
+				if err != nil {
+					t.Fatal(err)
+				}
+				for i := range c.iters {
+					if _, err := run(i); err != nil {
+						t.Fatalf("%s iteration %d: %v", c.op, i, err)
+					}
+				}
+			}
+		})
 	}
 }

@@ -83,17 +83,28 @@ func (f *Fixture) group(n int) (*group, error) {
 	if err := creator.Adopt(p); err != nil {
 		return nil, err
 	}
+	// Only the last joiner's state is used; the others need not process the Welcome.
 	g := &group{first: creator}
-	for _, c := range joiners {
-		if g.last, err = c.Join(p.Welcome); err != nil {
-			return nil, err
-		}
+	if g.last, err = joiners[len(joiners)-1].Join(p.Welcome); err != nil {
+		return nil, err
 	}
 	if g.last.Index() != n-1 || g.last.Size() != n {
 		return nil, fmt.Errorf("calib: last member at leaf %d of %d members, want %d of %d", g.last.Index(), g.last.Size(), n-1, n)
 	}
 	f.groups[n] = g
 	return g, nil
+}
+
+// freshEpoch moves the first and the last member of g to a new epoch by an empty commit of leaf 0.
+func (f *Fixture) freshEpoch(g *group) error {
+	p, err := g.first.Update()
+	if err != nil {
+		return err
+	}
+	if err := g.first.Adopt(p); err != nil {
+		return err
+	}
+	return g.last.Process(p.Handshake)
 }
 
 // Prepare sets up iters iterations of op in the group of n members (building the group if
@@ -109,10 +120,11 @@ func (f *Fixture) group(n int) (*group, error) {
 //   - join: iters joiners each get the Welcome of an (unadopted) Add commit; each iteration is
 //     one joiner entering the group of n members;
 //   - protect, unprotect: 100-byte payloads, protected by leaf 0 and unprotected by the last leaf;
+//     unprotect starts a fresh epoch first, so its iterations read generations 0, 1, 2, …;
 //   - export: leaf 0 derives 32 bytes.
 //
 // Commits are never adopted between iterations, except for process_commit, whose commits must
-// follow one another; the group's epoch therefore advances only there.
+// follow one another, and the fresh epoch before unprotect; the epoch advances only there.
 func (f *Fixture) Prepare(op mls.Op, n, iters int) (Run, error) {
 	if iters < 1 {
 		return nil, fmt.Errorf("calib: %d iterations", iters)
@@ -230,6 +242,14 @@ func (f *Fixture) Prepare(op mls.Op, n, iters int) (Run, error) {
 		}, nil
 
 	case mls.OpUnprotect:
+		// A receiver refuses to skip more than a window of generations (RFC 9420 §9.3 leaves
+		// the bound to the implementation; ours keeps 1,024), and leaf 0 has protected many
+		// messages the last leaf never saw (the protect measurements). A fresh epoch restarts
+		// every sender's generations, so the timed unprotects are of consecutive generations
+		// 0, 1, 2, … as in a conversation.
+		if err := f.freshEpoch(g); err != nil {
+			return nil, err
+		}
 		cts := make([][]byte, iters)
 		for i := range cts {
 			var err error

@@ -28,6 +28,10 @@ type Options struct {
 	Progress func(op mls.Op, members, rep, iters int)
 }
 
+// DefaultMaxSize is the largest group size calibrated by default: engines that hold larger
+// groups (rfc9420 holds 65,536) are measured up to it, and their fits extrapolate beyond.
+const DefaultMaxSize = 4096
+
 // DefaultSizes returns 2, 4, 8, … up to max, and max itself if it is not a power of two.
 func DefaultSizes(max int) []int {
 	var s []int

@@ -109,7 +109,7 @@ func calibrateCmd(args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return usageError{"calibrate --engine: " + err.Error()}
 	}
-	sizes := calib.DefaultSizes(engine.MaxMembers())
+	sizes := calib.DefaultSizes(min(engine.MaxMembers(), calib.DefaultMaxSize))
 	if *sizesFlag != "" {
 		if sizes, err = parseSizes(*sizesFlag); err != nil {
 			return usageError{"calibrate --sizes: " + err.Error()}

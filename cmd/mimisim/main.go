@@ -126,7 +126,7 @@ Flags of merge:
 
 Flags of calibrate:
   --engine E    engine to measure (default gomls)
-  --sizes LIST  group sizes (default 2, 4, 8, ... up to the engine's limit)
+  --sizes LIST  group sizes (default 2, 4, 8, ... up to the engine's limit or 4096)
   --reps N      timed repetitions per operation and size (default 5)
   --mintime D   minimum duration of one repetition (default 50ms)
   --out FILE    calibration file (default models/cost/tables/<engine>-fit.json)

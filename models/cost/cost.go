@@ -70,15 +70,19 @@ var (
 	_ Model = Zero{}
 )
 
-// The embedded tables: tables/<engine>.json is an engine's default; other JSON files there (such
-// as the fitted calibrations <engine>-fit.json) are shipped alongside and loaded by file name.
-// The figures of calibrations are not embedded.
+// The embedded tables: an engine's default is tables/<engine>.json (a point table) or, where
+// there is none, its fitted calibration tables/<engine>-fit.json; other JSON files there are
+// shipped alongside and loaded by file name. The figures of calibrations are not embedded.
 //
 //go:embed tables/*.json
 var tables embed.FS
 
-// Engines lists the engines that have an embedded default table: the files tables/<name>.json
-// whose engine is <name>.
+// defaultFiles lists the files that may hold an engine's default table, in order of preference.
+func defaultFiles(engine string) []string {
+	return []string{"tables/" + engine + ".json", "tables/" + engine + "-fit.json"}
+}
+
+// Engines lists the engines that have an embedded default table (see Load), sorted.
 func Engines() []string {
 	entries, err := fs.ReadDir(tables, "tables")
 	if err != nil {
@@ -90,37 +94,46 @@ func Engines() []string {
 		if !ok {
 			continue
 		}
-		data, err := tables.ReadFile("tables/" + e.Name())
-		if err != nil {
+		name = strings.TrimSuffix(name, "-fit")
+		if slices.Contains(names, name) {
 			continue
 		}
-		var head struct {
-			Engine string `json:"engine"`
-		}
-		if json.Unmarshal(data, &head) == nil && head.Engine == name {
+		if _, file, err := load(name); err == nil && strings.HasSuffix(file, "/"+e.Name()) {
 			names = append(names, name)
 		}
 	}
+	slices.Sort(names)
 	return names
 }
 
-// Load returns the validated embedded default table of an engine (tables/<engine>.json).
+// Load returns the validated embedded default table of an engine: tables/<engine>.json, or
+// tables/<engine>-fit.json where the engine has no point table. Its ID says which (a fitted
+// table's ends in "+fit").
 func Load(engine string) (*Table, error) {
+	t, _, err := load(engine)
+	return t, err
+}
+
+func load(engine string) (*Table, string, error) {
 	if engine == "" || strings.ContainsAny(engine, `/\.`) {
-		return nil, fmt.Errorf("cost: invalid engine name %q", engine)
+		return nil, "", fmt.Errorf("cost: invalid engine name %q", engine)
 	}
-	data, err := tables.ReadFile("tables/" + engine + ".json")
-	if err != nil {
-		return nil, fmt.Errorf("cost: no cost table for engine %q (have %s)", engine, strings.Join(Engines(), ", "))
+	for _, file := range defaultFiles(engine) {
+		data, err := tables.ReadFile(file)
+		if err != nil {
+			continue
+		}
+		t, err := Parse(data)
+		if err != nil {
+			return nil, "", fmt.Errorf("cost: %s: %w", file, err)
+		}
+		if t.Engine != engine {
+			return nil, "", fmt.Errorf("cost: %s is the table of engine %q", file, t.Engine)
+		}
+		return t, file, nil
 	}
-	t, err := Parse(data)
-	if err != nil {
-		return nil, fmt.Errorf("cost: table of engine %q: %w", engine, err)
-	}
-	if t.Engine != engine {
-		return nil, fmt.Errorf("cost: tables/%s.json is the table of engine %q", engine, t.Engine)
-	}
-	return t, nil
+	names := Engines()
+	return nil, "", fmt.Errorf("cost: no cost table for engine %q (have %s)", engine, strings.Join(names, ", "))
 }
 
 // LoadFile reads and validates a cost table (a point table or a fitted calibration) from a file.
