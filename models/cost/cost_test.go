@@ -242,3 +242,26 @@ func TestZero(t *testing.T) {
 		}
 	}
 }
+
+// rfc9420 has no point table: its default is its fitted calibration, measured up to 4,096
+// members, and its ID says so.
+func TestLoadRFC9420(t *testing.T) {
+	tb, err := Load("rfc9420")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if tb.Engine != "rfc9420" || !tb.Fitted() || tb.ID() != "rfc9420@"+tb.Date+"+fit" {
+		t.Fatalf("engine %q, fitted %v, id %s", tb.Engine, tb.Fitted(), tb.ID())
+	}
+	for _, op := range mls.Ops {
+		if s := tb.Sizes(op); s[len(s)-1] < 1024 {
+			t.Errorf("%s measured only up to %d members", op, s[len(s)-1])
+		}
+	}
+	if tb.CPU(mls.OpCommitUpdate, 1024, "server") <= tb.CPU(mls.OpCommitUpdate, 2, "server") {
+		t.Error("commit_update does not grow with the group")
+	}
+	if got := Engines(); !slices.Equal(got, []string{"gomls", "rfc9420"}) {
+		t.Errorf("Engines() = %v", got)
+	}
+}
