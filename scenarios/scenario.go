@@ -168,11 +168,19 @@ const (
 const (
 	WorkloadPoisson = "poisson" // each member sends as a Poisson process
 	WorkloadScript  = "script"  // a fixed sequence: Commits commits, then Messages messages
+	WorkloadOps     = "ops"     // the room's creator performs Ops one at a time, Gap apart
 )
 
-// Workload says what the members send.
+// Operations of an ops workload.
+const (
+	OpUpdate  = "update"  // an empty commit with an UpdatePath
+	OpMessage = "message" // one application message of PayloadBytes
+)
+
+// Workload says what the members send. Kind poisson takes rate_per_member; kind ops takes ops
+// and gap; both take payload_bytes.
 type Workload struct {
-	Kind          string  `yaml:"kind"`            // required: "poisson" or "script"
+	Kind          string  `yaml:"kind"`            // required: poisson | script | ops
 	RatePerMember float64 `yaml:"rate_per_member"` // poisson, required: messages/s per member, 0 < r ≤ 1000
 	PayloadBytes  int     `yaml:"payload_bytes"`   // default 100; 1..1<<20
 
@@ -183,7 +191,11 @@ type Workload struct {
 	Commits  int      `yaml:"commits"`  // 0..MaxScriptCommits
 	Messages int      `yaml:"messages"` // 0..MaxScriptMessages; commits + messages ≥ 1
 	Senders  int      `yaml:"senders"`  // default 1; 1..real members
-	Gap      Duration `yaml:"gap"`      // default 10ms; > 0
+	Gap      Duration `yaml:"gap"`      // script: default 10ms; ops: required; > 0
+	// Ops (kind ops, required) are the operations the room's creator performs after set-up, in
+	// order, each alone: operation i starts at i × Gap into the window, and must have reached
+	// every member before the next starts. 1..MaxOps entries, each update or message.
+	Ops []string `yaml:"ops"`
 }
 
 // Limits of the script workload.
@@ -341,6 +353,8 @@ const (
 	MaxChurnRate = 100.0
 	// MaxHold bounds hostile.hold_max (a typo catcher).
 	MaxHold = Duration(time.Minute)
+	// MaxOps bounds workload.ops.
+	MaxOps = 1000
 	// MaxCallRoundTrips bounds call.ice_round_trips and call.dtls_round_trips (a typo catcher).
 	MaxCallRoundTrips = 100
 	// MaxAttachmentKinds, MaxAttachmentBytes (64 MiB: a run holds every file in memory) and

@@ -14,12 +14,13 @@ var nameSyntax = regexp.MustCompile(`^[a-z0-9-]+$`)
 
 // Allowed values of the fields whose set this package owns.
 var (
-	fidelities = []string{DefaultFidelity}
-	timeModes  = []string{TimeModeCalibrated, TimeModeZero, "measured"} // measured: wall-clock CPU costs (cmd/mimisim)
-	roles      = []string{RoleHub, RoleFollower}
-	distKinds  = []string{DistConstant, DistShiftedExponential, DistLognormal}
-	workloads  = []string{WorkloadPoisson, WorkloadScript}
-	distParams = map[string][]string{
+	fidelities  = []string{DefaultFidelity}
+	timeModes   = []string{TimeModeCalibrated, TimeModeZero, "measured"} // measured: wall-clock CPU costs (cmd/mimisim)
+	roles       = []string{RoleHub, RoleFollower}
+	distKinds   = []string{DistConstant, DistShiftedExponential, DistLognormal}
+	workloads   = []string{WorkloadPoisson, WorkloadScript, WorkloadOps}
+	workloadOps = []string{OpUpdate, OpMessage}
+	distParams  = map[string][]string{
 		DistConstant:           {"value"},
 		DistShiftedExponential: {"min", "mean"},
 		DistLognormal:          {"median", "sigma"},
@@ -630,6 +631,13 @@ func (c *checker) workload(s *Scenario) {
 		c.script(s)
 		return
 	}
+	if w.Kind == WorkloadOps {
+		c.opsWorkload(s)
+		return
+	}
+	if c.written("workload.ops", false) {
+		c.keyf("workload.ops", "only for workload kind %s (this workload is %s)", WorkloadOps, w.Kind)
+	}
 	for _, f := range []string{"commits", "messages", "senders", "gap"} {
 		if c.written("workload."+f, false) {
 			c.keyf("workload."+f, "only for workload kind %s (this workload is %s)", WorkloadScript, w.Kind)
@@ -669,6 +677,49 @@ func (c *checker) script(s *Scenario) {
 	} else if w.Messages > 1 && s.Duration > 0 && time.Duration(w.Messages-1)*time.Duration(w.Gap) >= time.Duration(s.Duration) {
 		c.errf("workload.gap", "%d messages %v apart fall due over %v, beyond duration %v", w.Messages,
 			time.Duration(w.Gap), time.Duration(w.Messages-1)*time.Duration(w.Gap), time.Duration(s.Duration))
+	}
+}
+
+// opsWorkload checks a workload of kind ops: operations measured one at a time, alone.
+func (c *checker) opsWorkload(s *Scenario) {
+	w := &s.Workload
+	for _, f := range []string{"commits", "messages", "senders"} {
+		if c.written("workload."+f, false) {
+			c.keyf("workload."+f, "only for workload kind %s (this workload is %s)", WorkloadScript, w.Kind)
+		}
+	}
+	if c.written("workload.rate_per_member", w.RatePerMember != 0) {
+		c.errf("workload.rate_per_member", "workload kind %s sends only its ops; remove rate_per_member", WorkloadOps)
+	}
+	switch {
+	case c.missing("workload.ops") || len(w.Ops) == 0:
+		c.errf("workload.ops", "required: a list of 1 to %d operations, each one of %s", MaxOps, list(workloadOps))
+	case len(w.Ops) > MaxOps:
+		c.errf("workload.ops", "has %d operations, at most %d", len(w.Ops), MaxOps)
+	default:
+		for i, op := range w.Ops {
+			if !slices.Contains(workloadOps, op) {
+				c.errf(fmt.Sprintf("workload.ops[%d]", i), "unknown operation %q; allowed: %s", op, list(workloadOps))
+			}
+		}
+	}
+	switch {
+	case c.missing("workload.gap"):
+		c.errf("workload.gap", `required: the time between operations, e.g. "10s"`)
+	case w.Gap <= 0:
+		c.errf("workload.gap", "must be > 0, got %s", w.Gap)
+	case len(w.Ops) > 0 && len(w.Ops) <= MaxOps && time.Duration(w.Gap)*time.Duration(len(w.Ops)) > time.Duration(s.Duration):
+		c.errf("workload.gap", "%d operations %s apart take %s, longer than duration %s",
+			len(w.Ops), w.Gap, time.Duration(w.Gap)*time.Duration(len(w.Ops)), s.Duration)
+	}
+	for _, f := range []struct {
+		path string
+		set  bool
+	}{{"commits", s.Commits != nil}, {"offline", s.Offline != nil}, {"call", s.Call != nil},
+		{"hostile", s.Hostile != nil}, {"churn", s.Churn != nil}, {"faults", s.Faults != nil}, {"attachments", s.Attachments != nil}} {
+		if f.set {
+			c.errf(f.path, "workload kind %s measures each operation alone; remove %s", WorkloadOps, f.path)
+		}
 	}
 }
 
