@@ -119,6 +119,8 @@ func (w *World) Run() (*Result, error) {
 		if err := w.startScript(&w.sc.Workload); err != nil {
 			return nil, err
 		}
+	} else if w.sc.Workload.Kind == scenarios.WorkloadOps {
+		w.startOps()
 	} else {
 		for _, c := range w.Clients {
 			c.StartWorkload(w.sc.Workload.RatePerMember, w.sc.Workload.PayloadBytes, w.measureEnd,
@@ -290,6 +292,10 @@ func (r *recorder) Decrypted(c *client.Client, m client.Sent, at sim.Time) {
 	switch {
 	case w.attach != nil && strings.HasPrefix(m.Tag, attachTagPrefix):
 		w.attachmentMessage(c, m)
+	case m.Tag == opTag:
+		if w.op != nil && w.op.name == scenarios.OpMessage {
+			w.opReached(at)
+		}
 	case m.Tag != "":
 		w.callMessage(c, m)
 	case w.attach != nil:
@@ -300,6 +306,7 @@ func (r *recorder) Decrypted(c *client.Client, m client.Sent, at sim.Time) {
 
 func (r *recorder) Epoch(c *client.Client, epoch uint64, at sim.Time) {
 	w := (*World)(r)
+	w.opEpoch(epoch, at)
 	w.callSession(c)
 	w.scriptEpoch(c)
 }

@@ -136,6 +136,7 @@ type World struct {
 	call       *call
 	attach     *attachState
 	script     *script
+	op         *opSlot // the ops workload's operation under way
 	accepted   map[int64]sim.Time
 	busy0      []time.Duration // providers' busy time when the window opened
 	busy1      []time.Duration // and when it closed

@@ -1,0 +1,130 @@
+package world
+
+import (
+	"fmt"
+	"time"
+
+	"github.com/mimisim/mimisim/models/client"
+	"github.com/mimisim/mimisim/results"
+	"github.com/mimisim/mimisim/scenarios"
+	"github.com/mimisim/mimisim/sim"
+)
+
+// Metrics of the ops workload (scenario workload kind ops), one set per operation, grouped by
+// the operation's name ("update", "message"). Each is a difference over the operation's slot,
+// in which nothing else happens on the network.
+const (
+	MetricOpWireBytes   = "op_wire_bytes"   // bytes the sender put on its uplink (transport overhead included)
+	MetricOpSenderCPU   = "op_sender_cpu"   // virtual CPU the sender used, ms
+	MetricOpReceiverCPU = "op_receiver_cpu" // virtual CPU each other member used, ms, one observation per member
+	MetricOpConverge    = "op_converge"     // the sender starts → every member at the new epoch (update) or has decrypted the message (message), ms
+	MetricOpHubCPU      = "op_hub_cpu"      // core time the hub used, ms
+	MetricOpHubEgress   = "op_hub_egress"   // bytes the hub put on its uplink
+)
+
+// opTag marks the ledger entry of an ops-workload message.
+const opTag = "op"
+
+// opSlot is the operation under way and the counters when it started.
+type opSlot struct {
+	index   int
+	name    string
+	sender  *client.Client
+	start   sim.Time
+	epoch   uint64 // update: the epoch every member must reach
+	reached int    // members at the new epoch, or recipients that decrypted the message
+	want    int
+	doneAt  sim.Time
+
+	cpu      []time.Duration // per client, in w.Clients order
+	out      int64           // the sender's network egress
+	hubOut   int64
+	hubBusy  time.Duration
+	finished bool
+}
+
+// startOps schedules the operations of an ops workload: operation i begins i × gap after now
+// and its slot closes at (i+1) × gap, before the next begins (events at one instant run in the
+// order they were scheduled).
+func (w *World) startOps() {
+	wl := w.sc.Workload
+	gap := wl.Gap.D()
+	start := w.K.Now()
+	for i, name := range wl.Ops {
+		at := start.Add(time.Duration(i) * gap)
+		w.K.Schedule(at, sim.HandlerFunc(func(*sim.Kernel, sim.Event) { w.beginOp(i, name) }), 0, nil)
+		w.K.Schedule(at.Add(gap), sim.HandlerFunc(func(*sim.Kernel, sim.Event) { w.endOp() }), 0, nil)
+	}
+}
+
+func (w *World) beginOp(i int, name string) {
+	sender := w.creator()
+	s := &opSlot{index: i, name: name, sender: sender, start: w.K.Now(),
+		out: w.Net.Stats(sender.Node()).BytesOut, hubOut: w.Net.Stats(w.Hub.Node()).BytesOut, hubBusy: w.Hub.Stats().BusyNs}
+	for _, c := range w.Clients {
+		s.cpu = append(s.cpu, c.CPUBusy())
+	}
+	w.op = s
+	switch name {
+	case scenarios.OpUpdate:
+		s.epoch, s.want = sender.Epoch()+1, len(w.Clients)
+		if err := sender.CommitUpdate(); err != nil {
+			w.fail(fmt.Errorf("operation %d (%s): %w", i, name, err))
+		}
+	case scenarios.OpMessage:
+		s.want = len(w.Clients) - 1
+		sender.SendTagged(w.sc.Workload.PayloadBytes, opTag)
+	default:
+		w.fail(fmt.Errorf("operation %d: unknown operation %q", i, name))
+	}
+}
+
+// opEpoch counts a member that reached a new epoch during an update.
+func (w *World) opEpoch(epoch uint64, at sim.Time) {
+	if s := w.op; s != nil && s.name == scenarios.OpUpdate && epoch == s.epoch {
+		w.opReached(at)
+	}
+}
+
+// opReached counts one more member done with the operation.
+func (w *World) opReached(at sim.Time) {
+	s := w.op
+	s.reached++
+	if s.reached == s.want {
+		s.doneAt = at
+	}
+}
+
+// endOp closes the slot of the operation under way and records its observations.
+func (w *World) endOp() {
+	s := w.op
+	if s == nil || w.failure != nil {
+		return
+	}
+	w.op = nil
+	if s.reached < s.want {
+		w.fail(fmt.Errorf("operation %d (%s) reached %d of %d members within workload.gap %s; make the gap longer",
+			s.index, s.name, s.reached, s.want, w.sc.Workload.Gap))
+		return
+	}
+	at := int64(w.K.Now())
+	g := s.name
+	obs := []results.Observation{
+		{Metric: MetricOpWireBytes, Unit: "bytes", Group: g, TimeNs: at, Source: s.sender.ID(),
+			Value: float64(w.Net.Stats(s.sender.Node()).BytesOut - s.out)},
+		{Metric: MetricOpConverge, Unit: "ms", Group: g, TimeNs: at, Source: s.sender.ID(), Value: ms(s.doneAt.Sub(s.start))},
+		{Metric: MetricOpHubCPU, Unit: "ms", Group: g, TimeNs: at, Source: w.Hub.Name(), Value: ms(w.Hub.Stats().BusyNs - s.hubBusy)},
+		{Metric: MetricOpHubEgress, Unit: "bytes", Group: g, TimeNs: at, Source: w.Hub.Name(),
+			Value: float64(w.Net.Stats(w.Hub.Node()).BytesOut - s.hubOut)},
+	}
+	for i, c := range w.Clients {
+		o := results.Observation{Unit: "ms", Group: g, TimeNs: at, Source: c.ID(), Value: ms(c.CPUBusy() - s.cpu[i])}
+		if c == s.sender {
+			o.Metric = MetricOpSenderCPU
+		} else {
+			o.Metric = MetricOpReceiverCPU
+		}
+		obs = append(obs, o)
+	}
+	w.obs.add(obs...)
+}
