@@ -98,4 +98,3 @@ func TestOpsWorkloadGapTooShort(t *testing.T) {
 		t.Fatalf("err = %v", err)
 	}
 }
-
