@@ -42,6 +42,9 @@ type SweepInfo struct {
 	// Jobs are the runs, sorted by point, then replication. WriteSweep takes one slice of
 	// observations per job, in this order.
 	Jobs []SweepJob `json:"jobs"`
+	// Series, when set, names an axis other than the first whose values are drawn as the
+	// lines of comparison figures (compare_mean_*, compare_scaling_*), one per metric and group.
+	Series string `json:"series,omitempty"`
 }
 
 // SweepAxis is one swept parameter and its values, as text.
@@ -205,6 +208,9 @@ func checkSweep(m Manifest, obs [][]Observation) error {
 			return fmt.Errorf("axis %q has no values", a.Name)
 		}
 		names[a.Name] = true
+	}
+	if info.Series != "" && (len(info.Axes) < 2 || info.Series == info.Axes[0].Name || !names[info.Series]) {
+		return fmt.Errorf("series %q is not an axis after the first", info.Series)
 	}
 	seen := map[string]int{}
 	for i, p := range info.Points {

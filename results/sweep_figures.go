@@ -35,6 +35,7 @@ const logXRatio = 8
 type sweepFigure struct {
 	kind    string
 	metric  string
+	group   string // comparison figures: the one group they plot; empty otherwise
 	unit    string
 	combo   []Param // the values of the axes other than the first, if any
 	stem    string  // slash-separated, relative to the results directory
@@ -127,6 +128,9 @@ func planSweepFigures(sp *sweepPlan) []sweepFigure {
 			}
 		}
 		figs = append(append(figs, means...), scalings...)
+		if info.Series != "" {
+			figs = append(figs, compareFigures(sp, metrics, units, groups, rowAt2(sp), caption)...)
+		}
 		if sp.opts.CDFMetric != "" {
 			for _, combo := range combos {
 				if f, ok := cdfSweepFigure(sp, x, combo, pointAt, caption); ok {
@@ -154,6 +158,122 @@ func planSweepFigures(sp *sweepPlan) []sweepFigure {
 	}
 	assignStems(figs)
 	return figs
+}
+
+// seriesKey identifies a summary row by point, metric and group.
+type seriesKey struct {
+	point         int
+	metric, group string
+}
+
+func rowAt2(sp *sweepPlan) map[seriesKey]SweepRow {
+	at := make(map[seriesKey]SweepRow, len(sp.rows))
+	for _, r := range sp.rows {
+		at[seriesKey{r.Point, r.Metric, r.Group}] = r
+	}
+	return at
+}
+
+// compareFigures draws, for every metric and group and every combination of the axes other
+// than the first and the series axis, the means against the first axis with one line per value
+// of the series axis (and, where the first axis is positive numbers, their log–log fits).
+func compareFigures(sp *sweepPlan, metrics []string, units map[string]string, groups map[string][]string,
+	rowAt map[seriesKey]SweepRow, caption string) []sweepFigure {
+	info := sp.info
+	x := xAxisOf(info.Axes[0])
+	si := 0
+	for i, a := range info.Axes {
+		if a.Name == info.Series {
+			si = i
+		}
+	}
+	// Points by their full parameter values; the combinations of the remaining axes in order.
+	at := map[string]int{}
+	var rests [][]Param
+	seen := map[string]bool{}
+	for _, p := range info.Points {
+		at[paramsKey(p.Params)] = p.Index
+		var rest []Param
+		for i, prm := range p.Params {
+			if i != 0 && i != si {
+				rest = append(rest, prm)
+			}
+		}
+		if k := paramsKey(rest); !seen[k] {
+			seen[k] = true
+			rests = append(rests, rest)
+		}
+	}
+	var means, scalings []sweepFigure
+	for _, m := range metrics {
+		// One figure per group; the pooled group only where there is no other (pooling a
+		// commit with a message, or one provider with another, says little per line).
+		gs := sorted(groups[m])
+		if len(gs) <= 1 {
+			gs = []string{AllGroup}
+		}
+		for _, g := range gs {
+			for _, rest := range rests {
+				f := sweepFigure{kind: figMean, metric: m, unit: units[m], group: g, combo: rest, title: sp.opts.Title,
+					caption: caption, xAxis: x}
+				for vi, v := range info.Axes[si].Values {
+					s := figSeries{name: info.Series + "=" + v, color: vi}
+					for xi, xv := range x.labels {
+						params := make([]Param, 0, len(info.Axes))
+						ri := 0
+						for i, a := range info.Axes {
+							switch i {
+							case 0:
+								params = append(params, Param{a.Name, xv})
+							case si:
+								params = append(params, Param{a.Name, v})
+							default:
+								params = append(params, rest[ri])
+								ri++
+							}
+						}
+						p, ok := at[paramsKey(params)]
+						if !ok {
+							continue
+						}
+						r, ok := rowAt[seriesKey{p, m, g}]
+						if !ok {
+							continue
+						}
+						s.xs = append(s.xs, x.pos[xi])
+						s.ys = append(s.ys, r.RepMean)
+						s.lo = append(s.lo, r.CILow)
+						s.hi = append(s.hi, r.CIHigh)
+					}
+					if len(s.xs) > 0 {
+						f.series = append(f.series, s)
+					}
+				}
+				if len(f.series) == 0 {
+					continue
+				}
+				f.heading = fmt.Sprintf("Mean of %s (group %s) by %s, one line per %s, %s CI over %s",
+					labelWithUnit(m, units[m]), g, x.name, info.Series, percent(CILevel),
+					pluralize(info.Replications, "replication", "replications"))
+				means = append(means, f)
+				if sc, ok := scalingFigure(f); ok {
+					sc.heading = fmt.Sprintf("Scaling of mean %s (group %s) with %s, one line per %s, log–log: y = c·x^k, k ± SE",
+						labelWithUnit(m, units[m]), g, x.name, info.Series)
+					scalings = append(scalings, sc)
+				}
+			}
+		}
+	}
+	return append(means, scalings...)
+}
+
+// paramsKey identifies a list of parameter values.
+func paramsKey(ps []Param) string {
+	var b strings.Builder
+	for _, p := range ps {
+		b.WriteString(strconv.Quote(p.Name) + "=" + strconv.Quote(p.Value) + ",")
+	}
+	return b.String()
 }
 
 // scalingFigure fits a power law to each series of a mean figure whose points are all positive.
@@ -271,6 +391,9 @@ func assignStems(figs []sweepFigure) {
 	for i := range figs {
 		f := &figs[i]
 		stem := f.kind + "_" + sanitize(f.metric)
+		if f.group != "" {
+			stem = "compare_" + stem + "_group-" + sanitize(f.group)
+		}
 		for _, p := range f.combo {
 			stem += "_" + sanitize(p.Name) + "-" + sanitize(p.Value)
 		}

@@ -56,6 +56,7 @@ func writeSweepReport(w io.Writer, sp *sweepPlan) error {
 	writeCallTargets(&b, sp)
 	writeKneeSection(&b, sp)
 	writePolicySection(&b, sp)
+	writeSweepComparison(&b, sp)
 	writeSweepFigures(&b, sp)
 
 	b.WriteString("## Files\n\n")
@@ -180,7 +181,7 @@ func ciText(lo, hi float64) string {
 func sweepFindings(sp *sweepPlan) []string {
 	var out []string
 	for _, f := range sp.figs {
-		if f.kind != figMean || !sameParams(f.combo, firstCombo(sp.info)) {
+		if f.kind != figMean || f.group != "" || !sameParams(f.combo, firstCombo(sp.info)) {
 			continue
 		}
 		var all *figSeries
@@ -240,7 +241,7 @@ func xLabelAt(x figXAxis, pos float64) string {
 // fitOf finds the fit of one metric, combination and group among the scaling figures.
 func fitOf(sp *sweepPlan, metric string, combo []Param, group string) *PowerFit {
 	for _, f := range sp.figs {
-		if f.kind != figScaling || f.metric != metric || !sameParams(f.combo, combo) {
+		if f.kind != figScaling || f.group != "" || f.metric != metric || !sameParams(f.combo, combo) {
 			continue
 		}
 		for _, s := range f.series {
@@ -260,7 +261,7 @@ func writeSweepFits(b *strings.Builder, sp *sweepPlan) {
 	b.WriteString("## Scaling\n\n")
 	var fits []sweepFigure
 	for _, f := range sp.figs {
-		if f.kind == figScaling {
+		if f.kind == figScaling && f.group == "" {
 			fits = append(fits, f)
 		}
 	}
@@ -312,7 +313,7 @@ func writeSweepFigures(b *strings.Builder, sp *sweepPlan) {
 	for _, k := range kinds {
 		var figs []sweepFigure
 		for _, f := range sp.figs {
-			if f.kind == k.kind {
+			if f.kind == k.kind && f.group == "" {
 				figs = append(figs, f)
 			}
 		}
@@ -347,4 +348,81 @@ func writeSweepFigures(b *strings.Builder, sp *sweepPlan) {
 		}
 		b.WriteString("\n")
 	}
+}
+
+// writeSweepComparison writes the comparison section of a sweep with a series axis: per metric
+// and group, a sentence generated from the summary saying how each series' mean moved along the
+// first axis and with which fitted exponent, then the figures.
+func writeSweepComparison(b *strings.Builder, sp *sweepPlan) {
+	series := sp.info.Series
+	if series == "" {
+		return
+	}
+	var means []sweepFigure
+	for _, f := range sp.figs {
+		if f.kind == figMean && f.group != "" {
+			means = append(means, f)
+		}
+	}
+	fmt.Fprintf(b, "## Comparison by %s\n\n", code(series))
+	if len(means) == 0 {
+		b.WriteString("No metric was observed at two values of the series axis.\n\n")
+		return
+	}
+	fmt.Fprintf(b, "Each figure draws one metric and group against %s with one line per value of %s "+
+		"(compare_mean_*: means with %s confidence intervals; compare_scaling_*: log–log with the fitted exponent of each line). "+
+		"What they show, from the summary:\n\n", code(sp.info.Axes[0].Name), code(series), percent(CILevel))
+	for _, f := range means {
+		var parts []string
+		for _, s := range f.series {
+			first, last := 0, len(s.xs)-1
+			t := fmt.Sprintf("%s %s at %s=%s", s.name, withUnit(s.ys[first], f.unit), f.xAxis.name, xLabelAt(f.xAxis, s.xs[first]))
+			if last > first {
+				t += fmt.Sprintf(" to %s at %s", withUnit(s.ys[last], f.unit), xLabelAt(f.xAxis, s.xs[last]))
+				if fit := compareFit(sp, f, s.name); fit != nil {
+					t += fmt.Sprintf(" (k = %s)", formatFit(*fit))
+				}
+				if rel := relAt(f.series, s, last); rel != "" {
+					t += rel
+				}
+			}
+			parts = append(parts, t)
+		}
+		at := ""
+		if len(f.combo) > 0 {
+			at = " at " + paramText(f.combo)
+		}
+		fmt.Fprintf(b, "- %s (%s)%s: %s. [PNG](%s.png)\n", code(f.metric), cell(f.group), at, strings.Join(parts, "; "), f.stem)
+	}
+	b.WriteString("\n")
+}
+
+// compareFit finds the fitted exponent of one line of a comparison figure.
+func compareFit(sp *sweepPlan, mean sweepFigure, name string) *PowerFit {
+	for _, f := range sp.figs {
+		if f.kind != figScaling || f.group != mean.group || f.metric != mean.metric || !sameParams(f.combo, mean.combo) {
+			continue
+		}
+		for _, s := range f.series {
+			if s.name == name {
+				return s.fit
+			}
+		}
+	}
+	return nil
+}
+
+// relAt compares line s at its point i with the first line at the same x, when s is not the
+// first line and both have the point: ", 3.2× the first line's".
+func relAt(all []figSeries, s figSeries, i int) string {
+	if len(all) < 2 || all[0].name == s.name {
+		return ""
+	}
+	ref := all[0]
+	for j, x := range ref.xs {
+		if x == s.xs[i] && ref.ys[j] != 0 {
+			return fmt.Sprintf(", %.2f× %s there", s.ys[i]/ref.ys[j], ref.name)
+		}
+	}
+	return ""
 }

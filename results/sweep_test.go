@@ -3,8 +3,10 @@ package results
 import (
 	"bytes"
 	"errors"
+	"fmt"
 	"math"
 	"os"
+	"path"
 	"path/filepath"
 	"reflect"
 	"strconv"
@@ -635,5 +637,86 @@ func TestTQuantile(t *testing.T) {
 		if got := TQuantile(tc.p, tc.dof); math.Abs(got-tc.want) > 1e-8 {
 			t.Errorf("TQuantile(%v, %d) = %v, want %v", tc.p, tc.dof, got, tc.want)
 		}
+	}
+}
+
+// With a series axis, each comparison figure plots one metric and group with one line per value
+// of that axis, every point the summary's mean and interval, its scaling twin the fit of those
+// means; the report's comparison section quotes the same numbers.
+func TestSweepCompareFigures(t *testing.T) {
+	m, obs := testSweep(3)
+	m.Sweep.Series = "workload.rate_per_member"
+	sp, err := prepareSweep(m, obs, sweepOptions())
+	if err != nil {
+		t.Fatal(err)
+	}
+	rowAt := map[seriesKey]SweepRow{}
+	for _, r := range sp.rows {
+		rowAt[seriesKey{r.Point, r.Metric, r.Group}] = r
+	}
+	same := func(a, b float64) bool { return a == b || math.IsNaN(a) && math.IsNaN(b) }
+	count := map[string]int{}
+	for _, f := range sp.figs {
+		if f.group == "" {
+			continue
+		}
+		count[f.kind]++
+		if f.group == AllGroup || !strings.HasPrefix(path.Base(f.stem), "compare_"+f.kind+"_") {
+			t.Errorf("%s: group %q", f.stem, f.group)
+		}
+		if len(f.series) != 2 || f.series[0].name != "workload.rate_per_member=0.05" || f.series[1].name != "workload.rate_per_member=0.5" {
+			t.Fatalf("%s: series %v", f.stem, f.series)
+		}
+		for _, s := range f.series {
+			rate := strings.TrimPrefix(s.name, "workload.rate_per_member=")
+			var xs, ys []float64
+			for i, x := range s.xs {
+				p := pointOf(t, m.Sweep, FormatValue(x), []Param{{"workload.rate_per_member", rate}})
+				r := rowAt[seriesKey{p, f.metric, f.group}]
+				if s.ys[i] != r.RepMean || f.kind == figMean && (!same(s.lo[i], r.CILow) || !same(s.hi[i], r.CIHigh)) {
+					t.Errorf("%s: %s at x=%v plots %v, summary has %v", f.stem, s.name, x, s.ys[i], r.RepMean)
+				}
+				xs, ys = append(xs, x), append(ys, r.RepMean)
+			}
+			if len(s.xs) != 4 {
+				t.Errorf("%s: %s has %d points", f.stem, s.name, len(s.xs))
+			}
+			if f.kind == figScaling {
+				if want, err := FitPowerLaw(xs, ys); err != nil || *s.fit != want {
+					t.Errorf("%s: %s fit %+v, want %+v", f.stem, s.name, *s.fit, want)
+				}
+				if f.metric == "provider_egress" && math.Abs(s.fit.K-1.5) > 1e-3 {
+					t.Errorf("%s: %s exponent %v, want 1.5", f.stem, s.name, s.fit.K)
+				}
+			}
+		}
+		if _, err := f.plot(); err != nil {
+			t.Errorf("%s: %v", f.stem, err)
+		}
+	}
+	// Two metrics × two groups each, a mean and a scaling figure of each.
+	if count[figMean] != 4 || count[figScaling] != 4 {
+		t.Errorf("comparison figures by kind: %v", count)
+	}
+	var buf bytes.Buffer
+	if err := writeSweepReport(&buf, sp); err != nil {
+		t.Fatal(err)
+	}
+	report := buf.String()
+	for _, f := range sp.figs {
+		if f.group != "" && f.kind == figMean {
+			s := f.series[1]
+			want := fmt.Sprintf("%s %s at room.members=2 to %s at 16", s.name, withUnit(s.ys[0], f.unit), withUnit(s.ys[3], f.unit))
+			if !strings.Contains(report, want) {
+				t.Errorf("report lacks %q", want)
+			}
+		}
+	}
+	if !strings.Contains(report, "## Comparison by `workload.rate_per_member`") {
+		t.Error("report has no comparison section")
+	}
+	m.Sweep.Series = "room.members"
+	if _, err := prepareSweep(m, obs, sweepOptions()); err == nil {
+		t.Error("the first axis was accepted as the series")
 	}
 }

@@ -54,7 +54,7 @@ func TestParseAppliesDocumentedDefaults(t *testing.T) {
 }
 
 func TestEmbeddedDefault(t *testing.T) {
-	if got, want := Embedded(), []string{"bigroom", "callsetup", "contention", "contention-rtt", "default", "dma-phases", "fanout", "fanout-load", "fanout-size", "fanout-topology", "faults", "hostile"}; !slices.Equal(got, want) {
+	if got, want := Embedded(), []string{"bigroom", "callsetup", "contention", "contention-rtt", "default", "dma-phases", "fanout", "fanout-load", "fanout-size", "fanout-topology", "faults", "groupsize", "hostile"}; !slices.Equal(got, want) {
 		t.Fatalf("Embedded() = %q, want %q", got, want)
 	}
 	s, raw, err := LoadEmbedded("default", testLimits())
@@ -139,7 +139,7 @@ func isShareLine(l string) bool {
 
 func TestLoadEmbeddedUnknown(t *testing.T) {
 	_, _, err := LoadEmbedded("../default", testLimits())
-	if err == nil || err.Error() != `unknown embedded scenario "../default"; available: bigroom, callsetup, contention, contention-rtt, default, dma-phases, fanout, fanout-load, fanout-size, fanout-topology, faults, hostile` {
+	if err == nil || err.Error() != `unknown embedded scenario "../default"; available: bigroom, callsetup, contention, contention-rtt, default, dma-phases, fanout, fanout-load, fanout-size, fanout-topology, faults, groupsize, hostile` {
 		t.Errorf("LoadEmbedded: err = %v", err)
 	}
 }

@@ -25,6 +25,10 @@ type Sweep struct {
 	// Quick is what Expand(true) (mimisim sweep --quick) runs. Nil means the first two values
 	// of each axis and DefaultQuickReplications replications.
 	Quick *Quick `yaml:"quick"`
+	// Series, when set, is the field of an axis other than the first whose values become the
+	// lines of extra comparison figures (one per metric and group): e.g. "engine" draws every
+	// engine's curve against the first axis in one figure. Optional.
+	Series string `yaml:"series"`
 }
 
 // Axis is one swept field and the values it takes.
@@ -721,6 +725,19 @@ func (c *checker) sweep(s *Scenario) {
 		}
 		if len(c.errs) > start {
 			return
+		}
+	}
+	if sw.Series != "" || c.written("sweep.series", false) {
+		var later []string
+		for _, a := range sw.Axes[min(1, len(sw.Axes)):] {
+			later = append(later, a.Field)
+		}
+		if !slices.Contains(later, sw.Series) {
+			if len(later) == 0 {
+				c.errf("sweep.series", "%q: the series must be an axis other than the first, and this sweep has no second axis", sw.Series)
+			} else {
+				c.errf("sweep.series", "%q is not an axis after the first; allowed: %s", sw.Series, list(later))
+			}
 		}
 	}
 	before := len(c.errs)

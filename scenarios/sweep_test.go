@@ -116,8 +116,12 @@ var sweepErrorCases = []badCase{
 		`s.yaml:13:7: sweep.axes[0].field: required: the path of the field to sweep, one of ` + sweepFieldList},
 	{"unknown key in an axis", sweepBase("  axes:\n    - {field: room.members, value: [2]}\n"),
 		`s.yaml:13:29: sweep.axes[0].value: unknown field (did you mean "values"?); allowed in sweep.axes[0]: field, values`},
+	{"series of the first axis", sweepBase("  axes:\n    - {field: room.members, values: [2, 4]}\n    - {field: engine, values: [gomls, tinymls]}\n  series: room.members\n"),
+		`s.yaml:15:11: sweep.series: "room.members" is not an axis after the first; allowed: engine`},
+	{"series without a second axis", sweepBase("  axes:\n    - {field: room.members, values: [2, 4]}\n  series: engine\n"),
+		`s.yaml:14:11: sweep.series: "engine": the series must be an axis other than the first, and this sweep has no second axis`},
 	{"unknown key in sweep", sweepBase("  replication: 2\n"),
-		`s.yaml:12:3: sweep.replication: unknown field (did you mean "replications"?); allowed in sweep: replications, axes, quick`},
+		`s.yaml:12:3: sweep.replication: unknown field (did you mean "replications"?); allowed in sweep: replications, axes, quick, series`},
 	{"empty sweep", base + "sweep: {}\n",
 		`s.yaml:11:1: sweep: sweeps nothing: give axes, replications or both (or remove the section)`},
 	{"empty axes", base + "sweep: {axes: []}\n",
@@ -579,19 +583,52 @@ func TestEmbeddedFanoutSize(t *testing.T) {
 	}
 }
 
-// Every line of the embedded fanout-size scenario that sets a field carries a comment.
-func TestFanoutSizeFileIsCommented(t *testing.T) {
-	data, err := os.ReadFile("files/fanout-size.yaml")
+// Every line of the embedded sweep scenarios that sets a field carries a comment.
+func TestSweepFilesAreCommented(t *testing.T) {
+	for _, name := range []string{"fanout-size", "groupsize"} {
+		data, err := os.ReadFile("files/" + name + ".yaml")
+		if err != nil {
+			t.Fatal(err)
+		}
+		for i, l := range strings.Split(string(data), "\n") {
+			trim := strings.TrimSpace(l)
+			if trim == "" || strings.HasPrefix(trim, "#") || !strings.Contains(trim, ":") {
+				continue
+			}
+			if !strings.Contains(l, " # ") && !isShareLine(trim) {
+				t.Errorf("files/%s.yaml:%d: field without a comment: %s", name, i+1, trim)
+			}
+		}
+	}
+}
+
+// The groupsize sweep keeps fidelity auto:4 in its base and resolves it per point: go-mls
+// runs sampled above its limit, rfc9420 in full fidelity at every size.
+func TestGroupsizeSweep(t *testing.T) {
+	lim := testLimits()
+	lim.Engines = map[string]int{"gomls": 128, "rfc9420": 65536}
+	s, _, err := LoadEmbedded("groupsize", lim)
 	if err != nil {
 		t.Fatal(err)
 	}
-	for i, l := range strings.Split(string(data), "\n") {
-		trim := strings.TrimSpace(l)
-		if trim == "" || strings.HasPrefix(trim, "#") || !strings.Contains(trim, ":") {
-			continue
+	if s.Fidelity != "auto:4" || s.Sweep.Series != "engine" || s.Workload.Kind != WorkloadOps {
+		t.Fatalf("fidelity %s, series %q, workload %s", s.Fidelity, s.Sweep.Series, s.Workload.Kind)
+	}
+	points, err := s.Expand(false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(points) != 10*2*3 {
+		t.Fatalf("%d jobs", len(points))
+	}
+	for _, p := range points {
+		sc := p.Scenario
+		want := "full"
+		if sc.Engine == "gomls" && sc.Room.Members > 128 {
+			want = "sampled:4"
 		}
-		if !strings.Contains(l, " # ") && !isShareLine(trim) {
-			t.Errorf("files/fanout-size.yaml:%d: field without a comment: %s", i+1, trim)
+		if got := ResolveFidelity(sc.Fidelity, sc.Room.Members, lim.Engines[sc.Engine]); got != want {
+			t.Errorf("%s with %d members: fidelity %s, want %s", sc.Engine, sc.Room.Members, got, want)
 		}
 	}
 }

@@ -206,8 +206,11 @@ func (c *checker) check(s *Scenario) {
 	} else {
 		c.errf("engine", "unknown engine %q; allowed: %s", s.Engine, list(sortedKeys(c.lim.Engines)))
 	}
+	// A sweep's base keeps auto:K for its points to resolve each for its own engine and size;
+	// it is checked as resolved for its own values.
+	written := s.Fidelity
 	if engineOK {
-		s.Fidelity = resolveAuto(s.Fidelity, s.Room.Members, c.lim.Engines[s.Engine])
+		s.Fidelity = ResolveFidelity(s.Fidelity, s.Room.Members, c.lim.Engines[s.Engine])
 	}
 	if _, err := SampledK(s.Fidelity); err != nil {
 		c.errf("fidelity", "%v", err)
@@ -226,6 +229,9 @@ func (c *checker) check(s *Scenario) {
 	c.churn(s, engineOK)
 	c.faults(s)
 	c.attachments(s)
+	if s.Sweep != nil {
+		s.Fidelity = written
+	}
 	c.sweep(s)
 }
 
@@ -937,11 +943,11 @@ func sortedKeys[V any](m map[string]V) []string {
 // MaxMembers bounds room.members in any fidelity.
 const MaxMembers = 1_000_000
 
-// resolveAuto turns fidelity "auto:K" into "full" when the engine holds a room of members in
+// ResolveFidelity turns fidelity "auto:K" into "full" when the engine holds a room of members in
 // full fidelity (members ≤ limit) and into "sampled:K" otherwise; other fidelities and a
-// malformed K are returned unchanged (SampledK reports the latter). Validation resolves it, so
-// a run and its manifest see the fidelity used.
-func resolveAuto(f string, members, limit int) string {
+// malformed K are returned unchanged (SampledK reports the latter). Validation resolves it in a
+// scenario without a sweep; a sweep's base keeps it, and the world builder resolves each job's.
+func ResolveFidelity(f string, members, limit int) string {
 	rest, ok := strings.CutPrefix(f, "auto:")
 	if !ok {
 		return f

@@ -313,7 +313,7 @@ func sweepManifest(sc *scenarios.Scenario, file string, raw []byte, points []sce
 	}
 	m.Events, m.SimulatedNs = 0, 0
 	var engineNames, versions, calibrations []string
-	info := &results.SweepInfo{Quick: quick, SeedRule: seedRule}
+	info := &results.SweepInfo{Quick: quick, SeedRule: seedRule, Series: sc.Sweep.Series}
 	obs := make([][]results.Observation, len(recs))
 	measured := false
 	for j, p := range points {

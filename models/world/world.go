@@ -152,7 +152,9 @@ type World struct {
 	churn   *churnState
 }
 
-// Build creates the world of a scenario without running it.
+// Build creates the world of a scenario without running it. It resolves the scenario's fidelity
+// auto:K for the engine (scenarios.ResolveFidelity), so that the caller's manifest records the
+// fidelity used.
 func Build(sc *scenarios.Scenario, opts Options) (*World, error) {
 	if opts.Engine == nil || opts.Cost == nil {
 		return nil, errors.New("world: an engine and a cost model are required")
@@ -169,6 +171,7 @@ func Build(sc *scenarios.Scenario, opts Options) (*World, error) {
 	if err != nil {
 		return nil, fmt.Errorf("network: %w", err)
 	}
+	sc.Fidelity = scenarios.ResolveFidelity(sc.Fidelity, sc.Room.Members, opts.Engine.MaxMembers())
 	sampledK, err := scenarios.SampledK(sc.Fidelity)
 	if err != nil {
 		return nil, err
