@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"encoding/csv"
 	"errors"
 	"io/fs"
 	"os"
@@ -323,5 +324,76 @@ func TestSweepExitCode(t *testing.T) {
 	_, _, code = exe(t, t.TempDir(), "sweep")
 	if code != 2 {
 		t.Errorf("sweep without a file: code %d, want 2", code)
+	}
+}
+
+// The groupsize study runs quick in the test suite: both engines, each with its own cost
+// table, every operation measured, percentiles in order, the comparison figures drawn.
+func TestSweepGroupsizeQuick(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "q")
+	if _, _, err := cli(t, "sweep", "embedded:groupsize", "--quick", "--out", dir, "--quiet"); err != nil {
+		t.Fatal(err)
+	}
+	m, err := results.ReadManifest(filepath.Join(dir, results.ManifestFile))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(m.Calibration, "gomls@") || !strings.Contains(m.Calibration, "rfc9420@") || m.Sweep.Series != "engine" {
+		t.Errorf("calibration %q, series %q", m.Calibration, m.Sweep.Series)
+	}
+	for _, j := range m.Sweep.Jobs {
+		if j.Extra["fidelity"] != "full" {
+			t.Errorf("job %d ran fidelity %q", j.Point, j.Extra["fidelity"])
+		}
+	}
+	f, err := os.Open(filepath.Join(dir, results.SummaryCSVFile))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	rows, err := csv.NewReader(f).ReadAll()
+	if err != nil {
+		t.Fatal(err)
+	}
+	col := map[string]int{}
+	for i, h := range rows[0] {
+		col[h] = i
+	}
+	num := func(r []string, c string) float64 {
+		v, err := strconv.ParseFloat(r[col[c]], 64)
+		if err != nil {
+			t.Fatalf("%s: %q", c, r[col[c]])
+		}
+		return v
+	}
+	seen := map[string]bool{}
+	for _, r := range rows[1:] {
+		if num(r, "p99") < num(r, "p50") || num(r, "max") < num(r, "p99") || num(r, "min") > num(r, "p50") {
+			t.Errorf("percentiles out of order: %v", r)
+		}
+		if strings.HasPrefix(r[col["metric"]], "op_") {
+			seen[r[col["engine"]]+"/"+r[col["metric"]]+"/"+r[col["group"]]] = true
+			if num(r, "mean") <= 0 {
+				t.Errorf("%v: not positive", r)
+			}
+		}
+	}
+	for _, e := range []string{"gomls", "rfc9420"} {
+		for _, metric := range []string{"op_wire_bytes", "op_sender_cpu", "op_receiver_cpu", "op_converge", "op_hub_cpu", "op_hub_egress"} {
+			for _, g := range []string{"update", "message"} {
+				if !seen[e+"/"+metric+"/"+g] {
+					t.Errorf("no summary of %s %s %s", e, metric, g)
+				}
+			}
+		}
+	}
+	for _, fig := range []string{"compare_mean_op_sender_cpu_group-update.png", "compare_scaling_member_state_group-hub-eu.svg"} {
+		if _, err := os.Stat(filepath.Join(dir, results.FiguresDir, fig)); err != nil {
+			t.Error(err)
+		}
+	}
+	report, err := os.ReadFile(filepath.Join(dir, results.ReportFile))
+	if err != nil || !strings.Contains(string(report), "## Comparison by `engine`") {
+		t.Errorf("report.md has no comparison section (%v)", err)
 	}
 }
