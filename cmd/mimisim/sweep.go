@@ -349,6 +349,7 @@ func sweepManifest(sc *scenarios.Scenario, file string, raw []byte, points []sce
 	// fails the sweep before anything is written, so reaching here means all of them held.
 	m.Notes = append(m.Notes, fmt.Sprintf("Every job checked the run invariants (%s) and all held; a violated one fails the sweep.", strings.Join(world.InvariantNames, ", ")))
 	m.Notes = append(m.Notes, sweepNote)
+	m.Notes = append(m.Notes, sampledNotes(points)...)
 	if measured {
 		applyTimeMode(&m, timeModeMeasured)
 		m.Notes = append(m.Notes, "Some jobs ran in time mode measured while other jobs ran in parallel, which also changes their wall-clock costs; run such sweeps with --jobs 1.")
@@ -460,4 +461,38 @@ func (p *sweepProgress) finish() {
 	if p.shown {
 		fmt.Fprintln(p.w)
 	}
+}
+
+// sampledNotes says, per engine, which room sizes of a sweep with fidelity auto:K ran sampled
+// because they exceed what the engine holds in full fidelity.
+func sampledNotes(points []scenarios.Point) []string {
+	type span struct {
+		fidelity string
+		sizes    []int
+	}
+	var order []string
+	by := map[string]*span{}
+	for _, p := range points {
+		sc := p.Scenario
+		if k, _ := scenarios.SampledK(sc.Fidelity); k == 0 {
+			continue
+		}
+		if _, ok := by[sc.Engine]; !ok {
+			order = append(order, sc.Engine)
+			by[sc.Engine] = &span{fidelity: sc.Fidelity}
+		}
+		if s := by[sc.Engine]; !slices.Contains(s.sizes, sc.Room.Members) {
+			s.sizes = append(s.sizes, sc.Room.Members)
+		}
+	}
+	limits := engines.Limits()
+	var notes []string
+	for _, e := range order {
+		s := by[e]
+		slices.Sort(s.sizes)
+		notes = append(notes, fmt.Sprintf("Engine %s holds at most %d members in full fidelity (its MaxMembers), so its jobs with "+
+			"%d to %d members ran in fidelity %s: real MLS state only for K members per provider, the others modelled (costs "+
+			"from the cost model, commit and Welcome sizes nominal).", e, limits[e], s.sizes[0], s.sizes[len(s.sizes)-1], s.fidelity))
+	}
+	return notes
 }

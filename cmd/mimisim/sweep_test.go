@@ -397,3 +397,19 @@ func TestSweepGroupsizeQuick(t *testing.T) {
 		t.Errorf("report.md has no comparison section (%v)", err)
 	}
 }
+
+// A sweep says which of its jobs ran sampled because the engine cannot hold them in full.
+func TestSampledNotes(t *testing.T) {
+	var points []scenarios.Point
+	for _, c := range []struct {
+		engine, fidelity string
+		members          int
+	}{{"gomls", "full", 128}, {"gomls", "sampled:4", 256}, {"rfc9420", "full", 256}, {"gomls", "sampled:4", 1024}, {"gomls", "sampled:4", 256}} {
+		sc := &scenarios.Scenario{Engine: c.engine, Fidelity: c.fidelity, Room: scenarios.Room{Members: c.members}}
+		points = append(points, scenarios.Point{Scenario: sc})
+	}
+	got := sampledNotes(points)
+	if len(got) != 1 || !strings.HasPrefix(got[0], "Engine gomls holds at most 128 members in full fidelity (its MaxMembers), so its jobs with 256 to 1024 members ran in fidelity sampled:4") {
+		t.Errorf("notes: %q", got)
+	}
+}
