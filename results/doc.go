@@ -58,7 +58,11 @@
 // log y = a + k·log x fitted by least squares to each group's means and k ± its standard error
 // in the legend (scaling_*, when the first axis is positive numbers; [FitPowerLaw]), and the
 // CDFs of Options.CDFMetric per value of the first axis (cdf_*); one of each per combination
-// of the other axes' values.
+// of the other axes' values. When SweepInfo.Series names a later axis, comparison figures draw
+// each metric and group with one line per value of that axis (compare_mean_*, compare_scaling_*;
+// per group, or the pooled group "all" when the metric has one group), and report.md gains a
+// section whose sentences are generated from the summary: each line's mean at the first and last
+// value of the first axis, its fitted exponent, and its ratio to the first line there.
 //
 // # Rebuilding
 //

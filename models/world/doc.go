@@ -20,4 +20,11 @@
 // post_removal_secrecy (removed members' last states try to decrypt later messages) and
 // hostile_rejected. A violated invariant fails the run with an *InvariantError carrying the
 // first counter-example and the seed.
+//
+// With workload kind ops the measurement phase is a script instead (ops.go): the creator performs
+// each operation (an empty commit with path, or one message) alone in a slot of the scenario's
+// gap, and the operation's costs are read as differences of counters over its slot — the sender's
+// uplink bytes, each client's virtual CPU, the hub's core time and egress — with the time until
+// every member reached the new epoch or decrypted the message. An operation that has not reached
+// everyone when its slot closes fails the run.
 package world
