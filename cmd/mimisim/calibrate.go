@@ -149,7 +149,8 @@ func calibrateCmd(args []string, stdout, stderr io.Writer) error {
 			"members is the group size before the operation: commit_add adds an (n+1)-th member with one Add proposal "+
 			"(go-mls puts no UpdatePath in Add-only commits); commit_remove removes one member; commit_update is an empty "+
 			"commit with an UpdatePath by leaf 0; process_commit is the last leaf processing such a commit; join enters a "+
-			"group of n members from the Welcome of commit_add; protect and unprotect carry 100-byte payloads; export "+
+			"group of n members from the Welcome of commit_add; protect and unprotect carry 100-byte payloads (unprotect "+
+			"reads generations 0, 1, 2, … of a fresh epoch); export "+
 			"derives 32 bytes. Each group is freshly filled by one Add commit, so commit costs are the worst case for a "+
 			"group of that size. Points are the medians of the repetitions (raw holds each); fits are chosen by fit_rule.",
 			command, *reps, *minTime, sizes),
