@@ -252,13 +252,13 @@ func compareFigures(sp *sweepPlan, metrics []string, units map[string]string, gr
 				if len(f.series) == 0 {
 					continue
 				}
-				f.heading = fmt.Sprintf("Mean of %s (group %s) by %s, one line per %s, %s CI over %s",
-					labelWithUnit(m, units[m]), g, x.name, info.Series, percent(CILevel),
+				f.heading = fmt.Sprintf("Mean of %s, group %s, per %s, %s CI over %s",
+					labelWithUnit(m, units[m]), g, info.Series, percent(CILevel),
 					pluralize(info.Replications, "replication", "replications"))
 				means = append(means, f)
 				if sc, ok := scalingFigure(f); ok {
-					sc.heading = fmt.Sprintf("Scaling of mean %s (group %s) with %s, one line per %s, log–log: y = c·x^k, k ± SE",
-						labelWithUnit(m, units[m]), g, x.name, info.Series)
+					sc.heading = fmt.Sprintf("Scaling of mean %s, group %s, per %s: y = c·x^k",
+						labelWithUnit(m, units[m]), g, info.Series)
 					scalings = append(scalings, sc)
 				}
 			}
