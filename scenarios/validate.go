@@ -19,7 +19,7 @@ var (
 	roles       = []string{RoleHub, RoleFollower}
 	distKinds   = []string{DistConstant, DistShiftedExponential, DistLognormal}
 	workloads   = []string{WorkloadPoisson, WorkloadScript, WorkloadOps}
-	workloadOps = []string{OpUpdate, OpMessage}
+	workloadOps = []string{OpUpdate, OpMessage, OpRemove}
 	distParams  = map[string][]string{
 		DistConstant:           {"value"},
 		DistShiftedExponential: {"min", "mean"},

@@ -11,13 +11,13 @@ import (
 )
 
 // Metrics of the ops workload (scenario workload kind ops), one set per operation, grouped by
-// the operation's name ("update", "message"). Each is a difference over the operation's slot,
+// the operation's name ("update", "message", "remove"). Each is a difference over the operation's slot,
 // in which nothing else happens on the network.
 const (
 	MetricOpWireBytes   = "op_wire_bytes"   // bytes the sender put on its uplink (transport overhead included)
 	MetricOpSenderCPU   = "op_sender_cpu"   // virtual CPU the sender used, ms
 	MetricOpReceiverCPU = "op_receiver_cpu" // virtual CPU each other member used, ms, one observation per member
-	MetricOpConverge    = "op_converge"     // the sender starts → every member at the new epoch (update) or has decrypted the message (message), ms
+	MetricOpConverge    = "op_converge"     // the sender starts → every remaining member at the new epoch (update, remove) or has decrypted the message (message), ms
 	MetricOpHubCPU      = "op_hub_cpu"      // core time the hub used, ms
 	MetricOpHubEgress   = "op_hub_egress"   // bytes the hub put on its uplink
 )
@@ -31,7 +31,8 @@ type opSlot struct {
 	name    string
 	sender  *client.Client
 	start   sim.Time
-	epoch   uint64 // update: the epoch every member must reach
+	epoch   uint64 // update, remove: the epoch every remaining member must reach
+	victim  string // remove: the member removed
 	reached int    // members at the new epoch, or recipients that decrypted the message
 	want    int
 	doneAt  sim.Time
@@ -67,21 +68,52 @@ func (w *World) beginOp(i int, name string) {
 	w.op = s
 	switch name {
 	case scenarios.OpUpdate:
-		s.epoch, s.want = sender.Epoch()+1, len(w.Clients)
+		s.epoch, s.want = sender.Epoch()+1, w.active()
 		if err := sender.CommitUpdate(); err != nil {
 			w.fail(fmt.Errorf("operation %d (%s): %w", i, name, err))
 		}
 	case scenarios.OpMessage:
-		s.want = len(w.Clients) - 1
+		s.want = w.active() - 1
 		sender.SendTagged(w.sc.Workload.PayloadBytes, opTag)
+	case scenarios.OpRemove:
+		victim := w.removable()
+		if victim == nil {
+			w.fail(fmt.Errorf("operation %d (%s): no real member other than the creator is left to remove", i, name))
+			return
+		}
+		if w.removedAt == nil {
+			w.removedAt = make(map[string]sim.Time)
+		}
+		w.removedAt[victim.ID()] = w.K.Now()
+		s.victim = victim.ID()
+		s.epoch, s.want = sender.Epoch()+1, w.active()
+		if err := sender.RemoveMember(victim.ID(), victim.Member().Index()); err != nil {
+			w.fail(fmt.Errorf("operation %d (%s of %s): %w", i, name, victim.ID(), err))
+		}
 	default:
 		w.fail(fmt.Errorf("operation %d: unknown operation %q", i, name))
 	}
 }
 
-// opEpoch counts a member that reached a new epoch during an update.
+// active is the number of members not removed.
+func (w *World) active() int { return len(w.Clients) - len(w.removedAt) }
+
+// removable returns the member an ops-workload remove takes out: the last real member, other
+// than the creator, still in the room (a real one, so that its engine verifies the removal).
+func (w *World) removable() *client.Client {
+	creator := w.creator()
+	for i := len(w.Clients) - 1; i >= 0; i-- {
+		c := w.Clients[i]
+		if _, gone := w.removedAt[c.ID()]; c != creator && !c.Modelled() && !gone {
+			return c
+		}
+	}
+	return nil
+}
+
+// opEpoch counts a member that reached a new epoch during an update or a remove.
 func (w *World) opEpoch(epoch uint64, at sim.Time) {
-	if s := w.op; s != nil && s.name == scenarios.OpUpdate && epoch == s.epoch {
+	if s := w.op; s != nil && (s.name == scenarios.OpUpdate || s.name == scenarios.OpRemove) && epoch == s.epoch {
 		w.opReached(at)
 	}
 }
@@ -102,10 +134,19 @@ func (w *World) endOp() {
 		return
 	}
 	w.op = nil
+	if s.name == scenarios.OpRemove {
+		if c := w.clientByID(s.victim); c == nil || !c.Left() {
+			w.fail(fmt.Errorf("operation %d (%s): %s did not find itself removed", s.index, s.name, s.victim))
+			return
+		}
+	}
 	if s.reached < s.want {
 		w.fail(fmt.Errorf("operation %d (%s) reached %d of %d members within workload.gap %s; make the gap longer",
 			s.index, s.name, s.reached, s.want, w.sc.Workload.Gap))
 		return
+	}
+	if s.name == scenarios.OpRemove {
+		w.gone++
 	}
 	at := int64(w.K.Now())
 	g := s.name
@@ -118,6 +159,9 @@ func (w *World) endOp() {
 			Value: float64(w.Net.Stats(w.Hub.Node()).BytesOut - s.hubOut)},
 	}
 	for i, c := range w.Clients {
+		if gone, ok := w.removedAt[c.ID()]; ok && gone < s.start {
+			continue // left the room before this operation
+		}
 		o := results.Observation{Unit: "ms", Group: g, TimeNs: at, Source: c.ID(), Value: ms(c.CPUBusy() - s.cpu[i])}
 		if c == s.sender {
 			o.Metric = MetricOpSenderCPU
@@ -127,4 +171,13 @@ func (w *World) endOp() {
 		obs = append(obs, o)
 	}
 	w.obs.add(obs...)
+}
+
+func (w *World) clientByID(id string) *client.Client {
+	for _, c := range w.Clients {
+		if c.ID() == id {
+			return c
+		}
+	}
+	return nil
 }

@@ -8,6 +8,7 @@ import (
 
 	"github.com/mimisim/mimisim/models/mls"
 	"github.com/mimisim/mimisim/models/mls/engines"
+	"github.com/mimisim/mimisim/results"
 )
 
 // opCost charges every op its own price, so that a test can tell which op was charged:
@@ -23,69 +24,109 @@ func (opCost) CPU(op mls.Op, n int, device string) time.Duration {
 	panic("opCost: unknown op " + op)
 }
 
-func opsScenario(engine, fidelity string, members int, gap string) string {
+func opsScenario(engine, fidelity string, members int, ops, gap string) string {
 	return fmt.Sprintf(`
 name: ops
-duration: 20s
+duration: 25s
 engine: %s
 fidelity: %s
 %s
 room:
   members: %d
   access: {wifi: 0.5, lte: 0.5}
-workload: {kind: ops, ops: [update, message, update], gap: %s, payload_bytes: 100}
-`, engine, fidelity, threeProviders, members, gap)
+workload: {kind: ops, ops: [%s], gap: %s, payload_bytes: 100}
+`, engine, fidelity, threeProviders, members, ops, gap)
 }
 
-// Each operation is measured alone: the sender is charged exactly its op, every other member
-// exactly the processing of it, and every measure comes once per operation.
+// opRecord is what one operation recorded.
+type opRecord struct {
+	name      string
+	single    map[string]float64 // metric → value, for the metrics recorded once per operation
+	receivers []float64
+}
+
+// opRecords splits a run's ops observations by operation: each operation's observations start
+// with its op_wire_bytes.
+func opRecords(obs []results.Observation) []opRecord {
+	var out []opRecord
+	for _, o := range obs {
+		switch o.Metric {
+		case MetricOpWireBytes:
+			out = append(out, opRecord{name: o.Group, single: map[string]float64{o.Metric: o.Value}})
+		case MetricOpReceiverCPU:
+			out[len(out)-1].receivers = append(out[len(out)-1].receivers, o.Value)
+		case MetricOpSenderCPU, MetricOpConverge, MetricOpHubCPU, MetricOpHubEgress:
+			out[len(out)-1].single[o.Metric] = o.Value
+		}
+	}
+	return out
+}
+
+// Each operation is measured alone: the sender is charged exactly its op at the room's size,
+// every remaining member exactly the processing of it; after a remove the room is one smaller,
+// and the removed member takes no further part.
 func TestOpsWorkload(t *testing.T) {
 	for _, c := range []struct {
 		engine, fidelity string
 		members          int
-	}{{"gomls", "full", 9}, {"rfc9420", "full", 9}, {"gomls", "sampled:1", 40}, {"rfc9420", "auto:1", 40}} {
+	}{{"gomls", "full", 9}, {"rfc9420", "full", 9}, {"gomls", "sampled:2", 40}, {"rfc9420", "auto:1", 40}} {
 		t.Run(fmt.Sprintf("%s/%s/%d", c.engine, c.fidelity, c.members), func(t *testing.T) {
 			e, err := engines.Lookup(c.engine)
 			if err != nil {
 				t.Fatal(err)
 			}
-			res, err := Run(parse(t, opsScenario(c.engine, c.fidelity, c.members, "5s")), Options{Engine: e, Cost: opCost{}})
+			res, err := Run(parse(t, opsScenario(c.engine, c.fidelity, c.members, "update, message, remove, update, message", "5s")),
+				Options{Engine: e, Cost: opCost{}})
 			if err != nil {
 				t.Fatal(err)
 			}
 			n := c.members
-			price := func(op mls.Op) float64 { return ms(opCost{}.CPU(op, n, "phone")) }
-			want := map[string]map[string]float64{
-				"update":  {MetricOpSenderCPU: price(mls.OpCommitUpdate), MetricOpReceiverCPU: price(mls.OpProcessCommit)},
-				"message": {MetricOpSenderCPU: price(mls.OpProtect), MetricOpReceiverCPU: price(mls.OpUnprotect)},
+			ops := opRecords(res.Observations)
+			want := []struct {
+				name             string
+				size             int
+				sender, receiver mls.Op
+				receivers        int
+			}{
+				{"update", n, mls.OpCommitUpdate, mls.OpProcessCommit, n - 1},
+				{"message", n, mls.OpProtect, mls.OpUnprotect, n - 1},
+				{"remove", n, mls.OpCommitRemove, mls.OpProcessCommit, n - 1},
+				{"update", n - 1, mls.OpCommitUpdate, mls.OpProcessCommit, n - 2},
+				{"message", n - 1, mls.OpProtect, mls.OpUnprotect, n - 2},
 			}
-			count := map[string]int{}
-			bytes := map[string]float64{}
-			for _, o := range res.Observations {
-				if !strings.HasPrefix(o.Metric, "op_") {
-					continue
+			if len(ops) != len(want) {
+				t.Fatalf("%d operations recorded, want %d", len(ops), len(want))
+			}
+			for i, w := range want {
+				op := ops[i]
+				price := func(o mls.Op) float64 { return ms(opCost{}.CPU(o, w.size, "phone")) }
+				if op.name != w.name || op.single[MetricOpSenderCPU] != price(w.sender) || len(op.receivers) != w.receivers {
+					t.Errorf("op %d: %s, sender %v ms (want %v), %d receivers (want %d)", i, op.name,
+						op.single[MetricOpSenderCPU], price(w.sender), len(op.receivers), w.receivers)
 				}
-				count[o.Metric+"/"+o.Group]++
-				if w, ok := want[o.Group][o.Metric]; ok && o.Value != w {
-					t.Errorf("%s of %s by %s: %v ms, want %v", o.Metric, o.Group, o.Source, o.Value, w)
+				for _, r := range op.receivers {
+					if r != price(w.receiver) {
+						t.Errorf("op %d (%s): a receiver used %v ms, want %v", i, op.name, r, price(w.receiver))
+						break
+					}
 				}
-				if o.Value <= 0 {
-					t.Errorf("%s of %s: %v", o.Metric, o.Group, o.Value)
-				}
-				if o.Metric == MetricOpWireBytes {
-					bytes[o.Group] = o.Value
+				for _, m := range []string{MetricOpWireBytes, MetricOpSenderCPU, MetricOpConverge, MetricOpHubCPU, MetricOpHubEgress} {
+					if op.single[m] <= 0 {
+						t.Errorf("op %d (%s): %s = %v", i, op.name, m, op.single[m])
+					}
 				}
 			}
-			for _, m := range []string{MetricOpWireBytes, MetricOpSenderCPU, MetricOpConverge, MetricOpHubCPU, MetricOpHubEgress} {
-				if count[m+"/update"] != 2 || count[m+"/message"] != 1 {
-					t.Errorf("%s: %d update and %d message observations", m, count[m+"/update"], count[m+"/message"])
+			if ops[0].single[MetricOpWireBytes] <= ops[1].single[MetricOpWireBytes] {
+				t.Errorf("a commit with path (%v bytes) is not larger than a message (%v)", ops[0].single[MetricOpWireBytes], ops[1].single[MetricOpWireBytes])
+			}
+			removed := 0
+			for _, cl := range res.World.Clients {
+				if cl.Left() {
+					removed++
 				}
 			}
-			if count[MetricOpReceiverCPU+"/update"] != 2*(n-1) || count[MetricOpReceiverCPU+"/message"] != n-1 {
-				t.Errorf("receivers: %v", count)
-			}
-			if bytes["update"] <= bytes["message"] {
-				t.Errorf("a commit with path (%v bytes) is not larger than a message (%v)", bytes["update"], bytes["message"])
+			if removed != 1 {
+				t.Errorf("%d members removed", removed)
 			}
 		})
 	}
@@ -93,8 +134,16 @@ func TestOpsWorkload(t *testing.T) {
 
 // An operation that has not reached everyone when its slot ends fails the run, naming it.
 func TestOpsWorkloadGapTooShort(t *testing.T) {
-	_, err := Run(parse(t, opsScenario("gomls", "full", 9, "1ms")), Options{Engine: engine(t), Cost: opCost{}})
+	_, err := Run(parse(t, opsScenario("gomls", "full", 9, "update", "1ms")), Options{Engine: engine(t), Cost: opCost{}})
 	if err == nil || !strings.Contains(err.Error(), "operation 0 (update) reached") || !strings.Contains(err.Error(), "make the gap longer") {
+		t.Fatalf("err = %v", err)
+	}
+}
+
+// A remove needs a real member other than the creator; when none is left the run says so.
+func TestOpsWorkloadNothingToRemove(t *testing.T) {
+	_, err := Run(parse(t, opsScenario("gomls", "full", 2, "remove, remove", "5s")), Options{Engine: engine(t), Cost: opCost{}})
+	if err == nil || !strings.Contains(err.Error(), "operation 1 (remove): no real member other than the creator is left to remove") {
 		t.Fatalf("err = %v", err)
 	}
 }

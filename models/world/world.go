@@ -136,7 +136,9 @@ type World struct {
 	call       *call
 	attach     *attachState
 	script     *script
-	op         *opSlot // the ops workload's operation under way
+	op         *opSlot             // the ops workload's operation under way
+	removedAt  map[string]sim.Time // members removed by the ops workload, when their removal began
+	gone       int                 // removals completed (their slots closed): the room's size shrinks by it
 	accepted   map[int64]sim.Time
 	busy0      []time.Duration // providers' busy time when the window opened
 	busy1      []time.Duration // and when it closed
@@ -186,7 +188,7 @@ func Build(sc *scenarios.Scenario, opts Options) (*World, error) {
 			return nil, err
 		}
 		n := sc.Room.Members
-		roomSize = func() int { return n }
+		roomSize = func() int { return n - w.gone }
 	}
 	dir := mimi.NewDirectory()
 	w.Wire = &mimi.Wire{Net: net, Dir: dir, Tap: opts.Tap, Recover: sc.Faults != nil}
