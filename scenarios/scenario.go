@@ -176,6 +176,7 @@ const (
 	OpUpdate  = "update"  // an empty commit with an UpdatePath
 	OpMessage = "message" // one application message of PayloadBytes
 	OpRemove  = "remove"  // a commit removing one member (the last real member to have joined)
+	OpAdd     = "add"     // a commit adding one new member, who joins from its Welcome
 )
 
 // Workload says what the members send. Kind poisson takes rate_per_member; kind ops takes ops
@@ -195,7 +196,7 @@ type Workload struct {
 	Gap      Duration `yaml:"gap"`      // script: default 10ms; ops: required; > 0
 	// Ops (kind ops, required) are the operations the room's creator performs after set-up, in
 	// order, each alone: operation i starts at i × Gap into the window, and must have reached
-	// every member before the next starts. 1..MaxOps entries, each update, message or remove.
+	// every member before the next starts. 1..MaxOps entries, each update, message, remove or add.
 	Ops []string `yaml:"ops"`
 }
 

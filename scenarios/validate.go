@@ -19,7 +19,7 @@ var (
 	roles       = []string{RoleHub, RoleFollower}
 	distKinds   = []string{DistConstant, DistShiftedExponential, DistLognormal}
 	workloads   = []string{WorkloadPoisson, WorkloadScript, WorkloadOps}
-	workloadOps = []string{OpUpdate, OpMessage, OpRemove}
+	workloadOps = []string{OpUpdate, OpMessage, OpRemove, OpAdd}
 	distParams  = map[string][]string{
 		DistConstant:           {"value"},
 		DistShiftedExponential: {"min", "mean"},

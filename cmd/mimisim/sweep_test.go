@@ -380,7 +380,7 @@ func TestSweepGroupsizeQuick(t *testing.T) {
 	}
 	for _, e := range []string{"gomls", "rfc9420"} {
 		for _, metric := range []string{"op_wire_bytes", "op_sender_cpu", "op_receiver_cpu", "op_converge", "op_hub_cpu", "op_hub_egress"} {
-			for _, g := range []string{"update", "message", "remove"} {
+			for _, g := range []string{"update", "message", "remove", "add"} {
 				if !seen[e+"/"+metric+"/"+g] {
 					t.Errorf("no summary of %s %s %s", e, metric, g)
 				}

@@ -191,6 +191,12 @@ func (c *Client) Home() string { return c.cfg.Home }
 // Modelled reports whether the client is a modelled member (sampled fidelity).
 func (c *Client) Modelled() bool { return c.cfg.Modelled }
 
+// SampledConfig returns the client's sampled-fidelity settings (IsModelled, RoomSize,
+// CiphertextSize), for a client that joins the same room later.
+func (c *Client) SampledConfig() (func(string) bool, func() int, int) {
+	return c.cfg.IsModelled, c.cfg.RoomSize, c.cfg.CiphertextSize
+}
+
 // Joined reports whether the client is in the group.
 func (c *Client) Joined() bool { return c.member != nil || c.joined }
 

@@ -5,13 +5,14 @@ import (
 	"time"
 
 	"github.com/mimisim/mimisim/models/client"
+	"github.com/mimisim/mimisim/models/mimi"
 	"github.com/mimisim/mimisim/results"
 	"github.com/mimisim/mimisim/scenarios"
 	"github.com/mimisim/mimisim/sim"
 )
 
 // Metrics of the ops workload (scenario workload kind ops), one set per operation, grouped by
-// the operation's name ("update", "message", "remove"). Each is a difference over the operation's slot,
+// the operation's name ("update", "message", "remove", "add"). Each is a difference over the operation's slot,
 // in which nothing else happens on the network.
 const (
 	MetricOpWireBytes   = "op_wire_bytes"   // bytes the sender put on its uplink (transport overhead included)
@@ -20,6 +21,7 @@ const (
 	MetricOpConverge    = "op_converge"     // the sender starts → every remaining member at the new epoch (update, remove) or has decrypted the message (message), ms
 	MetricOpHubCPU      = "op_hub_cpu"      // core time the hub used, ms
 	MetricOpHubEgress   = "op_hub_egress"   // bytes the hub put on its uplink
+	MetricOpJoinerCPU   = "op_joiner_cpu"   // add: virtual CPU the new member used to join from the Welcome, ms
 )
 
 // opTag marks the ledger entry of an ops-workload message.
@@ -31,9 +33,10 @@ type opSlot struct {
 	name    string
 	sender  *client.Client
 	start   sim.Time
-	epoch   uint64 // update, remove: the epoch every remaining member must reach
-	victim  string // remove: the member removed
-	reached int    // members at the new epoch, or recipients that decrypted the message
+	epoch   uint64         // update, remove: the epoch every remaining member must reach
+	victim  string         // remove: the member removed
+	joiner  *client.Client // add: the member added
+	reached int            // members at the new epoch, or recipients that decrypted the message
 	want    int
 	doneAt  sim.Time
 
@@ -75,6 +78,16 @@ func (w *World) beginOp(i int, name string) {
 	case scenarios.OpMessage:
 		s.want = w.active() - 1
 		sender.SendTagged(w.sc.Workload.PayloadBytes, opTag)
+	case scenarios.OpAdd:
+		j := w.joiners[len(w.joinedAt)]
+		if w.joinedAt == nil {
+			w.joinedAt = make(map[string]sim.Time)
+		}
+		w.joinedAt[j.ID()] = w.K.Now()
+		s.joiner = j
+		s.epoch, s.want = sender.Epoch()+1, w.active()+1
+		s.cpu = append(s.cpu, j.CPUBusy())
+		sender.Invite([]string{j.ID()})
 	case scenarios.OpRemove:
 		victim := w.removable()
 		if victim == nil {
@@ -111,9 +124,9 @@ func (w *World) removable() *client.Client {
 	return nil
 }
 
-// opEpoch counts a member that reached a new epoch during an update or a remove.
+// opEpoch counts a member that reached a new epoch during a commit (update, remove, add).
 func (w *World) opEpoch(epoch uint64, at sim.Time) {
-	if s := w.op; s != nil && (s.name == scenarios.OpUpdate || s.name == scenarios.OpRemove) && epoch == s.epoch {
+	if s := w.op; s != nil && s.name != scenarios.OpMessage && epoch == s.epoch {
 		w.opReached(at)
 	}
 }
@@ -145,8 +158,11 @@ func (w *World) endOp() {
 			s.index, s.name, s.reached, s.want, w.sc.Workload.Gap))
 		return
 	}
-	if s.name == scenarios.OpRemove {
+	switch s.name {
+	case scenarios.OpRemove:
 		w.gone++
+	case scenarios.OpAdd:
+		w.added++
 	}
 	at := int64(w.K.Now())
 	g := s.name
@@ -170,7 +186,82 @@ func (w *World) endOp() {
 		}
 		obs = append(obs, o)
 	}
+	if j := s.joiner; j != nil {
+		obs = append(obs, results.Observation{Metric: MetricOpJoinerCPU, Unit: "ms", Group: g, TimeNs: at, Source: j.ID(),
+			Value: ms(j.CPUBusy() - s.cpu[len(s.cpu)-1])})
+		w.Clients = append(w.Clients, j) // a member from now on
+	}
 	w.obs.add(obs...)
+}
+
+// opJoined counts the joiner of an add.
+func (w *World) opJoined(c *client.Client, at sim.Time) bool {
+	s := w.op
+	if s == nil || s.joiner != c {
+		return false
+	}
+	w.opReached(at)
+	return true
+}
+
+// buildJoiners creates, at the hub, one client outside the room per add of an ops workload: a
+// real member with a KeyPackage stocked at the hub, on the creator's access type.
+func (w *World) buildJoiners(keys interface{ Uint32() uint32 }) error {
+	if w.sc.Workload.Kind != scenarios.WorkloadOps {
+		return nil
+	}
+	adds := 0
+	for _, op := range w.sc.Workload.Ops {
+		if op == scenarios.OpAdd {
+			adds++
+		}
+	}
+	if adds == 0 {
+		return nil
+	}
+	creator := w.creator()
+	hubIndex, inRoom := 0, 0
+	for i, p := range w.Providers {
+		if p == w.Hub {
+			hubIndex = i
+		}
+	}
+	for _, c := range w.Clients {
+		if w.homeOf[c.ID()] == w.Hub.Name() {
+			inRoom++
+		}
+	}
+	access := w.accessOf[creator.ID()]
+	for k := range adds {
+		id := mimi.ClientID(w.Hub.Name(), inRoom+k)
+		node, err := w.Net.AddNode(id, w.sc.Providers[hubIndex].Region, access)
+		if err != nil {
+			return fmt.Errorf("joiner %s: %w", id, err)
+		}
+		seed := make([]byte, 32)
+		for b := range seed {
+			seed[b] = byte(keys.Uint32())
+		}
+		cfg := client.Config{ID: id, Device: w.sc.Room.Device, Room: RoomID, Provider: w.Hub.Node(), Node: node, Home: w.Hub.Name()}
+		if w.SampledK > 0 {
+			cfg.IsModelled, cfg.RoomSize, cfg.CiphertextSize = creator.SampledConfig()
+		}
+		ec, err := w.opts.Engine.NewClient(id, seed)
+		if err != nil {
+			return fmt.Errorf("joiner %s: %w", id, err)
+		}
+		kp, err := ec.KeyPackage()
+		if err != nil {
+			return fmt.Errorf("joiner %s: key package: %w", id, err)
+		}
+		w.Hub.StockKeyPackage(id, kp)
+		w.Hub.AddClient(id, node)
+		c := client.New(w.K, w.Wire, cfg, ec, w.opts.Cost, (*recorder)(w), w.Ledger)
+		w.Wire.Dir.Register(node, c)
+		w.joiners = append(w.joiners, c)
+		w.homeOf[id] = w.Hub.Name()
+	}
+	return nil
 }
 
 func (w *World) clientByID(id string) *client.Client {

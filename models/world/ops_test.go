@@ -55,7 +55,7 @@ func opRecords(obs []results.Observation) []opRecord {
 			out = append(out, opRecord{name: o.Group, single: map[string]float64{o.Metric: o.Value}})
 		case MetricOpReceiverCPU:
 			out[len(out)-1].receivers = append(out[len(out)-1].receivers, o.Value)
-		case MetricOpSenderCPU, MetricOpConverge, MetricOpHubCPU, MetricOpHubEgress:
+		case MetricOpSenderCPU, MetricOpConverge, MetricOpHubCPU, MetricOpHubEgress, MetricOpJoinerCPU:
 			out[len(out)-1].single[o.Metric] = o.Value
 		}
 	}
@@ -75,7 +75,7 @@ func TestOpsWorkload(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			res, err := Run(parse(t, opsScenario(c.engine, c.fidelity, c.members, "update, message, remove, update, message", "5s")),
+			res, err := Run(parse(t, opsScenario(c.engine, c.fidelity, c.members, "update, message, remove, update, message, add, message", "3s")),
 				Options{Engine: e, Cost: opCost{}})
 			if err != nil {
 				t.Fatal(err)
@@ -93,6 +93,15 @@ func TestOpsWorkload(t *testing.T) {
 				{"remove", n, mls.OpCommitRemove, mls.OpProcessCommit, n - 1},
 				{"update", n - 1, mls.OpCommitUpdate, mls.OpProcessCommit, n - 2},
 				{"message", n - 1, mls.OpProtect, mls.OpUnprotect, n - 2},
+				{"add", n - 1, mls.OpCommitAdd, mls.OpProcessCommit, n - 2},
+				{"message", n, mls.OpProtect, mls.OpUnprotect, n - 1},
+			}
+			// The committer of an add is charged at the group's size after it in full fidelity
+			// (the real group's), before it in sampled fidelity (the room's); so is the joiner.
+			sampled := res.World.SampledK > 0
+			after := n
+			if sampled {
+				after = n - 1
 			}
 			if len(ops) != len(want) {
 				t.Fatalf("%d operations recorded, want %d", len(ops), len(want))
@@ -100,9 +109,16 @@ func TestOpsWorkload(t *testing.T) {
 			for i, w := range want {
 				op := ops[i]
 				price := func(o mls.Op) float64 { return ms(opCost{}.CPU(o, w.size, "phone")) }
-				if op.name != w.name || op.single[MetricOpSenderCPU] != price(w.sender) || len(op.receivers) != w.receivers {
+				senderPrice := price(w.sender)
+				if w.name == "add" {
+					senderPrice = ms(opCost{}.CPU(w.sender, after, "phone"))
+					if want := ms(opCost{}.CPU(mls.OpJoin, after, "phone")); op.single[MetricOpJoinerCPU] != want {
+						t.Errorf("op %d (add): the joiner used %v ms, want %v", i, op.single[MetricOpJoinerCPU], want)
+					}
+				}
+				if op.name != w.name || op.single[MetricOpSenderCPU] != senderPrice || len(op.receivers) != w.receivers {
 					t.Errorf("op %d: %s, sender %v ms (want %v), %d receivers (want %d)", i, op.name,
-						op.single[MetricOpSenderCPU], price(w.sender), len(op.receivers), w.receivers)
+						op.single[MetricOpSenderCPU], senderPrice, len(op.receivers), w.receivers)
 				}
 				for _, r := range op.receivers {
 					if r != price(w.receiver) {

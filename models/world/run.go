@@ -268,7 +268,7 @@ type recorder World
 
 func (r *recorder) Joined(c *client.Client, at sim.Time) {
 	w := (*World)(r)
-	if w.callSession(c) {
+	if w.callSession(c) || w.opJoined(c, at) {
 		return
 	}
 	w.joined++

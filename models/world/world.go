@@ -128,6 +128,7 @@ type World struct {
 	sc         *scenarios.Scenario
 	opts       Options
 	homeOf     map[string]string // client → provider name
+	accessOf   map[string]string // client → access type
 	joined     int
 	setupDone  bool
 	measureEnd sim.Time
@@ -139,6 +140,9 @@ type World struct {
 	op         *opSlot             // the ops workload's operation under way
 	removedAt  map[string]sim.Time // members removed by the ops workload, when their removal began
 	gone       int                 // removals completed (their slots closed): the room's size shrinks by it
+	joiners    []*client.Client    // clients outside the room that the ops workload's adds bring in, in order
+	joinedAt   map[string]sim.Time // joiners added by the ops workload, when their add began
+	added      int                 // adds completed (their slots closed): the room's size grows by it
 	accepted   map[int64]sim.Time
 	busy0      []time.Duration // providers' busy time when the window opened
 	busy1      []time.Duration // and when it closed
@@ -178,7 +182,7 @@ func Build(sc *scenarios.Scenario, opts Options) (*World, error) {
 	if err != nil {
 		return nil, err
 	}
-	w := &World{K: k, Net: net, sc: sc, opts: opts, homeOf: make(map[string]string),
+	w := &World{K: k, Net: net, sc: sc, opts: opts, homeOf: make(map[string]string), accessOf: make(map[string]string),
 		accepted: make(map[int64]sim.Time), Ledger: client.NewLedger(k.Stream("payload")),
 		SampledK: sampledK, modelled: make(map[string]bool)}
 	var ctSize int
@@ -188,7 +192,7 @@ func Build(sc *scenarios.Scenario, opts Options) (*World, error) {
 			return nil, err
 		}
 		n := sc.Room.Members
-		roomSize = func() int { return n - w.gone }
+		roomSize = func() int { return n - w.gone + w.added }
 	}
 	dir := mimi.NewDirectory()
 	w.Wire = &mimi.Wire{Net: net, Dir: dir, Tap: opts.Tap, Recover: sc.Faults != nil}
@@ -293,8 +297,12 @@ func Build(sc *scenarios.Scenario, opts Options) (*World, error) {
 			dir.Register(node, c)
 			w.Clients = append(w.Clients, c)
 			w.homeOf[id] = prov.Name()
+			w.accessOf[id] = access[n%len(access)]
 			n++
 		}
+	}
+	if err := w.buildJoiners(keys); err != nil {
+		return nil, err
 	}
 	w.checks = newChecks(w)
 	w.checks.keepBytes = opts.Churn != nil
