@@ -443,10 +443,13 @@ func manifest(sc *scenarios.Scenario, file string, raw []byte, engine, engineVer
 	if res.Invariants != nil {
 		m.Notes = append(m.Notes, res.Invariants.Note())
 	}
+	for _, l := range res.Limits {
+		m.Notes = append(m.Notes, "Engine limit reached, the operation was skipped and recorded as op_limit_reached: "+l)
+	}
 	if k, _ := scenarios.SampledK(sc.Fidelity); k > 0 {
-		m.Notes = append(m.Notes, fmt.Sprintf("Sampled fidelity: %d real members per provider run go-mls; the others are modelled: "+
+		m.Notes = append(m.Notes, fmt.Sprintf("Sampled fidelity: %d real members per provider run %s; the others are modelled: "+
 			"they receive every byte and are charged the calibrated CPU cost of each operation for the whole room's size, "+
-			"but hold no MLS state. Commits and Welcomes are charged at the nominal RFC 9420 sizes of models/mls/sizes.go.", k))
+			"but hold no MLS state. Commits and Welcomes are charged at the nominal RFC 9420 sizes of models/mls/sizes.go.", k, engine))
 	}
 	if bi, ok := debug.ReadBuildInfo(); ok {
 		for _, s := range bi.Settings {

@@ -189,6 +189,7 @@ type jobResult struct {
 	engine        string
 	engineVersion string
 	calibration   string
+	fidelity      string // the fidelity the job ran (auto:K resolved)
 	err           error
 }
 
@@ -217,7 +218,8 @@ func runJob(p scenarios.Point) (jr jobResult) {
 		return jobResult{err: err}
 	}
 	res.World = nil // the whole simulated world; only the results are kept
-	return jobResult{res: res, engine: engine.Name(), engineVersion: engine.Version(), calibration: calibration}
+	return jobResult{res: res, engine: engine.Name(), engineVersion: engine.Version(), calibration: calibration,
+		fidelity: p.Scenario.Fidelity}
 }
 
 // runJobFunc runs one job; tests replace it to make jobs fail.
@@ -295,6 +297,8 @@ func recordOf(r jobResult) jobRecord {
 			"messages_accepted":  strconv.Itoa(res.Accepted),
 			"deliveries_checked": strconv.Itoa(res.Deliveries),
 			"max_member_state":   strconv.Itoa(res.MaxStateSize) + " bytes",
+			"fidelity":           r.fidelity,
+			"limits_reached":     strings.Join(res.Limits, "; "),
 		},
 		obs: res.Observations.Slice(), // sweeps run many small jobs: one slice each
 	}
@@ -349,7 +353,8 @@ func sweepManifest(sc *scenarios.Scenario, file string, raw []byte, points []sce
 	// fails the sweep before anything is written, so reaching here means all of them held.
 	m.Notes = append(m.Notes, fmt.Sprintf("Every job checked the run invariants (%s) and all held; a violated one fails the sweep.", strings.Join(world.InvariantNames, ", ")))
 	m.Notes = append(m.Notes, sweepNote)
-	m.Notes = append(m.Notes, sampledNotes(points)...)
+	m.Notes = append(m.Notes, sampledNotes(points, recs)...)
+	m.Notes = append(m.Notes, limitNotes(points, recs)...)
 	if measured {
 		applyTimeMode(&m, timeModeMeasured)
 		m.Notes = append(m.Notes, "Some jobs ran in time mode measured while other jobs ran in parallel, which also changes their wall-clock costs; run such sweeps with --jobs 1.")
@@ -464,22 +469,23 @@ func (p *sweepProgress) finish() {
 }
 
 // sampledNotes says, per engine, which room sizes of a sweep with fidelity auto:K ran sampled
-// because they exceed what the engine holds in full fidelity.
-func sampledNotes(points []scenarios.Point) []string {
+// because they exceed what the engine holds in full fidelity (recs[j].extra["fidelity"] is the
+// fidelity job j ran).
+func sampledNotes(points []scenarios.Point, recs []jobRecord) []string {
 	type span struct {
 		fidelity string
 		sizes    []int
 	}
 	var order []string
 	by := map[string]*span{}
-	for _, p := range points {
-		sc := p.Scenario
-		if k, _ := scenarios.SampledK(sc.Fidelity); k == 0 {
+	for j, p := range points {
+		sc, fid := p.Scenario, recs[j].extra["fidelity"]
+		if k, _ := scenarios.SampledK(fid); k == 0 {
 			continue
 		}
 		if _, ok := by[sc.Engine]; !ok {
 			order = append(order, sc.Engine)
-			by[sc.Engine] = &span{fidelity: sc.Fidelity}
+			by[sc.Engine] = &span{fidelity: fid}
 		}
 		if s := by[sc.Engine]; !slices.Contains(s.sizes, sc.Room.Members) {
 			s.sizes = append(s.sizes, sc.Room.Members)
@@ -493,6 +499,42 @@ func sampledNotes(points []scenarios.Point) []string {
 		notes = append(notes, fmt.Sprintf("Engine %s holds at most %d members in full fidelity (its MaxMembers), so its jobs with "+
 			"%d to %d members ran in fidelity %s: real MLS state only for K members per provider, the others modelled (costs "+
 			"from the cost model, commit and Welcome sizes nominal).", e, limits[e], s.sizes[0], s.sizes[len(s.sizes)-1], s.fidelity))
+	}
+	return notes
+}
+
+// limitNotes says, per point and engine limit, which operations the engine could not perform
+// and in how many of the point's replications (recs[j].extra["limits_reached"] of job j).
+func limitNotes(points []scenarios.Point, recs []jobRecord) []string {
+	type key struct {
+		point int
+		text  string
+	}
+	var order []key
+	count := map[key]int{}
+	reps := map[int]int{}
+	params := map[int]string{}
+	for j, p := range points {
+		reps[p.Index]++
+		var ps []string
+		for _, prm := range p.Params {
+			ps = append(ps, prm.Name+"="+prm.Value)
+		}
+		params[p.Index] = strings.Join(ps, ", ")
+		l := recs[j].extra["limits_reached"]
+		if l == "" {
+			continue
+		}
+		k := key{p.Index, l}
+		if count[k] == 0 {
+			order = append(order, k)
+		}
+		count[k]++
+	}
+	var notes []string
+	for _, k := range order {
+		notes = append(notes, fmt.Sprintf("Engine limit reached at point %d (%s) in %d of %d replications; the operation was skipped "+
+			"and recorded as op_limit_reached: %s", k.point, params[k.point], count[k], reps[k.point], k.text))
 	}
 	return notes
 }

@@ -401,15 +401,37 @@ func TestSweepGroupsizeQuick(t *testing.T) {
 // A sweep says which of its jobs ran sampled because the engine cannot hold them in full.
 func TestSampledNotes(t *testing.T) {
 	var points []scenarios.Point
+	var recs []jobRecord
 	for _, c := range []struct {
 		engine, fidelity string
 		members          int
 	}{{"gomls", "full", 128}, {"gomls", "sampled:4", 256}, {"rfc9420", "full", 256}, {"gomls", "sampled:4", 1024}, {"gomls", "sampled:4", 256}} {
-		sc := &scenarios.Scenario{Engine: c.engine, Fidelity: c.fidelity, Room: scenarios.Room{Members: c.members}}
+		sc := &scenarios.Scenario{Engine: c.engine, Fidelity: "auto:4", Room: scenarios.Room{Members: c.members}}
 		points = append(points, scenarios.Point{Scenario: sc})
+		recs = append(recs, jobRecord{extra: map[string]string{"fidelity": c.fidelity}})
 	}
-	got := sampledNotes(points)
+	got := sampledNotes(points, recs)
 	if len(got) != 1 || !strings.HasPrefix(got[0], "Engine gomls holds at most 128 members in full fidelity (its MaxMembers), so its jobs with 256 to 1024 members ran in fidelity sampled:4") {
+		t.Errorf("notes: %q", got)
+	}
+}
+
+// A sweep gathers the engine limits its jobs reached, per point.
+func TestLimitNotes(t *testing.T) {
+	var points []scenarios.Point
+	var recs []jobRecord
+	for r := range 3 {
+		points = append(points, scenarios.Point{Index: 0, Replication: r, Params: []scenarios.Param{{Name: "room.members", Value: "128"}}})
+		extra := map[string]string{"limits_reached": ""}
+		if r > 0 {
+			extra["limits_reached"] = "operation 7 (remove): mls engine gomls cannot commit_remove in a group of 129 members: x"
+		}
+		recs = append(recs, jobRecord{extra: extra})
+	}
+	got := limitNotes(points, recs)
+	want := "Engine limit reached at point 0 (room.members=128) in 2 of 3 replications; the operation was skipped and recorded as " +
+		"op_limit_reached: operation 7 (remove): mls engine gomls cannot commit_remove in a group of 129 members: x"
+	if len(got) != 1 || got[0] != want {
 		t.Errorf("notes: %q", got)
 	}
 }

@@ -1,11 +1,13 @@
 package world
 
 import (
+	"errors"
 	"fmt"
 	"time"
 
 	"github.com/mimisim/mimisim/models/client"
 	"github.com/mimisim/mimisim/models/mimi"
+	"github.com/mimisim/mimisim/models/mls"
 	"github.com/mimisim/mimisim/results"
 	"github.com/mimisim/mimisim/scenarios"
 	"github.com/mimisim/mimisim/sim"
@@ -22,6 +24,10 @@ const (
 	MetricOpHubCPU      = "op_hub_cpu"      // core time the hub used, ms
 	MetricOpHubEgress   = "op_hub_egress"   // bytes the hub put on its uplink
 	MetricOpJoinerCPU   = "op_joiner_cpu"   // add: virtual CPU the new member used to join from the Welcome, ms
+	// MetricOpLimit is recorded instead of the others when the engine cannot perform the
+	// operation at the room's size (an mls.LimitError of the sender): its value is that size.
+	// The run goes on without the operation and Result.Limits keeps the engine's words.
+	MetricOpLimit = "op_limit_reached"
 )
 
 // opTag marks the ledger entry of an ops-workload message.
@@ -36,6 +42,7 @@ type opSlot struct {
 	epoch   uint64         // update, remove: the epoch every remaining member must reach
 	victim  string         // remove: the member removed
 	joiner  *client.Client // add: the member added
+	limit   error          // the engine's LimitError, when it could not perform the operation
 	reached int            // members at the new epoch, or recipients that decrypted the message
 	want    int
 	doneAt  sim.Time
@@ -73,7 +80,7 @@ func (w *World) beginOp(i int, name string) {
 	case scenarios.OpUpdate:
 		s.epoch, s.want = sender.Epoch()+1, w.active()
 		if err := sender.CommitUpdate(); err != nil {
-			w.fail(fmt.Errorf("operation %d (%s): %w", i, name, err))
+			w.opFailed(fmt.Errorf("operation %d (%s): %w", i, name, err))
 		}
 	case scenarios.OpMessage:
 		s.want = w.active() - 1
@@ -101,7 +108,7 @@ func (w *World) beginOp(i int, name string) {
 		s.victim = victim.ID()
 		s.epoch, s.want = sender.Epoch()+1, w.active()
 		if err := sender.RemoveMember(victim.ID(), victim.Member().Index()); err != nil {
-			w.fail(fmt.Errorf("operation %d (%s of %s): %w", i, name, victim.ID(), err))
+			w.opFailed(fmt.Errorf("operation %d (%s of %s): %w", i, name, victim.ID(), err))
 		}
 	default:
 		w.fail(fmt.Errorf("operation %d: unknown operation %q", i, name))
@@ -140,6 +147,17 @@ func (w *World) opReached(at sim.Time) {
 	}
 }
 
+// opFailed handles an error of the operation's sender: an engine limit is recorded as the
+// operation's result, anything else fails the run.
+func (w *World) opFailed(err error) {
+	var le *mls.LimitError
+	if s := w.op; s != nil && s.limit == nil && errors.As(err, &le) {
+		s.limit = err
+		return
+	}
+	w.fail(err)
+}
+
 // endOp closes the slot of the operation under way and records its observations.
 func (w *World) endOp() {
 	s := w.op
@@ -147,6 +165,17 @@ func (w *World) endOp() {
 		return
 	}
 	w.op = nil
+	if s.limit != nil {
+		// The operation did not happen: the victim stays, the joiner stays outside.
+		delete(w.removedAt, s.victim)
+		if s.joiner != nil {
+			delete(w.joinedAt, s.joiner.ID())
+		}
+		w.Limits = append(w.Limits, s.limit.Error())
+		w.obs.add(results.Observation{Metric: MetricOpLimit, Unit: "members", Group: s.name, TimeNs: int64(w.K.Now()),
+			Source: s.sender.ID(), Value: float64(w.active())})
+		return
+	}
 	if s.name == scenarios.OpRemove {
 		if c := w.clientByID(s.victim); c == nil || !c.Left() {
 			w.fail(fmt.Errorf("operation %d (%s): %s did not find itself removed", s.index, s.name, s.victim))

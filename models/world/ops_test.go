@@ -163,3 +163,31 @@ func TestOpsWorkloadNothingToRemove(t *testing.T) {
 		t.Fatalf("err = %v", err)
 	}
 }
+
+// go-mls cannot commit with a path at 129 members: the add that makes the room 129 works (an
+// Add-only commit has no path), the update after it is recorded as the limit reached, with the
+// engine's words, and the run goes on.
+func TestOpsWorkloadEngineLimit(t *testing.T) {
+	res, err := Run(parse(t, opsScenario("gomls", "full", 128, "add, update, message", "3s")), Options{Engine: engine(t), Cost: opCost{}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(res.Limits) != 1 || !strings.Contains(res.Limits[0], "operation 1 (update): mls engine gomls cannot commit_update in a group of 129 members") {
+		t.Fatalf("limits: %q", res.Limits)
+	}
+	ops := map[string]int{}
+	for _, o := range res.Observations {
+		switch o.Metric {
+		case MetricOpLimit:
+			if o.Group != "update" || o.Value != 129 {
+				t.Errorf("limit observation %+v", o)
+			}
+			ops["limit"]++
+		case MetricOpWireBytes:
+			ops[o.Group]++
+		}
+	}
+	if ops["limit"] != 1 || ops["add"] != 1 || ops["message"] != 1 || ops["update"] != 0 {
+		t.Errorf("operations recorded: %v", ops)
+	}
+}

@@ -195,7 +195,7 @@ func ms(d time.Duration) float64 { return float64(d) / float64(time.Millisecond)
 func (w *World) result(setup sim.Time) (*Result, error) {
 	res := &Result{Events: w.K.Handled(), SetupTime: time.Duration(setup), EndTime: w.K.Now(),
 		Sent: len(w.Ledger.Messages()), Accepted: len(w.accepted), Deliveries: w.delivered,
-		Members: w.initial, World: w}
+		Members: w.initial, World: w, Limits: w.Limits}
 	res.Invariants = w.invariants()
 	if f := res.Invariants.Failed(); f != nil {
 		return res, &InvariantError{Invariant: *f, Seed: w.sc.Seed}
@@ -391,6 +391,12 @@ func (r *recorder) Left(c *client.Client, last mls.Member, at sim.Time) {
 
 func (r *recorder) Fail(c *client.Client, err error) {
 	w := (*World)(r)
+	if w.op != nil && c == w.op.sender {
+		w.opFailed(fmt.Errorf("operation %d (%s): %w", w.op.index, w.op.name, err))
+		if w.op.limit != nil {
+			return
+		}
+	}
 	if w.failure == nil {
 		w.failure = fmt.Errorf("at %v client %s: %w", w.K.Now(), c.ID(), err)
 	}

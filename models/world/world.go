@@ -98,7 +98,9 @@ type Result struct {
 	// Invariants are the run's checks of itself (invariants.go); a run whose invariants do not
 	// all hold returns them with an *InvariantError.
 	Invariants *results.Invariants
-	World      *World
+	// Limits are the operations of an ops workload the engine could not perform (World.Limits).
+	Limits []string
+	World  *World
 }
 
 // InvariantError reports a violated invariant: its first counter-example and the seed that
@@ -112,6 +114,10 @@ func (e *InvariantError) Error() string { return e.Invariant.Error(e.Seed) }
 
 // World is a built world; tests reach into it.
 type World struct {
+	// Limits lists the operations of an ops workload that the engine could not perform (its
+	// mls.LimitError, with the operation and the virtual time).
+	Limits []string
+
 	K         *sim.Kernel
 	Net       *network.Network
 	Wire      *mimi.Wire
