@@ -372,6 +372,12 @@ func writeSweepComparison(b *strings.Builder, sp *sweepPlan) {
 	fmt.Fprintf(b, "Each figure draws one metric and group against %s with one line per value of %s "+
 		"(compare_mean_*: means with %s confidence intervals; compare_scaling_*: log–log with the fitted exponent of each line). "+
 		"What they show, from the summary:\n\n", code(sp.info.Axes[0].Name), code(series), percent(CILevel))
+	if sampled := sampledJobs(sp.info); sampled > 0 {
+		fmt.Fprintf(b, "%s of the %d jobs ran in sampled fidelity (their manifest entries say which): there, sizes of commits and "+
+			"Welcomes are the nominal RFC 9420 sizes of a full tree and state sizes are those of the few real members' group, "+
+			"so a line that changes fidelity along the axis compares unlike things beyond that point.\n\n",
+			fmt.Sprint(sampled), len(sp.info.Jobs))
+	}
 	for _, f := range means {
 		var parts []string
 		for _, s := range f.series {
@@ -425,4 +431,15 @@ func relAt(all []figSeries, s figSeries, i int) string {
 		}
 	}
 	return ""
+}
+
+// sampledJobs counts the jobs whose Extra says they ran in sampled fidelity.
+func sampledJobs(info *SweepInfo) int {
+	n := 0
+	for _, j := range info.Jobs {
+		if strings.HasPrefix(j.Extra["fidelity"], "sampled:") {
+			n++
+		}
+	}
+	return n
 }

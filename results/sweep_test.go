@@ -712,8 +712,19 @@ func TestSweepCompareFigures(t *testing.T) {
 			}
 		}
 	}
-	if !strings.Contains(report, "## Comparison by `workload.rate_per_member`") {
-		t.Error("report has no comparison section")
+	if !strings.Contains(report, "## Comparison by `workload.rate_per_member`") || strings.Contains(report, "ran in sampled fidelity") {
+		t.Error("report has no comparison section, or warns of sampled jobs it does not have")
+	}
+	m.Sweep.Jobs[0].Extra["fidelity"] = "sampled:4"
+	if sp, err = prepareSweep(m, obs, sweepOptions()); err != nil {
+		t.Fatal(err)
+	}
+	buf.Reset()
+	if err := writeSweepReport(&buf, sp); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(buf.String(), "1 of the 24 jobs ran in sampled fidelity") {
+		t.Error("report does not warn of the sampled job")
 	}
 	m.Sweep.Series = "room.members"
 	if _, err := prepareSweep(m, obs, sweepOptions()); err == nil {

@@ -105,7 +105,7 @@ var hostileInputCases = []badCase{
 	{"zero byte cost", edit("region: us-east-1}", "region: us-east-1, byte_cost_per_kib: 0s}"),
 		`s.yaml:5:70: providers[1].byte_cost_per_kib: must be > 0 (time_mode: zero turns CPU costs off)`},
 	{"workload not a mapping", edit("workload:\n  kind: poisson\n  rate_per_member: 0.5\n", "workload: poisson\n"),
-		`s.yaml:8:11: workload: must be a mapping with fields kind, rate_per_member, payload_bytes, commits, messages, senders, gap, got string "poisson"`},
+		`s.yaml:8:11: workload: must be a mapping with fields kind, rate_per_member, payload_bytes, commits, messages, senders, gap, ops, got string "poisson"`},
 	{"attachments not a mapping", base + "attachments: [image]\n",
 		`s.yaml:11:14: attachments: must be a mapping with fields download, kinds, got a list`},
 	{"offline not a mapping", base + "offline: [0.1]\n",
