@@ -204,6 +204,12 @@ func compareFigures(sp *sweepPlan, metrics []string, units map[string]string, gr
 			rests = append(rests, rest)
 		}
 	}
+	sampled := map[int]bool{} // points with a job in sampled fidelity
+	for _, j := range info.Jobs {
+		if strings.HasPrefix(j.Extra["fidelity"], "sampled:") {
+			sampled[j.Point] = true
+		}
+	}
 	var means, scalings []sweepFigure
 	for _, m := range metrics {
 		// One figure per group; the pooled group only where there is no other (pooling a
@@ -217,7 +223,10 @@ func compareFigures(sp *sweepPlan, metrics []string, units map[string]string, gr
 				f := sweepFigure{kind: figMean, metric: m, unit: units[m], group: g, combo: rest, title: sp.opts.Title,
 					caption: caption, xAxis: x}
 				for vi, v := range info.Axes[si].Values {
+					// Points whose jobs ran in sampled fidelity form a line of their own (same
+					// colour, dashed): their sizes are nominal, not the real group's.
 					s := figSeries{name: info.Series + "=" + v, color: vi}
+					ss := figSeries{name: info.Series + "=" + v + " (sampled)", color: vi + len(lineColors)}
 					for xi, xv := range x.labels {
 						params := make([]Param, 0, len(info.Axes))
 						ri := 0
@@ -240,13 +249,19 @@ func compareFigures(sp *sweepPlan, metrics []string, units map[string]string, gr
 						if !ok {
 							continue
 						}
-						s.xs = append(s.xs, x.pos[xi])
-						s.ys = append(s.ys, r.RepMean)
-						s.lo = append(s.lo, r.CILow)
-						s.hi = append(s.hi, r.CIHigh)
+						t := &s
+						if sampled[p] {
+							t = &ss
+						}
+						t.xs = append(t.xs, x.pos[xi])
+						t.ys = append(t.ys, r.RepMean)
+						t.lo = append(t.lo, r.CILow)
+						t.hi = append(t.hi, r.CIHigh)
 					}
-					if len(s.xs) > 0 {
-						f.series = append(f.series, s)
+					for _, t := range []figSeries{s, ss} {
+						if len(t.xs) > 0 {
+							f.series = append(f.series, t)
+						}
 					}
 				}
 				if len(f.series) == 0 {

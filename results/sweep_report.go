@@ -375,7 +375,7 @@ func writeSweepComparison(b *strings.Builder, sp *sweepPlan) {
 	if sampled := sampledJobs(sp.info); sampled > 0 {
 		fmt.Fprintf(b, "%s of the %d jobs ran in sampled fidelity (their manifest entries say which): there, sizes of commits and "+
 			"Welcomes are the nominal RFC 9420 sizes of a full tree and state sizes are those of the few real members' group, "+
-			"so a line that changes fidelity along the axis compares unlike things beyond that point.\n\n",
+			"so their points form lines of their own, marked (sampled), and are fitted apart.\n\n",
 			fmt.Sprint(sampled), len(sp.info.Jobs))
 	}
 	for _, f := range means {

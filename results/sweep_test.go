@@ -726,6 +726,16 @@ func TestSweepCompareFigures(t *testing.T) {
 	if !strings.Contains(buf.String(), "1 of the 24 jobs ran in sampled fidelity") {
 		t.Error("report does not warn of the sampled job")
 	}
+	// The sampled point is a line of its own.
+	for _, f := range sp.figs {
+		if f.group == "" || f.kind != figMean {
+			continue
+		}
+		if len(f.series) != 3 || f.series[1].name != "workload.rate_per_member=0.05 (sampled)" ||
+			len(f.series[1].xs) != 1 || f.series[1].xs[0] != 2 || len(f.series[0].xs) != 3 {
+			t.Errorf("%s: series %+v", f.stem, f.series)
+		}
+	}
 	m.Sweep.Series = "room.members"
 	if _, err := prepareSweep(m, obs, sweepOptions()); err == nil {
 		t.Error("the first axis was accepted as the series")
