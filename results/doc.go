@@ -62,7 +62,8 @@
 // each metric and group with one line per value of that axis (compare_mean_*, compare_scaling_*;
 // per group, or the pooled group "all" when the metric has one group), and report.md gains a
 // section whose sentences are generated from the summary: each line's mean at the first and last
-// value of the first axis, its fitted exponent, and its ratio to the first line there.
+// value of the first axis, its fitted exponent, and its ratio to the first line there. Points whose
+// jobs ran in sampled fidelity (SweepJob.Extra["fidelity"]) form lines of their own, fitted apart.
 //
 // # Rebuilding
 //
