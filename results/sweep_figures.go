@@ -160,16 +160,16 @@ func planSweepFigures(sp *sweepPlan) []sweepFigure {
 	return figs
 }
 
-// seriesKey identifies a summary row by point, metric and group.
-type seriesKey struct {
+// compareKey identifies a summary row by point, metric and group.
+type compareKey struct {
 	point         int
 	metric, group string
 }
 
-func rowAt2(sp *sweepPlan) map[seriesKey]SweepRow {
-	at := make(map[seriesKey]SweepRow, len(sp.rows))
+func rowAt2(sp *sweepPlan) map[compareKey]SweepRow {
+	at := make(map[compareKey]SweepRow, len(sp.rows))
 	for _, r := range sp.rows {
-		at[seriesKey{r.Point, r.Metric, r.Group}] = r
+		at[compareKey{r.Point, r.Metric, r.Group}] = r
 	}
 	return at
 }
@@ -178,7 +178,7 @@ func rowAt2(sp *sweepPlan) map[seriesKey]SweepRow {
 // than the first and the series axis, the means against the first axis with one line per value
 // of the series axis (and, where the first axis is positive numbers, their log–log fits).
 func compareFigures(sp *sweepPlan, metrics []string, units map[string]string, groups map[string][]string,
-	rowAt map[seriesKey]SweepRow, caption string) []sweepFigure {
+	rowAt map[compareKey]SweepRow, caption string) []sweepFigure {
 	info := sp.info
 	x := xAxisOf(info.Axes[0])
 	si := 0
@@ -245,7 +245,7 @@ func compareFigures(sp *sweepPlan, metrics []string, units map[string]string, gr
 						if !ok {
 							continue
 						}
-						r, ok := rowAt[seriesKey{p, m, g}]
+						r, ok := rowAt[compareKey{p, m, g}]
 						if !ok {
 							continue
 						}

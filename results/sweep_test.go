@@ -650,9 +650,9 @@ func TestSweepCompareFigures(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	rowAt := map[seriesKey]SweepRow{}
+	rowAt := map[compareKey]SweepRow{}
 	for _, r := range sp.rows {
-		rowAt[seriesKey{r.Point, r.Metric, r.Group}] = r
+		rowAt[compareKey{r.Point, r.Metric, r.Group}] = r
 	}
 	same := func(a, b float64) bool { return a == b || math.IsNaN(a) && math.IsNaN(b) }
 	count := map[string]int{}
@@ -672,7 +672,7 @@ func TestSweepCompareFigures(t *testing.T) {
 			var xs, ys []float64
 			for i, x := range s.xs {
 				p := pointOf(t, m.Sweep, FormatValue(x), []Param{{"workload.rate_per_member", rate}})
-				r := rowAt[seriesKey{p, f.metric, f.group}]
+				r := rowAt[compareKey{p, f.metric, f.group}]
 				if s.ys[i] != r.RepMean || f.kind == figMean && (!same(s.lo[i], r.CILow) || !same(s.hi[i], r.CIHigh)) {
 					t.Errorf("%s: %s at x=%v plots %v, summary has %v", f.stem, s.name, x, s.ys[i], r.RepMean)
 				}

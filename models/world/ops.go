@@ -172,7 +172,7 @@ func (w *World) endOp() {
 			delete(w.joinedAt, s.joiner.ID())
 		}
 		w.Limits = append(w.Limits, s.limit.Error())
-		w.obs.add(results.Observation{Metric: MetricOpLimit, Unit: "members", Group: s.name, TimeNs: int64(w.K.Now()),
+		w.obs.Add(results.Observation{Metric: MetricOpLimit, Unit: "members", Group: s.name, TimeNs: int64(w.K.Now()),
 			Source: s.sender.ID(), Value: float64(w.active())})
 		return
 	}
@@ -220,7 +220,7 @@ func (w *World) endOp() {
 			Value: ms(j.CPUBusy() - s.cpu[len(s.cpu)-1])})
 		w.Clients = append(w.Clients, j) // a member from now on
 	}
-	w.obs.add(obs...)
+	w.obs.Add(obs...)
 }
 
 // opJoined counts the joiner of an add.

@@ -81,7 +81,7 @@ func TestOpsWorkload(t *testing.T) {
 				t.Fatal(err)
 			}
 			n := c.members
-			ops := opRecords(res.Observations)
+			ops := opRecords(res.Observations.Slice())
 			want := []struct {
 				name             string
 				size             int
@@ -176,7 +176,7 @@ func TestOpsWorkloadEngineLimit(t *testing.T) {
 		t.Fatalf("limits: %q", res.Limits)
 	}
 	ops := map[string]int{}
-	for _, o := range res.Observations {
+	for _, o := range res.Observations.All() {
 		switch o.Metric {
 		case MetricOpLimit:
 			if o.Group != "update" || o.Value != 129 {
