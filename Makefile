@@ -55,7 +55,7 @@ test-slurm:     ## sharded sweep on a real one-node Slurm cluster here, merged a
 # RESULTS_SWEEPS is every embedded scenario with a sweep section (a test in cmd/mimisim checks
 # the list); make results runs each at full size into results/reference/<scenario>/ and prints
 # the wall time of each.
-RESULTS_SWEEPS = fanout-size contention contention-rtt fanout fanout-load fanout-topology faults callsetup dma-phases groupsize
+RESULTS_SWEEPS = fanout-size contention contention-rtt fanout fanout-load fanout-topology faults callsetup callsetup-large dma-phases groupsize
 RESULTS_DIR ?= results/reference
 results:        ## every embedded sweep at full size: results/reference/<scenario>/ (CSV, figures, report)
 	$(GO) build -o /tmp/mimisim-results ./cmd/mimisim

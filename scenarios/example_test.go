@@ -68,7 +68,7 @@ func ExampleLoadEmbedded() {
 	fmt.Println(s.Name, s.Room.Members, "members over", len(s.Providers), "providers, placement", s.Room.Placement)
 	fmt.Println(len(raw) > 0)
 	// Output:
-	// [bigroom callsetup contention contention-rtt default dma-phases fanout fanout-load fanout-size fanout-topology faults groupsize hostile]
+	// [bigroom callsetup callsetup-large contention contention-rtt default dma-phases fanout fanout-load fanout-size fanout-topology faults groupsize hostile]
 	// default 32 members over 3 providers, placement [11 11 10]
 	// true
 }

@@ -54,7 +54,7 @@ func TestParseAppliesDocumentedDefaults(t *testing.T) {
 }
 
 func TestEmbeddedDefault(t *testing.T) {
-	if got, want := Embedded(), []string{"bigroom", "callsetup", "contention", "contention-rtt", "default", "dma-phases", "fanout", "fanout-load", "fanout-size", "fanout-topology", "faults", "groupsize", "hostile"}; !slices.Equal(got, want) {
+	if got, want := Embedded(), []string{"bigroom", "callsetup", "callsetup-large", "contention", "contention-rtt", "default", "dma-phases", "fanout", "fanout-load", "fanout-size", "fanout-topology", "faults", "groupsize", "hostile"}; !slices.Equal(got, want) {
 		t.Fatalf("Embedded() = %q, want %q", got, want)
 	}
 	s, raw, err := LoadEmbedded("default", testLimits())
@@ -139,7 +139,7 @@ func isShareLine(l string) bool {
 
 func TestLoadEmbeddedUnknown(t *testing.T) {
 	_, _, err := LoadEmbedded("../default", testLimits())
-	if err == nil || err.Error() != `unknown embedded scenario "../default"; available: bigroom, callsetup, contention, contention-rtt, default, dma-phases, fanout, fanout-load, fanout-size, fanout-topology, faults, groupsize, hostile` {
+	if err == nil || err.Error() != `unknown embedded scenario "../default"; available: bigroom, callsetup, callsetup-large, contention, contention-rtt, default, dma-phases, fanout, fanout-load, fanout-size, fanout-topology, faults, groupsize, hostile` {
 		t.Errorf("LoadEmbedded: err = %v", err)
 	}
 }
@@ -448,7 +448,7 @@ func FuzzParse(f *testing.F) {
 		f.Fatal(err)
 	}
 	f.Add(sweep)
-	for _, name := range []string{"contention", "fanout", "callsetup", "faults", "dma-phases", "fanout-load", "fanout-topology", "contention-rtt"} {
+	for _, name := range []string{"contention", "fanout", "callsetup", "faults", "dma-phases", "fanout-load", "fanout-topology", "contention-rtt", "callsetup-large"} {
 		data, err := os.ReadFile("files/" + name + ".yaml")
 		if err != nil {
 			f.Fatal(err)

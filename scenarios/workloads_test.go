@@ -452,6 +452,12 @@ func TestEmbeddedWorkloadSweeps(t *testing.T) {
 			45, 3, func(s *Scenario) bool {
 				return s.Room.Members == 64 && len(s.Providers) == 3 && s.Call != nil
 			}, 0},
+		{"callsetup-large",
+			[]Axis{{"room.members", []any{10, 100, 1000}}, {"call.design", []any{"epoch_keys", "subgroup_one_commit"}}, {"providers.count", []any{2, 6}}},
+			&Quick{Replications: 1, Values: map[string][]any{"room.members": {10}, "call.design": {"epoch_keys", "subgroup_one_commit"}, "providers.count": {2}}},
+			24, 2, func(s *Scenario) bool {
+				return s.Engine == "rfc9420" && len(s.Providers) == 6 && s.Call != nil && s.Call.Participants == 0
+			}, 2},
 		{"contention-rtt",
 			[]Axis{{"commits.rate", []any{0.25, 1, 4}}, {"network.rtt[0].ms", []any{20, 200}}, {"commits.policy", []any{"immediate", "designated_committer"}}},
 			&Quick{Replications: 1, Values: map[string][]any{"commits.rate": {1}, "network.rtt[0].ms": {20, 200}, "commits.policy": {"immediate"}}},
@@ -480,7 +486,9 @@ func TestEmbeddedWorkloadSweeps(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			s, _, err := LoadEmbedded(tc.name, testLimits())
+			limits := testLimits()
+			limits.Engines["rfc9420"] = 1 << 17 // the rfc9420 engine's MaxMembers
+			s, _, err := LoadEmbedded(tc.name, limits)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -508,7 +516,7 @@ func TestEmbeddedWorkloadSweeps(t *testing.T) {
 				}
 			}
 			// gomls holds 128 members in full fidelity.
-			lim := testLimits()
+			lim := limits
 			lim.Engines["gomls"] = 128
 			if _, _, err := LoadEmbedded(tc.name, lim); err != nil {
 				t.Errorf("with gomls' real limit: %v", err)
@@ -520,7 +528,7 @@ func TestEmbeddedWorkloadSweeps(t *testing.T) {
 // Every line of the embedded workload scenarios that sets a field carries a comment, and every
 // prefix of them parses or fails cleanly.
 func TestWorkloadFilesAreCommented(t *testing.T) {
-	for _, name := range []string{"contention", "fanout", "callsetup", "faults"} {
+	for _, name := range []string{"contention", "fanout", "callsetup", "callsetup-large", "faults"} {
 		data, err := os.ReadFile("files/" + name + ".yaml")
 		if err != nil {
 			t.Fatal(err)

@@ -185,6 +185,7 @@ func TestEmbeddedWorkloadSweeps(t *testing.T) {
 		{"fanout", 4, []string{world.MetricDelivery, world.MetricOffline}},
 		{"faults", 2, []string{world.MetricDelivery, world.MetricFaultRetries, world.MetricFaultDownTime}},
 		{"callsetup", 3, []string{world.MetricCallAll, world.MetricCallFirst, world.MetricCallCommits, world.MetricDelivery}},
+		{"callsetup-large", 2, []string{world.MetricCallAll, world.MetricCallFirst, world.MetricCallCommits, world.MetricDelivery}},
 		{"contention-rtt", 2, []string{world.MetricCommitSuccess, world.MetricCommitTime, world.MetricResent}},
 		{"fanout-load", 2, []string{world.MetricUtilization, world.MetricEgress, world.MetricDelivery}},
 		{"fanout-topology", 2, []string{world.MetricDelivery, world.MetricEgress, world.MetricUtilization}},
