@@ -496,7 +496,9 @@ func TestEmbeddedWorkloadSweeps(t *testing.T) {
 			if reps == 0 {
 				reps = 3
 			}
-			want := &Sweep{Replications: reps, Axes: tc.axes, Quick: tc.quick}
+			// The sweeps whose comparison figures draw one line per value of a second axis.
+			series := map[string]string{"callsetup": "call.design", "callsetup-large": "call.design", "contention": "commits.policy"}
+			want := &Sweep{Replications: reps, Axes: tc.axes, Quick: tc.quick, Series: series[tc.name]}
 			if !reflect.DeepEqual(s.Sweep, want) {
 				t.Errorf("sweep = %+v (quick %+v), want %+v (quick %+v)", s.Sweep, s.Sweep.Quick, want, want.Quick)
 			}
