@@ -7,7 +7,6 @@ import (
 
 	"github.com/mimisim/mimisim/models/mls/rfc9420/ciphersuite"
 	"github.com/mimisim/mimisim/models/mls/rfc9420/codec"
-	tm "github.com/mimisim/mimisim/models/mls/rfc9420/treemath"
 	"github.com/mimisim/mimisim/models/mls/rfc9420/wire"
 )
 
@@ -166,23 +165,8 @@ func (g *Group) JoinReInit(welcome []byte, kb *KeyPackageBundle, cfg Config) (*G
 		return nil, joinErr("new group (epoch %d, suite %v) does not match the ReInit", gc.Epoch, gc.CipherSuite)
 	}
 	// Every member of the old group must be in the new one (same credential).
-	present := map[string]bool{}
-	ng.Members(func(_ tm.LeafIndex, ln *wire.LeafNode) bool {
-		if b, err := codec.Marshal(&ln.Credential); err == nil {
-			present[string(b)] = true
-		}
-		return true
-	})
-	var missing error
-	g.Members(func(l tm.LeafIndex, ln *wire.LeafNode) bool {
-		if b, err := codec.Marshal(&ln.Credential); err != nil || !present[string(b)] {
-			missing = joinErr("member at leaf %d of the old group is not in the new group", l)
-			return false
-		}
-		return true
-	})
-	if missing != nil {
-		return nil, missing
+	if l, ok := credentialNotIn(g, ng); ok {
+		return nil, joinErr("member at leaf %d of the old group is not in the new group", l)
 	}
 	return ng, nil
 }
