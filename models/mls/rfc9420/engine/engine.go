@@ -165,6 +165,11 @@ func (c *Client) KeyPackage() ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
+	return c.offer(kb)
+}
+
+// offer keeps kb until a Welcome uses it and returns its KeyPackage, MLSMessage-encoded.
+func (c *Client) offer(kb *group.KeyPackageBundle) ([]byte, error) {
 	c.mu.Lock()
 	c.kps[string(kb.Ref)] = kb
 	c.mu.Unlock()
