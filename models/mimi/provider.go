@@ -541,6 +541,18 @@ func (p *Provider) admitHandshake(from network.NodeID, reqID uint64, roomID, sen
 	return r, true
 }
 
+// acceptHandshake answers an accepted commit or proposal with success at the room's (new)
+// epoch and, with recovery on, records that answer under key for admitHandshake to give a
+// retry. It returns the acceptance time.
+func (p *Provider) acceptHandshake(from network.NodeID, key, reqID, epoch uint64) int64 {
+	now := int64(p.k.Now())
+	if p.rec != nil {
+		p.record[key] = acceptedRecord{epoch: epoch, acceptedNs: now}
+	}
+	p.send(from, &UpdateResponse{ReqID: reqID, Code: CodeSuccess, Epoch: epoch, AcceptedNs: now})
+	return now
+}
+
 // update handles a commit at the hub.
 func (p *Provider) update(from network.NodeID, m *UpdateRequest) {
 	var key uint64
@@ -563,11 +575,7 @@ func (p *Provider) update(from network.NodeID, m *UpdateRequest) {
 	r.members = append(r.members, m.Adds...)
 	r.epoch++
 	p.stats.Accepted++
-	now := int64(p.k.Now())
-	if p.rec != nil {
-		p.record[key] = acceptedRecord{epoch: r.epoch, acceptedNs: now}
-	}
-	p.send(from, &UpdateResponse{ReqID: m.ReqID, Code: CodeSuccess, Epoch: r.epoch, AcceptedNs: now})
+	now := p.acceptHandshake(from, key, m.ReqID, r.epoch)
 
 	r.seq++
 	commit := Event{Kind: EventCommit, Seq: r.seq, Epoch: m.Epoch, Sender: m.Sender, Handshake: m.Handshake, AcceptedNs: now, Pad: m.Pad}
@@ -605,11 +613,7 @@ func (p *Provider) propose(from network.NodeID, m *ProposeRequest) {
 	}
 	r.proposals++
 	p.stats.Proposals++
-	now := int64(p.k.Now())
-	if p.rec != nil {
-		p.record[key] = acceptedRecord{epoch: r.epoch, acceptedNs: now}
-	}
-	p.send(from, &UpdateResponse{ReqID: m.ReqID, Code: CodeSuccess, Epoch: r.epoch, AcceptedNs: now})
+	now := p.acceptHandshake(from, key, m.ReqID, r.epoch)
 	r.seq++
 	ev := Event{Kind: EventProposal, Seq: r.seq, Epoch: m.Epoch, Sender: m.Sender, Handshake: [][]byte{m.Proposal}, AcceptedNs: now}
 	to := without(r.members, m.Sender)
