@@ -58,6 +58,16 @@ func paramHeader(params []Param, fixed []string) []string {
 	return append(h, fixed...)
 }
 
+// formatObservation fills f, the observation columns of a row, with o; parseObservation reads
+// them back. Shard and sweep observation files use it after their own leading columns.
+func formatObservation(f []string, o Observation) {
+	f[0], f[1], f[2] = o.Metric, o.Unit, o.Group
+	f[3] = formatSeconds(o.TimeNs)
+	f[4], f[5] = o.Source, o.Target
+	f[6] = strconv.FormatInt(o.ID, 10)
+	f[7] = formatExact(o.Value)
+}
+
 // writeObservationsCSV writes the tidy observations table. It writes exactly what
 // encoding/csv writes for the same records, but encodes each interned string (and the
 // parameter columns) once with a csv.Writer and the numbers with strconv, so that a row costs no

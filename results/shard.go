@@ -158,11 +158,7 @@ func writeShardObservations(w io.Writer, s Shard, obs [][]Observation) error {
 		rec[0] = strconv.Itoa(job.Job)
 		f := rec[1:]
 		for _, o := range obs[i] {
-			f[0], f[1], f[2] = o.Metric, o.Unit, o.Group
-			f[3] = formatSeconds(o.TimeNs)
-			f[4], f[5] = o.Source, o.Target
-			f[6] = strconv.FormatInt(o.ID, 10)
-			f[7] = formatExact(o.Value)
+			formatObservation(f, o)
 			if err := cw.Write(rec); err != nil {
 				return err
 			}

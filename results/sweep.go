@@ -376,11 +376,7 @@ func writeSweepObservationsCSV(w io.Writer, info *SweepInfo, obs [][]Observation
 		rec[lead-1] = strconv.FormatUint(job.Seed, 10)
 		f := rec[lead:]
 		for _, o := range obs[j] {
-			f[0], f[1], f[2] = o.Metric, o.Unit, o.Group
-			f[3] = formatSeconds(o.TimeNs)
-			f[4], f[5] = o.Source, o.Target
-			f[6] = strconv.FormatInt(o.ID, 10)
-			f[7] = formatExact(o.Value)
+			formatObservation(f, o)
 			if err := cw.Write(rec); err != nil {
 				return err
 			}

@@ -407,6 +407,18 @@ func invariantsLine(v *results.Invariants) string {
 	return strings.Join(parts, ", ")
 }
 
+// runExtra returns the manifest extras every run records, a single run's and each sweep job's:
+// its virtual set-up time, message counts and largest member state. Callers add their own.
+func runExtra(res *world.Result) map[string]string {
+	return map[string]string{
+		"setup_virtual":      res.SetupTime.String(),
+		"messages_sent":      strconv.Itoa(res.Sent),
+		"messages_accepted":  strconv.Itoa(res.Accepted),
+		"deliveries_checked": strconv.Itoa(res.Deliveries),
+		"max_member_state":   strconv.Itoa(res.MaxStateSize) + " bytes",
+	}
+}
+
 func manifest(sc *scenarios.Scenario, file string, raw []byte, engine, engineVersion, calibration string, res *world.Result) results.Manifest {
 	sum := sha256.Sum256(raw)
 	host, _ := os.Hostname()
@@ -427,15 +439,9 @@ func manifest(sc *scenarios.Scenario, file string, raw []byte, engine, engineVer
 			"Latencies are virtual time: modelled network delays plus calibrated CPU costs of real MLS operations.",
 			"Every message was really encrypted by its sender and decrypted and checked by every recipient.",
 		},
-		Extra: map[string]string{
-			"setup_virtual":        res.SetupTime.String(),
-			"messages_sent":        strconv.Itoa(res.Sent),
-			"messages_accepted":    strconv.Itoa(res.Accepted),
-			"deliveries_checked":   strconv.Itoa(res.Deliveries),
-			"max_member_state":     strconv.Itoa(res.MaxStateSize) + " bytes",
-			"transport_overhead_b": "80 per message (estimate, see models/mimi)",
-		},
+		Extra: runExtra(res),
 	}
+	m.Extra["transport_overhead_b"] = "80 per message (estimate, see models/mimi)"
 	if sc.Hostile != nil || sc.Churn != nil {
 		m.Notes[1] = "Every message was really encrypted by its sender; every other member of its epoch decrypted and checked it, " +
 			"or invariants.json gives the reason it could not (offline at the end, tampered with or reordered by the hostile follower)."

@@ -288,19 +288,14 @@ type jobRecord struct {
 // recordOf keeps what a sweep records of a job that ran here.
 func recordOf(r jobResult) jobRecord {
 	res := r.res
+	extra := runExtra(res)
+	extra["fidelity"] = r.fidelity
+	extra["limits_reached"] = strings.Join(res.Limits, "; ")
 	return jobRecord{
 		engine: r.engine, engineVersion: r.engineVersion, calibration: r.calibration,
 		events: res.Events, simulatedNs: int64(res.EndTime),
-		extra: map[string]string{
-			"setup_virtual":      res.SetupTime.String(),
-			"messages_sent":      strconv.Itoa(res.Sent),
-			"messages_accepted":  strconv.Itoa(res.Accepted),
-			"deliveries_checked": strconv.Itoa(res.Deliveries),
-			"max_member_state":   strconv.Itoa(res.MaxStateSize) + " bytes",
-			"fidelity":           r.fidelity,
-			"limits_reached":     strings.Join(res.Limits, "; "),
-		},
-		obs: res.Observations.Slice(), // sweeps run many small jobs: one slice each
+		extra: extra,
+		obs:   res.Observations.Slice(), // sweeps run many small jobs: one slice each
 	}
 }
 

@@ -343,6 +343,24 @@ func (c *Client) StartWorkload(rate float64, size int, end sim.Time, rng *rand.R
 	next()
 }
 
+// protect returns the ciphertext of message s in the current epoch. A modelled member makes
+// filler of the size of a real ciphertext, beginning with the message's ledger id; a real one
+// protects s's plaintext and binds the ciphertext to s in the ledger (modelled recipients find
+// the message by its ciphertext; the run's invariant checks find the message the hub accepted).
+func (c *Client) protect(s Sent) ([]byte, error) {
+	if c.cfg.Modelled {
+		ct := make([]byte, max(c.cfg.CiphertextSize, 8))
+		binary.BigEndian.PutUint64(ct, uint64(s.ID))
+		return ct, nil
+	}
+	ct, err := c.member.Protect(s.Plaintext)
+	if err != nil {
+		return nil, err
+	}
+	c.ledger.Bind(ct, s.ID)
+	return ct, nil
+}
+
 // SendMessage encrypts a new message of size bytes and submits it to the hub via the client's
 // provider. A modelled member sends filler of the size of a real ciphertext, beginning with the
 // message's ledger id.
@@ -357,19 +375,10 @@ func (c *Client) SendTagged(size int, tag string) {
 	s := c.ledger.New(c.cfg.ID, c.k.Now(), size)
 	s.Tag = tag
 	c.ledger.msgs[s.ID].Tag = tag
-	var ct []byte
-	if c.cfg.Modelled {
-		ct = make([]byte, max(c.cfg.CiphertextSize, 8))
-		binary.BigEndian.PutUint64(ct, uint64(s.ID))
-	} else {
-		var err error
-		if ct, err = c.member.Protect(s.Plaintext); err != nil {
-			c.rec.Fail(c, fmt.Errorf("protect message %d: %w", s.ID, err))
-			return
-		}
-		// Modelled recipients find the message by its ciphertext; the run's invariant checks
-		// find the message the hub accepted.
-		c.ledger.Bind(ct, s.ID)
+	ct, err := c.protect(s)
+	if err != nil {
+		c.rec.Fail(c, fmt.Errorf("protect message %d: %w", s.ID, err))
+		return
 	}
 	done := c.compute(mls.OpProtect, c.groupSize())
 	c.afterCPU(done, completion{kind: doneSubmit, sent: s, epoch: c.Epoch(), ct: ct})

@@ -1,7 +1,6 @@
 package client
 
 import (
-	"encoding/binary"
 	"fmt"
 
 	"github.com/mimisim/mimisim/models/mls"
@@ -30,17 +29,10 @@ func (c *Client) flushResends() {
 	c.resends = keep
 	for _, r := range ready {
 		s := r.msg
-		var ct []byte
-		if c.cfg.Modelled {
-			ct = make([]byte, max(c.cfg.CiphertextSize, 8))
-			binary.BigEndian.PutUint64(ct, uint64(s.ID))
-		} else {
-			var err error
-			if ct, err = c.member.Protect(s.Plaintext); err != nil {
-				c.rec.Fail(c, fmt.Errorf("protect message %d again: %w", s.ID, err))
-				return
-			}
-			c.ledger.Bind(ct, s.ID) // the run's invariant checks find the message the hub accepted
+		ct, err := c.protect(s)
+		if err != nil {
+			c.rec.Fail(c, fmt.Errorf("protect message %d again: %w", s.ID, err))
+			return
 		}
 		c.resent++
 		done := c.compute(mls.OpProtect, c.groupSize())

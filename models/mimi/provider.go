@@ -513,27 +513,55 @@ func (p *Provider) reject(from network.NodeID, resp any, c Code) {
 	p.send(from, resp)
 }
 
+// admitHandshake runs the checks a commit and a proposal share, both answered with an
+// UpdateResponse: with recovery on, a retry of one already accepted (its digest key is in
+// p.record) gets its first answer again; then an unknown room, a sender that is not a member or
+// may not act from there, or an epoch that is not the room's is rejected. It returns the room,
+// or ok=false once it has answered the request.
+func (p *Provider) admitHandshake(from network.NodeID, reqID uint64, roomID, sender string, epoch, key uint64) (r *room, ok bool) {
+	if p.rec != nil {
+		if a, dup := p.record[key]; dup { // a retry of a commit or proposal already accepted
+			p.stats.Faults.DuplicatesDrop++
+			p.send(from, &UpdateResponse{ReqID: reqID, Code: CodeSuccess, Epoch: a.epoch, AcceptedNs: a.acceptedNs})
+			return nil, false
+		}
+	}
+	r, ok = p.rooms[roomID]
+	switch {
+	case !ok:
+		p.reject(from, &UpdateResponse{ReqID: reqID, Code: CodeUnknownRoom}, CodeUnknownRoom)
+		return nil, false
+	case !r.isMember(sender) || !p.mayAct(from, sender):
+		p.reject(from, &UpdateResponse{ReqID: reqID, Code: CodeNotAllowed, Epoch: r.epoch}, CodeNotAllowed)
+		return nil, false
+	case epoch != r.epoch:
+		p.reject(from, &UpdateResponse{ReqID: reqID, Code: CodeWrongEpoch, Epoch: r.epoch}, CodeWrongEpoch)
+		return nil, false
+	}
+	return r, true
+}
+
+// acceptHandshake answers an accepted commit or proposal with success at the room's (new)
+// epoch and, with recovery on, records that answer under key for admitHandshake to give a
+// retry. It returns the acceptance time.
+func (p *Provider) acceptHandshake(from network.NodeID, key, reqID, epoch uint64) int64 {
+	now := int64(p.k.Now())
+	if p.rec != nil {
+		p.record[key] = acceptedRecord{epoch: epoch, acceptedNs: now}
+	}
+	p.send(from, &UpdateResponse{ReqID: reqID, Code: CodeSuccess, Epoch: epoch, AcceptedNs: now})
+	return now
+}
+
 // update handles a commit at the hub.
 func (p *Provider) update(from network.NodeID, m *UpdateRequest) {
 	var key uint64
 	if p.rec != nil {
 		key = digest(byte(TypeUpdateRequest), m.Sender, m.Epoch, m.Handshake...)
-		if a, ok := p.record[key]; ok { // a retry of a commit already accepted
-			p.stats.Faults.DuplicatesDrop++
-			p.send(from, &UpdateResponse{ReqID: m.ReqID, Code: CodeSuccess, Epoch: a.epoch, AcceptedNs: a.acceptedNs})
-			return
-		}
 	}
-	r, ok := p.rooms[m.Room]
+	r, ok := p.admitHandshake(from, m.ReqID, m.Room, m.Sender, m.Epoch, key)
 	switch {
 	case !ok:
-		p.reject(from, &UpdateResponse{ReqID: m.ReqID, Code: CodeUnknownRoom}, CodeUnknownRoom)
-		return
-	case !r.isMember(m.Sender) || !p.mayAct(from, m.Sender):
-		p.reject(from, &UpdateResponse{ReqID: m.ReqID, Code: CodeNotAllowed, Epoch: r.epoch}, CodeNotAllowed)
-		return
-	case m.Epoch != r.epoch:
-		p.reject(from, &UpdateResponse{ReqID: m.ReqID, Code: CodeWrongEpoch, Epoch: r.epoch}, CodeWrongEpoch)
 		return
 	case len(m.Handshake) == 0 || !validChange(r, m):
 		p.reject(from, &UpdateResponse{ReqID: m.ReqID, Code: CodeInvalidProposal, Epoch: r.epoch}, CodeInvalidProposal)
@@ -547,11 +575,7 @@ func (p *Provider) update(from network.NodeID, m *UpdateRequest) {
 	r.members = append(r.members, m.Adds...)
 	r.epoch++
 	p.stats.Accepted++
-	now := int64(p.k.Now())
-	if p.rec != nil {
-		p.record[key] = acceptedRecord{epoch: r.epoch, acceptedNs: now}
-	}
-	p.send(from, &UpdateResponse{ReqID: m.ReqID, Code: CodeSuccess, Epoch: r.epoch, AcceptedNs: now})
+	now := p.acceptHandshake(from, key, m.ReqID, r.epoch)
 
 	r.seq++
 	commit := Event{Kind: EventCommit, Seq: r.seq, Epoch: m.Epoch, Sender: m.Sender, Handshake: m.Handshake, AcceptedNs: now, Pad: m.Pad}
@@ -578,22 +602,10 @@ func (p *Provider) propose(from network.NodeID, m *ProposeRequest) {
 	var key uint64
 	if p.rec != nil {
 		key = digest(byte(TypeProposeRequest), m.Sender, m.Epoch, m.Proposal)
-		if a, ok := p.record[key]; ok { // a retry of a proposal already fanned out
-			p.stats.Faults.DuplicatesDrop++
-			p.send(from, &UpdateResponse{ReqID: m.ReqID, Code: CodeSuccess, Epoch: a.epoch, AcceptedNs: a.acceptedNs})
-			return
-		}
 	}
-	r, ok := p.rooms[m.Room]
+	r, ok := p.admitHandshake(from, m.ReqID, m.Room, m.Sender, m.Epoch, key)
 	switch {
 	case !ok:
-		p.reject(from, &UpdateResponse{ReqID: m.ReqID, Code: CodeUnknownRoom}, CodeUnknownRoom)
-		return
-	case !r.isMember(m.Sender) || !p.mayAct(from, m.Sender):
-		p.reject(from, &UpdateResponse{ReqID: m.ReqID, Code: CodeNotAllowed, Epoch: r.epoch}, CodeNotAllowed)
-		return
-	case m.Epoch != r.epoch:
-		p.reject(from, &UpdateResponse{ReqID: m.ReqID, Code: CodeWrongEpoch, Epoch: r.epoch}, CodeWrongEpoch)
 		return
 	case len(m.Proposal) == 0 || len(m.Removes) > 1 || len(m.Removes) == 1 && m.Removes[0] != m.Sender:
 		p.reject(from, &UpdateResponse{ReqID: m.ReqID, Code: CodeInvalidProposal, Epoch: r.epoch}, CodeInvalidProposal)
@@ -601,11 +613,7 @@ func (p *Provider) propose(from network.NodeID, m *ProposeRequest) {
 	}
 	r.proposals++
 	p.stats.Proposals++
-	now := int64(p.k.Now())
-	if p.rec != nil {
-		p.record[key] = acceptedRecord{epoch: r.epoch, acceptedNs: now}
-	}
-	p.send(from, &UpdateResponse{ReqID: m.ReqID, Code: CodeSuccess, Epoch: r.epoch, AcceptedNs: now})
+	now := p.acceptHandshake(from, key, m.ReqID, r.epoch)
 	r.seq++
 	ev := Event{Kind: EventProposal, Seq: r.seq, Epoch: m.Epoch, Sender: m.Sender, Handshake: [][]byte{m.Proposal}, AcceptedNs: now}
 	to := without(r.members, m.Sender)

@@ -285,24 +285,31 @@ func (p *Provider) retryAfter(from network.NodeID, m *RetryAfter) {
 	p.k.After(time.Duration(m.RetryAfterNs), p, kindRetry, &retryTimer{r: r, gen: r.gen, force: true})
 }
 
+// requestID returns the request id of m, and false if m is not a request that Retry-After may
+// answer (warming and shed answer the same set).
+func requestID(m any) (uint64, bool) {
+	switch m := m.(type) {
+	case *KeyMaterialRequest:
+		return m.ReqID, true
+	case *UpdateRequest:
+		return m.ReqID, true
+	case *SubmitMessageRequest:
+		return m.ReqID, true
+	case *ProposeRequest:
+		return m.ReqID, true
+	case *NotifyRequest:
+		return m.ReqID, true
+	}
+	return 0, false
+}
+
 // warming reports whether the provider answers requests with Retry-After now, and answers req.
 func (p *Provider) warming(from network.NodeID, m any) bool {
 	if p.rec == nil || p.k.Now() >= p.warmUntil {
 		return false
 	}
-	var id uint64
-	switch m := m.(type) {
-	case *KeyMaterialRequest:
-		id = m.ReqID
-	case *UpdateRequest:
-		id = m.ReqID
-	case *SubmitMessageRequest:
-		id = m.ReqID
-	case *ProposeRequest:
-		id = m.ReqID
-	case *NotifyRequest:
-		id = m.ReqID
-	default:
+	id, ok := requestID(m)
+	if !ok {
 		return false
 	}
 	p.stats.Faults.RetryAfterSent++
@@ -318,19 +325,8 @@ func (p *Provider) shed(pkt *Packet) bool {
 	if err != nil {
 		return false
 	}
-	var id uint64
-	switch m := m.(type) {
-	case *KeyMaterialRequest:
-		id = m.ReqID
-	case *UpdateRequest:
-		id = m.ReqID
-	case *SubmitMessageRequest:
-		id = m.ReqID
-	case *ProposeRequest:
-		id = m.ReqID
-	case *NotifyRequest:
-		id = m.ReqID
-	default:
+	id, ok := requestID(m)
+	if !ok {
 		return false
 	}
 	drain := time.Duration(len(p.queue)) * p.cfg.RequestCost / time.Duration(p.cfg.Cores)

@@ -109,32 +109,10 @@ func (w *World) buildCall(cw *CallWorkload) error {
 	// Participants: the creator first, then real members from each provider in turn.
 	c.initiator = w.creator()
 	c.parts = []*client.Client{c.initiator}
-	var byProvider [][]*client.Client
-	idx := map[string]int{}
-	for _, cl := range w.Clients[:w.initial] { // members at the start, not churn's spare joiners
-		if cl.Modelled() || cl == c.initiator {
-			continue
-		}
-		h := w.homeOf[cl.ID()]
-		i, ok := idx[h]
-		if !ok {
-			i = len(byProvider)
-			idx[h] = i
-			byProvider = append(byProvider, nil)
-		}
-		byProvider[i] = append(byProvider[i], cl)
-	}
-	for round := 0; len(c.parts) < participants; round++ {
-		added := false
-		for _, list := range byProvider {
-			if round < len(list) && len(c.parts) < participants {
-				c.parts = append(c.parts, list[round])
-				added = true
-			}
-		}
-		if !added {
-			return fmt.Errorf("call: %d participants wanted, the room has %d real members", participants, len(c.parts))
-		}
+	rest, ok := w.roundRobin(participants-1, c.initiator)
+	c.parts = append(c.parts, rest...)
+	if !ok {
+		return fmt.Errorf("call: %d participants wanted, the room has %d real members", participants, len(c.parts))
 	}
 	hubRegion := w.Net.Node(w.Hub.Node()).Region
 	sfu, err := w.Net.AddNode("sfu", hubRegion, "datacenter")

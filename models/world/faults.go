@@ -48,11 +48,7 @@ func linkFaults(sc *scenarios.Scenario) (network.Faults, error) {
 		if d == nil {
 			return nil, nil
 		}
-		nd, err := network.NewDist(d.Kind, d.Value.D(), d.Min.D(), d.Mean.D(), d.Median.D(), d.Sigma)
-		if err != nil {
-			return nil, fmt.Errorf("%s: %w", field, err)
-		}
-		return nd, nil
+		return netDist(field, d)
 	}
 	var err error
 	if f.ReorderDelay, err = dist("faults.links.reorder_delay", l.ReorderDelay); err != nil {
@@ -162,9 +158,9 @@ func (w *World) startFaults(start sim.Time) error {
 	for i, e := range f.Episodes {
 		ep := network.Episode{From: time.Duration(start.Add(e.From.D())), To: time.Duration(start.Add(e.To.D())), Loss: e.Loss, Scope: scope(e.Scope)}
 		if e.Delay != nil {
-			d, err := network.NewDist(e.Delay.Kind, e.Delay.Value.D(), e.Delay.Min.D(), e.Delay.Mean.D(), e.Delay.Median.D(), e.Delay.Sigma)
+			d, err := netDist(fmt.Sprintf("faults.episodes[%d].delay", i), e.Delay)
 			if err != nil {
-				return fmt.Errorf("faults.episodes[%d].delay: %w", i, err)
+				return err
 			}
 			ep.Delay = d
 		}
@@ -179,9 +175,9 @@ func (w *World) startFaults(start sim.Time) error {
 		at(c.from, func() { partition(c) })
 	}
 	if r := f.RandomPartitions; r != nil {
-		d, err := network.NewDist(r.Duration.Kind, r.Duration.Value.D(), r.Duration.Min.D(), r.Duration.Mean.D(), r.Duration.Median.D(), r.Duration.Sigma)
+		d, err := netDist("faults.random_partitions.duration", &r.Duration)
 		if err != nil {
-			return fmt.Errorf("faults.random_partitions.duration: %w", err)
+			return err
 		}
 		pick := orAll(r.Providers, names)
 		rng := w.K.Stream(partitionStream)
@@ -195,9 +191,9 @@ func (w *World) startFaults(start sim.Time) error {
 		at(o.at, func() { crash(o) })
 	}
 	if r := f.RandomCrashes; r != nil {
-		d, err := network.NewDist(r.Down.Kind, r.Down.Value.D(), r.Down.Min.D(), r.Down.Mean.D(), r.Down.Median.D(), r.Down.Sigma)
+		d, err := netDist("faults.random_crashes.down", &r.Down)
 		if err != nil {
-			return fmt.Errorf("faults.random_crashes.down: %w", err)
+			return err
 		}
 		pick := orAll(r.Providers, names)
 		rng := w.K.Stream(crashStream)
@@ -207,6 +203,15 @@ func (w *World) startFaults(start sim.Time) error {
 		})
 	}
 	return nil
+}
+
+// netDist converts a scenario distribution to the network model's; its error names field.
+func netDist(field string, d *scenarios.Dist) (network.Dist, error) {
+	nd, err := network.NewDist(d.Kind, d.Value.D(), d.Min.D(), d.Mean.D(), d.Median.D(), d.Sigma)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", field, err)
+	}
+	return nd, nil
 }
 
 // distText describes a scenario distribution as the network package does.

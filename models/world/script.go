@@ -25,10 +25,21 @@ type script struct {
 // inTurn returns n real members of the initial room, one from each provider in turn (providers in placement order,
 // then members in order within each provider).
 func (w *World) inTurn(n int, what string) ([]*client.Client, error) {
+	out, ok := w.roundRobin(n, nil)
+	if !ok {
+		return nil, fmt.Errorf("%d %s wanted, the room has %d real members", n, what, len(out))
+	}
+	return out, nil
+}
+
+// roundRobin returns up to n real members of the initial room other than except (nil: none),
+// one from each provider in turn (providers in placement order, then members in order within
+// each provider), and whether it found n. inTurn and a call's participants both pick this way.
+func (w *World) roundRobin(n int, except *client.Client) ([]*client.Client, bool) {
 	var byProvider [][]*client.Client
 	idx := map[string]int{}
 	for _, c := range w.Clients[:w.initial] { // not churn's spare joiners
-		if c.Modelled() {
+		if c.Modelled() || c == except {
 			continue
 		}
 		h := w.homeOf[c.ID()]
@@ -50,10 +61,10 @@ func (w *World) inTurn(n int, what string) ([]*client.Client, error) {
 			}
 		}
 		if !added {
-			return nil, fmt.Errorf("%d %s wanted, the room has %d real members", n, what, len(out))
+			return out, false
 		}
 	}
-	return out, nil
+	return out, true
 }
 
 // startScript begins a script workload when the measurement window opens.

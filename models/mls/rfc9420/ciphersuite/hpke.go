@@ -79,7 +79,9 @@ func (k stdKEM) parsePrivate(b []byte) (*HPKEPrivateKey, error) {
 	return k.wrap(k.kem.NewPrivateKey(b))
 }
 
-func (k stdKEM) sealBase(s *Suite, pub, info, aad, pt []byte) ([]byte, []byte, error) {
+// sender sets up the base-mode HPKE sender context for pub under s's KDF and AEAD; sealBase and
+// exportBase differ only in what they do with it.
+func (k stdKEM) sender(s *Suite, pub, info []byte) ([]byte, *hpke.Sender, error) {
 	pk, err := k.kem.NewPublicKey(pub)
 	if err != nil {
 		return nil, nil, fmt.Errorf("%w: %v", ErrBadKey, err)
@@ -92,7 +94,32 @@ func (k stdKEM) sealBase(s *Suite, pub, info, aad, pt []byte) ([]byte, []byte, e
 	if err != nil {
 		return nil, nil, err
 	}
-	enc, sender, err := hpke.NewSender(pk, kdf, aead, info)
+	return hpke.NewSender(pk, kdf, aead, info)
+}
+
+// recipient sets up the base-mode HPKE recipient context for priv and enc under s's KDF and
+// AEAD; openBase and receiveExportBase differ only in what they do with it.
+func (k stdKEM) recipient(s *Suite, priv *HPKEPrivateKey, enc, info []byte) (*hpke.Recipient, error) {
+	if priv.std == nil {
+		return nil, ErrBadKey
+	}
+	kdf, err := hpke.NewKDF(s.kdfID)
+	if err != nil {
+		return nil, err
+	}
+	aead, err := hpke.NewAEAD(s.aead.id)
+	if err != nil {
+		return nil, err
+	}
+	r, err := hpke.NewRecipient(enc, priv.std, kdf, aead, info)
+	if err != nil {
+		return nil, fmt.Errorf("%w: %v", ErrDecrypt, err)
+	}
+	return r, nil
+}
+
+func (k stdKEM) sealBase(s *Suite, pub, info, aad, pt []byte) ([]byte, []byte, error) {
+	enc, sender, err := k.sender(s, pub, info)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -104,20 +131,9 @@ func (k stdKEM) sealBase(s *Suite, pub, info, aad, pt []byte) ([]byte, []byte, e
 }
 
 func (k stdKEM) openBase(s *Suite, priv *HPKEPrivateKey, enc, info, aad, ct []byte) ([]byte, error) {
-	if priv.std == nil {
-		return nil, ErrBadKey
-	}
-	kdf, err := hpke.NewKDF(s.kdfID)
+	r, err := k.recipient(s, priv, enc, info)
 	if err != nil {
 		return nil, err
-	}
-	aead, err := hpke.NewAEAD(s.aead.id)
-	if err != nil {
-		return nil, err
-	}
-	r, err := hpke.NewRecipient(enc, priv.std, kdf, aead, info)
-	if err != nil {
-		return nil, fmt.Errorf("%w: %v", ErrDecrypt, err)
 	}
 	pt, err := r.Open(aad, ct)
 	if err != nil {
@@ -127,19 +143,7 @@ func (k stdKEM) openBase(s *Suite, priv *HPKEPrivateKey, enc, info, aad, ct []by
 }
 
 func (k stdKEM) exportBase(s *Suite, pub, info []byte, exporterContext string, n int) ([]byte, []byte, error) {
-	pk, err := k.kem.NewPublicKey(pub)
-	if err != nil {
-		return nil, nil, fmt.Errorf("%w: %v", ErrBadKey, err)
-	}
-	kdf, err := hpke.NewKDF(s.kdfID)
-	if err != nil {
-		return nil, nil, err
-	}
-	aead, err := hpke.NewAEAD(s.aead.id)
-	if err != nil {
-		return nil, nil, err
-	}
-	enc, sender, err := hpke.NewSender(pk, kdf, aead, info)
+	enc, sender, err := k.sender(s, pub, info)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -151,20 +155,9 @@ func (k stdKEM) exportBase(s *Suite, pub, info []byte, exporterContext string, n
 }
 
 func (k stdKEM) receiveExportBase(s *Suite, priv *HPKEPrivateKey, enc, info []byte, exporterContext string, n int) ([]byte, error) {
-	if priv.std == nil {
-		return nil, ErrBadKey
-	}
-	kdf, err := hpke.NewKDF(s.kdfID)
+	r, err := k.recipient(s, priv, enc, info)
 	if err != nil {
 		return nil, err
-	}
-	aead, err := hpke.NewAEAD(s.aead.id)
-	if err != nil {
-		return nil, err
-	}
-	r, err := hpke.NewRecipient(enc, priv.std, kdf, aead, info)
-	if err != nil {
-		return nil, fmt.Errorf("%w: %v", ErrDecrypt, err)
 	}
 	return r.Export(exporterContext, n)
 }

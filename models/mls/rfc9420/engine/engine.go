@@ -122,21 +122,25 @@ func (e *Engine) MaxMembers() int { return 1 << 17 }
 // (SHA-256 of seed and identity); other suites, or a nil seed, draw a random key. HPKE keys are
 // always random.
 func (e *Engine) NewClient(identity string, seed []byte) (mls.Client, error) {
-	var signer *ciphersuite.SignaturePrivateKey
-	var err error
-	if seed != nil && e.suite.SignatureScheme() == ciphersuite.Ed25519 {
-		h := sha256.New()
-		h.Write([]byte("mimisim rfc9420 signature key\x00"))
-		h.Write(seed)
-		h.Write([]byte(identity))
-		signer, err = e.suite.ParseSignaturePrivateKey(h.Sum(nil))
-	} else {
-		signer, err = e.suite.GenerateSignatureKey()
-	}
+	signer, err := e.signatureKey("mimisim rfc9420 signature key", identity, seed)
 	if err != nil {
 		return nil, err
 	}
 	return &Client{e: e, identity: identity, seed: seed, signer: signer, kps: map[string]*group.KeyPackageBundle{}}, nil
+}
+
+// signatureKey returns a signature key for identity: with an Ed25519 suite and a seed, the key
+// whose private half is SHA-256(label, 0x00, seed, identity); otherwise a random one. Each kind
+// of key (client, external sender) has its own label, so their keys differ for the same seed.
+func (e *Engine) signatureKey(label, identity string, seed []byte) (*ciphersuite.SignaturePrivateKey, error) {
+	if seed != nil && e.suite.SignatureScheme() == ciphersuite.Ed25519 {
+		h := sha256.New()
+		h.Write([]byte(label + "\x00"))
+		h.Write(seed)
+		h.Write([]byte(identity))
+		return e.suite.ParseSignaturePrivateKey(h.Sum(nil))
+	}
+	return e.suite.GenerateSignatureKey()
 }
 
 // Client is one device.
@@ -161,6 +165,11 @@ func (c *Client) KeyPackage() ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
+	return c.offer(kb)
+}
+
+// offer keeps kb until a Welcome uses it and returns its KeyPackage, MLSMessage-encoded.
+func (c *Client) offer(kb *group.KeyPackageBundle) ([]byte, error) {
 	c.mu.Lock()
 	c.kps[string(kb.Ref)] = kb
 	c.mu.Unlock()

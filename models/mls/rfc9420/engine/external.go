@@ -1,7 +1,6 @@
 package engine
 
 import (
-	"crypto/sha256"
 	"fmt"
 
 	"github.com/mimisim/mimisim/models/mls"
@@ -58,17 +57,7 @@ var _ mls.ExternalSender = (*ExternalSender)(nil)
 // NewExternalSender implements mls.ExternalSenderEngine. With an Ed25519 suite and a seed the
 // signature key is derived from seed and identity; otherwise it is random.
 func (e *Engine) NewExternalSender(identity string, seed []byte) (mls.ExternalSender, error) {
-	var signer *ciphersuite.SignaturePrivateKey
-	var err error
-	if seed != nil && e.suite.SignatureScheme() == ciphersuite.Ed25519 {
-		h := sha256.New()
-		h.Write([]byte("mimisim rfc9420 external sender key\x00"))
-		h.Write(seed)
-		h.Write([]byte(identity))
-		signer, err = e.suite.ParseSignaturePrivateKey(h.Sum(nil))
-	} else {
-		signer, err = e.suite.GenerateSignatureKey()
-	}
+	signer, err := e.signatureKey("mimisim rfc9420 external sender key", identity, seed)
 	if err != nil {
 		return nil, err
 	}

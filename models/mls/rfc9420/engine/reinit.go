@@ -5,7 +5,6 @@ import (
 
 	"github.com/mimisim/mimisim/models/mls"
 	"github.com/mimisim/mimisim/models/mls/rfc9420/ciphersuite"
-	"github.com/mimisim/mimisim/models/mls/rfc9420/framing"
 	"github.com/mimisim/mimisim/models/mls/rfc9420/group"
 	"github.com/mimisim/mimisim/models/mls/rfc9420/wire"
 )
@@ -55,10 +54,7 @@ func (c *Client) KeyPackageFor(suite uint16) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
-	c.mu.Lock()
-	c.kps[string(kb.Ref)] = kb
-	c.mu.Unlock()
-	return (&framing.MLSMessage{Version: wire.MLS10, WireFormat: framing.WireFormatKeyPackage, KeyPackage: kb.KeyPackage}).Encode()
+	return c.offer(kb)
 }
 
 // CommitReInit implements mls.Reinitializer: the ReInit keeps the group's extensions.

@@ -69,23 +69,31 @@ func (g *Group) JoinBranch(welcome []byte, kb *KeyPackageBundle, cfg Config) (*G
 	if ng.gc.Version != g.gc.Version || ng.gc.CipherSuite != g.gc.CipherSuite {
 		return nil, joinErr("branch changes version or suite")
 	}
-	members := map[string]bool{}
-	g.Members(func(_ tm.LeafIndex, ln *wire.LeafNode) bool {
-		if b, err := codec.Marshal(&ln.Credential); err == nil {
-			members[string(b)] = true
+	if l, ok := credentialNotIn(ng, g); ok {
+		return nil, joinErr("leaf %d of the branch is not a member of the parent group", l)
+	}
+	return ng, nil
+}
+
+// credentialNotIn returns the first leaf of a whose credential (compared encoded) no member of
+// b has, and true; false if every member of a is in b. A credential that does not encode
+// counts as missing.
+func credentialNotIn(a, b *Group) (tm.LeafIndex, bool) {
+	present := map[string]bool{}
+	b.Members(func(_ tm.LeafIndex, ln *wire.LeafNode) bool {
+		if enc, err := codec.Marshal(&ln.Credential); err == nil {
+			present[string(enc)] = true
 		}
 		return true
 	})
-	var outsider error
-	ng.Members(func(l tm.LeafIndex, ln *wire.LeafNode) bool {
-		if b, err := codec.Marshal(&ln.Credential); err != nil || !members[string(b)] {
-			outsider = joinErr("leaf %d of the branch is not a member of the parent group", l)
+	var missing tm.LeafIndex
+	found := false
+	a.Members(func(l tm.LeafIndex, ln *wire.LeafNode) bool {
+		if enc, err := codec.Marshal(&ln.Credential); err != nil || !present[string(enc)] {
+			missing, found = l, true
 			return false
 		}
 		return true
 	})
-	if outsider != nil {
-		return nil, outsider
-	}
-	return ng, nil
+	return missing, found
 }

@@ -495,6 +495,22 @@ func (g *Group) Adopt(pc *PendingCommit) error {
 	return nil
 }
 
+// commitProposals applies a received commit's proposals for its sender and checks that the
+// commit carries a path if they require one. processCommit and the shared-commit cache use it,
+// so a commit is validated alike with and without sharing.
+func (g *Group) commitProposals(ac *framing.AuthenticatedContent) (tm.LeafIndex, *applied, error) {
+	c := ac.Content.Commit
+	sender := tm.LeafIndex(ac.Content.Sender.LeafIndex)
+	a, err := g.applyProposals(sender, c.Proposals, false)
+	if err != nil {
+		return 0, nil, err
+	}
+	if a.pathRequired && c.Path == nil {
+		return 0, nil, fmt.Errorf("%w: path required", ErrInvalidCommit)
+	}
+	return sender, a, nil
+}
+
 // processCommit validates and applies a received commit, returning the next state (g unchanged).
 func (g *Group) processCommit(ac *framing.AuthenticatedContent, b []byte) (*Group, error) {
 	c := ac.Content.Commit
@@ -504,13 +520,9 @@ func (g *Group) processCommit(ac *framing.AuthenticatedContent, b []byte) (*Grou
 	if g.cfg.Share != nil && shareableCommit(c) {
 		return g.processCommitShared(ac, b)
 	}
-	sender := tm.LeafIndex(ac.Content.Sender.LeafIndex)
-	a, err := g.applyProposals(sender, c.Proposals, false)
+	sender, a, err := g.commitProposals(ac)
 	if err != nil {
 		return nil, err
-	}
-	if a.pathRequired && c.Path == nil {
-		return nil, fmt.Errorf("%w: path required", ErrInvalidCommit)
 	}
 	if a.removedSelf {
 		// This member cannot derive the new epoch; the commit is checked as far as it can be (its

@@ -7,7 +7,6 @@ import (
 
 	"github.com/mimisim/mimisim/models/mls/rfc9420/ciphersuite"
 	"github.com/mimisim/mimisim/models/mls/rfc9420/codec"
-	tm "github.com/mimisim/mimisim/models/mls/rfc9420/treemath"
 	"github.com/mimisim/mimisim/models/mls/rfc9420/wire"
 )
 
@@ -43,19 +42,28 @@ func (g *Group) checkReInit(ri *wire.ReInit) error {
 	return nil
 }
 
+// mayReInit reports why g may not start a ReInit now (removed, or one already pending), and
+// gives ri empty extensions if it has none.
+func (g *Group) mayReInit(ri *wire.ReInit) error {
+	if g.removed {
+		return ErrInactive
+	}
+	if g.reinit != nil {
+		return ErrReInitPending
+	}
+	if ri.Extensions == nil {
+		ri.Extensions = wire.Extensions{}
+	}
+	return nil
+}
+
 // CommitReInit builds a commit whose only proposal is ReInit ri (§11.2, §12.1.5); once adopted
 // (or, for the other members, processed) the group is terminal: it sends nothing more, and
 // Reinitialize / JoinReInit create and join its successor. Proposals cached in this epoch are not
 // included (a ReInit must be alone in its commit).
 func (g *Group) CommitReInit(ri wire.ReInit) (*PendingCommit, error) {
-	if g.removed {
-		return nil, ErrInactive
-	}
-	if g.reinit != nil {
-		return nil, ErrReInitPending
-	}
-	if ri.Extensions == nil {
-		ri.Extensions = wire.Extensions{}
+	if err := g.mayReInit(&ri); err != nil {
+		return nil, err
 	}
 	return g.commitList([]wire.ProposalOrRef{{Type: wire.ProposalOrRefProposal, Proposal: &wire.Proposal{Type: wire.ProposalReInit, ReInit: &ri}}})
 }
@@ -63,14 +71,8 @@ func (g *Group) CommitReInit(ri wire.ReInit) (*PendingCommit, error) {
 // ProposeReInit creates a ReInit proposal (§12.1.5), returned as an encoded MLSMessage; the next
 // commit (by any member) includes it alone.
 func (g *Group) ProposeReInit(ri wire.ReInit) ([]byte, error) {
-	if g.removed {
-		return nil, ErrInactive
-	}
-	if g.reinit != nil {
-		return nil, ErrReInitPending
-	}
-	if ri.Extensions == nil {
-		ri.Extensions = wire.Extensions{}
+	if err := g.mayReInit(&ri); err != nil {
+		return nil, err
 	}
 	if err := g.checkReInit(&ri); err != nil {
 		return nil, err
@@ -166,23 +168,8 @@ func (g *Group) JoinReInit(welcome []byte, kb *KeyPackageBundle, cfg Config) (*G
 		return nil, joinErr("new group (epoch %d, suite %v) does not match the ReInit", gc.Epoch, gc.CipherSuite)
 	}
 	// Every member of the old group must be in the new one (same credential).
-	present := map[string]bool{}
-	ng.Members(func(_ tm.LeafIndex, ln *wire.LeafNode) bool {
-		if b, err := codec.Marshal(&ln.Credential); err == nil {
-			present[string(b)] = true
-		}
-		return true
-	})
-	var missing error
-	g.Members(func(l tm.LeafIndex, ln *wire.LeafNode) bool {
-		if b, err := codec.Marshal(&ln.Credential); err != nil || !present[string(b)] {
-			missing = joinErr("member at leaf %d of the old group is not in the new group", l)
-			return false
-		}
-		return true
-	})
-	if missing != nil {
-		return nil, missing
+	if l, ok := credentialNotIn(g, ng); ok {
+		return nil, joinErr("member at leaf %d of the old group is not in the new group", l)
 	}
 	return ng, nil
 }

@@ -370,13 +370,9 @@ func (g *Group) commitPublic(ac *framing.AuthenticatedContent, b []byte) (*share
 	sh.mu.Unlock()
 
 	c := ac.Content.Commit
-	sender := tm.LeafIndex(ac.Content.Sender.LeafIndex)
-	a, err := g.applyProposals(sender, c.Proposals, false)
+	sender, a, err := g.commitProposals(ac)
 	if err != nil {
 		return nil, err
-	}
-	if a.pathRequired && c.Path == nil {
-		return nil, fmt.Errorf("%w: path required", ErrInvalidCommit)
 	}
 	e := &sharedCommit{epoch: g.gc.Epoch, added: a.added, removed: a.removed, prov: g.gc, interim: g.interim}
 	if key.p != nil {
