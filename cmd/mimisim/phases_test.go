@@ -2,7 +2,6 @@ package main
 
 import (
 	"bytes"
-	"encoding/csv"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -27,19 +26,7 @@ func TestDMAPhasesFigureAndReport(t *testing.T) {
 	if !bytes.HasPrefix(png, []byte("\x89PNG\r\n\x1a\n")) || len(png) < 10_000 {
 		t.Fatalf("the phase figure is not a PNG of a plot (%d bytes)", len(png))
 	}
-	f, err := os.Open(filepath.Join(dir, "summary.csv"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	rows, err := csv.NewReader(f).ReadAll()
-	if err != nil {
-		t.Fatal(err)
-	}
-	col := map[string]int{}
-	for i, h := range rows[0] {
-		col[h] = i
-	}
+	rows, col := readCSV(t, filepath.Join(dir, "summary.csv"))
 	phases := map[string]map[string]float64{} // point → phase → rep_mean
 	members := map[string]string{}
 	for _, r := range rows[1:] {
@@ -109,19 +96,7 @@ func TestFanoutLoadKnee(t *testing.T) {
 	if _, _, err := cli(t, "sweep", "embedded:fanout-load", "--quick", "--jobs", "2", "--quiet", "--out", dir); err != nil {
 		t.Fatal(err)
 	}
-	f, err := os.Open(filepath.Join(dir, "summary.csv"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	rows, err := csv.NewReader(f).ReadAll()
-	if err != nil {
-		t.Fatal(err)
-	}
-	col := map[string]int{}
-	for i, h := range rows[0] {
-		col[h] = i
-	}
+	rows, col := readCSV(t, filepath.Join(dir, "summary.csv"))
 	util := map[string]float64{} // rate → the hub's utilization
 	for _, r := range rows[1:] {
 		if r[col["metric"]] == world.MetricUtilization && r[col["group"]] == "hub-eu" {
@@ -152,19 +127,7 @@ func TestFanoutTopology(t *testing.T) {
 	if _, _, err := cli(t, "sweep", "embedded:fanout-topology", "--quick", "--jobs", "2", "--quiet", "--out", dir); err != nil {
 		t.Fatal(err)
 	}
-	f, err := os.Open(filepath.Join(dir, "summary.csv"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	rows, err := csv.NewReader(f).ReadAll()
-	if err != nil {
-		t.Fatal(err)
-	}
-	col := map[string]int{}
-	for i, h := range rows[0] {
-		col[h] = i
-	}
+	rows, col := readCSV(t, filepath.Join(dir, "summary.csv"))
 	lat := map[string]float64{}
 	egress := map[string][]string{} // providers.count → providers with egress rows
 	for _, r := range rows[1:] {
@@ -191,19 +154,7 @@ func TestContentionRTT(t *testing.T) {
 	if _, _, err := cli(t, "sweep", "embedded:contention-rtt", "--quick", "--jobs", "2", "--quiet", "--out", dir); err != nil {
 		t.Fatal(err)
 	}
-	f, err := os.Open(filepath.Join(dir, "summary.csv"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	rows, err := csv.NewReader(f).ReadAll()
-	if err != nil {
-		t.Fatal(err)
-	}
-	col := map[string]int{}
-	for i, h := range rows[0] {
-		col[h] = i
-	}
+	rows, col := readCSV(t, filepath.Join(dir, "summary.csv"))
 	commit := map[string]float64{} // rtt → mean commit time
 	for _, r := range rows[1:] {
 		if r[col["metric"]] == world.MetricCommitTime && r[col["group"]] == "all" {

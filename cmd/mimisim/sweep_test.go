@@ -2,7 +2,6 @@ package main
 
 import (
 	"bytes"
-	"encoding/csv"
 	"errors"
 	"io/fs"
 	"os"
@@ -346,19 +345,7 @@ func TestSweepGroupsizeQuick(t *testing.T) {
 			t.Errorf("job %d ran fidelity %q", j.Point, j.Extra["fidelity"])
 		}
 	}
-	f, err := os.Open(filepath.Join(dir, results.SummaryCSVFile))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	rows, err := csv.NewReader(f).ReadAll()
-	if err != nil {
-		t.Fatal(err)
-	}
-	col := map[string]int{}
-	for i, h := range rows[0] {
-		col[h] = i
-	}
+	rows, col := readCSV(t, filepath.Join(dir, results.SummaryCSVFile))
 	num := func(r []string, c string) float64 {
 		v, err := strconv.ParseFloat(r[col[c]], 64)
 		if err != nil {

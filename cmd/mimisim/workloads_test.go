@@ -1,7 +1,6 @@
 package main
 
 import (
-	"encoding/csv"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -201,19 +200,7 @@ func TestEmbeddedWorkloadSweeps(t *testing.T) {
 			if m.Sweep == nil || !m.Sweep.Quick || len(m.Sweep.Points) != tc.points {
 				t.Fatalf("manifest sweep: %+v", m.Sweep)
 			}
-			f, err := os.Open(filepath.Join(dir, "summary.csv"))
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer f.Close()
-			rows, err := csv.NewReader(f).ReadAll()
-			if err != nil {
-				t.Fatal(err)
-			}
-			col := map[string]int{}
-			for i, h := range rows[0] {
-				col[h] = i
-			}
+			rows, col := readCSV(t, filepath.Join(dir, "summary.csv"))
 			for _, h := range []string{"point", "metric", "group", "p50", "p99"} {
 				if _, ok := col[h]; !ok {
 					t.Fatalf("summary.csv has no column %s: %q", h, rows[0])
