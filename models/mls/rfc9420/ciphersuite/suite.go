@@ -166,6 +166,12 @@ func (s *Suite) Expand(prk, info []byte, length int) ([]byte, error) {
 	if length < 0 || length > 255*s.Nh() {
 		return nil, ErrOutputTooLong
 	}
+	if length <= s.Nh() {
+		out := make([]byte, length)
+		if s.expandOneBlock(out, prk, info) {
+			return out, nil
+		}
+	}
 	return hkdf.Expand(s.newHash, prk, string(info), length)
 }
 
@@ -176,7 +182,8 @@ func (s *Suite) ExpandWithLabel(secret []byte, label string, context []byte, len
 	if length < 0 || length > 0xffff {
 		return nil, ErrOutputTooLong
 	}
-	info := make([]byte, 0, 2+4+len(LabelPrefix)+len(label)+4+len(context))
+	var stack [128]byte
+	info := stack[:0]
 	info = binary.BigEndian.AppendUint16(info, uint16(length))
 	info = appendOpaque(info, LabelPrefix, label)
 	info = appendOpaque(info, "", string(context))

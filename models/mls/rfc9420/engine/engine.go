@@ -430,14 +430,16 @@ func (e *Engine) SharingNotes() []string {
 			"(memoised by key, label, content and signature), the public half of each commit (proposal and UpdatePath LeafNode " +
 			"validation, MergePath: LeafNode signature, merge, parent hashes, tree hash; the confirmed transcript hash; the " +
 			"resolutions of the committer's copath), decoding and membership-tag check of a large commit for members holding the " +
-			"same membership key, and decoding and validating the out-of-band ratchet tree of a Welcome.",
+			"same membership key, and decoding and validating the out-of-band ratchet tree of a Welcome, and the AES/ChaCha20 key schedule of a message key or sender-data key " +
+			"that members derived alike (each member still derives the key itself and authenticates and decrypts the ciphertext itself).",
 		"rfc9420 sharing, computed by every member itself: HPKE decryption of its own path secret (commit) or GroupSecrets " +
 			"(Welcome), derivation and check of its node key pairs, its key schedule, confirmation tag, interim transcript hash, " +
 			"membership tag of small handshakes, its secret tree and ratchets, sender-data decryption and AEAD decryption of every " +
 			"application message.",
 		fmt.Sprintf("rfc9420 sharing counters: %d signatures verified, %d verifications reused; %d commits merged, %d reused; "+
-			"%d path secrets decrypted by members on a shared tree; %d out-of-band trees validated, %d reused by joiners.",
+			"%d path secrets decrypted by members on a shared tree; %d out-of-band trees validated, %d reused by joiners; "+
+			"%d AEAD key schedules built, %d reused.",
 			st.SignaturesVerified, st.SignaturesReused, st.CommitsMerged, st.CommitsReused, st.PathsDecrypted,
-			st.TreesValidated, st.TreesReused),
+			st.TreesValidated, st.TreesReused, st.AEADKeysBuilt, st.AEADKeysReused),
 	}
 }

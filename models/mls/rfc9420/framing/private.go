@@ -210,6 +210,10 @@ func EncryptPrivate(s *ciphersuite.Suite, ac *AuthenticatedContent, tree *secret
 
 // DecryptSenderData recovers the sender data of pm.
 func DecryptSenderData(s *ciphersuite.Suite, pm *PrivateMessage, senderDataSecret []byte) (*SenderData, error) {
+	return decryptSenderData(s, pm, senderDataSecret, nil)
+}
+
+func decryptSenderData(s *ciphersuite.Suite, pm *PrivateMessage, senderDataSecret []byte, aeads *ciphersuite.AEADCache) (*SenderData, error) {
 	key, nonce, err := SenderDataKeyNonce(s, senderDataSecret, pm.Ciphertext)
 	if err != nil {
 		return nil, err
@@ -218,7 +222,7 @@ func DecryptSenderData(s *ciphersuite.Suite, pm *PrivateMessage, senderDataSecre
 	if err != nil {
 		return nil, err
 	}
-	pt, err := s.Open(key, nonce, aad, pm.EncryptedSenderData)
+	pt, err := s.OpenCached(aeads, key, nonce, aad, pm.EncryptedSenderData)
 	if err != nil {
 		return nil, ErrSenderData
 	}
@@ -240,6 +244,13 @@ func UnprotectPrivate(s *ciphersuite.Suite, pm *PrivateMessage, gc *wire.GroupCo
 
 // UnprotectPrivateWith is UnprotectPrivate with the signature checked by verify (nil: the suite).
 func UnprotectPrivateWith(s *ciphersuite.Suite, pm *PrivateMessage, gc *wire.GroupContext, tree *secrettree.SecretTree, senderDataSecret []byte, signerKey SignerKeyFunc, verify Verifier) (*AuthenticatedContent, error) {
+	return UnprotectPrivateCached(s, pm, gc, tree, senderDataSecret, signerKey, verify, nil)
+}
+
+// UnprotectPrivateCached is UnprotectPrivateWith with the keyed AEADs of the sender-data and
+// content keys taken from aeads (nil: built per call). Holders of one epoch derive the same keys
+// for a message; the cache builds each key schedule once (see ciphersuite.AEADCache).
+func UnprotectPrivateCached(s *ciphersuite.Suite, pm *PrivateMessage, gc *wire.GroupContext, tree *secrettree.SecretTree, senderDataSecret []byte, signerKey SignerKeyFunc, verify Verifier, aeads *ciphersuite.AEADCache) (*AuthenticatedContent, error) {
 	if !pm.ContentType.valid() {
 		return nil, fmt.Errorf("framing: invalid content type %d", pm.ContentType)
 	}
@@ -247,7 +258,7 @@ func UnprotectPrivateWith(s *ciphersuite.Suite, pm *PrivateMessage, gc *wire.Gro
 	if err := checkGroup(&hdr, gc); err != nil {
 		return nil, err
 	}
-	sd, err := DecryptSenderData(s, pm, senderDataSecret)
+	sd, err := decryptSenderData(s, pm, senderDataSecret, aeads)
 	if err != nil {
 		return nil, err
 	}
@@ -263,7 +274,7 @@ func UnprotectPrivateWith(s *ciphersuite.Suite, pm *PrivateMessage, gc *wire.Gro
 	if err != nil {
 		return nil, err
 	}
-	plaintext, err := s.Open(kn.Key, applyReuseGuard(kn.Nonce, sd.ReuseGuard), aad, pm.Ciphertext)
+	plaintext, err := s.OpenCached(aeads, kn.Key, applyReuseGuard(kn.Nonce, sd.ReuseGuard), aad, pm.Ciphertext)
 	if err != nil {
 		ratchet.Restore(kn)
 		return nil, ErrContentDecrypt

@@ -281,8 +281,10 @@ func (g *Group) frame(ac *framing.AuthenticatedContent) ([]byte, error) {
 // unframe decodes and authenticates a PublicMessage or PrivateMessage of the current epoch.
 func (g *Group) unframe(b []byte) (*framing.AuthenticatedContent, error) {
 	var verify framing.Verifier
+	var aeads *ciphersuite.AEADCache
 	if g.cfg.Share != nil {
 		verify = g.cfg.Share.verifier(g.gc.Epoch, g.tree.MemberCount()-1)
+		aeads = g.cfg.Share.aeads
 		if len(b) >= LargeMessage {
 			if ac, ok, err := g.unframeShared(b); ok || err != nil {
 				return ac, err
@@ -297,7 +299,7 @@ func (g *Group) unframe(b []byte) (*framing.AuthenticatedContent, error) {
 	case framing.WireFormatPublicMessage:
 		return framing.UnprotectPublicWith(g.s, msg.PublicMessage, &g.gc, g.ep.MembershipKey, g.memberKey, verify)
 	case framing.WireFormatPrivateMessage:
-		return framing.UnprotectPrivateWith(g.s, msg.PrivateMessage, &g.gc, g.st, g.ep.SenderDataSecret, g.memberKey, verify)
+		return framing.UnprotectPrivateCached(g.s, msg.PrivateMessage, &g.gc, g.st, g.ep.SenderDataSecret, g.memberKey, verify, aeads)
 	default:
 		return nil, fmt.Errorf("group: wire format %d is not a group message", msg.WireFormat)
 	}

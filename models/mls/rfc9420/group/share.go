@@ -44,6 +44,9 @@ type Share struct {
 	trees   map[string]*sharedTree
 	newest  uint64 // newest epoch seen
 	stats   ShareStats
+	// aeads keeps the keyed AEADs of the message and sender-data keys that every member of an
+	// epoch derives alike (its own lock; its counters are reported with the others).
+	aeads *ciphersuite.AEADCache
 }
 
 // ShareStats counts what a Share did: how much work was done once and how often it was reused.
@@ -55,18 +58,27 @@ type ShareStats struct {
 	PathsDecrypted     uint64 // members that decrypted their own path secret on a shared tree
 	TreesValidated     uint64 // out-of-band trees decoded and validated
 	TreesReused        uint64 // joiners that reused a validated tree
+	AEADKeysBuilt      uint64 // AEAD key schedules built for application/handshake decryption
+	AEADKeysReused     uint64 // decryptions that reused a key schedule built for an equal key
 }
 
 // NewShare returns an empty Share.
 func NewShare() *Share {
-	return &Share{sigs: map[[32]byte]*sharedSig{}, commits: map[msgKey]*sharedCommit{}, frames: map[msgKey]*sharedFrame{}, trees: map[string]*sharedTree{}}
+	return &Share{sigs: map[[32]byte]*sharedSig{}, commits: map[msgKey]*sharedCommit{}, frames: map[msgKey]*sharedFrame{}, trees: map[string]*sharedTree{}, aeads: ciphersuite.NewAEADCache(aeadCacheSize)}
 }
+
+// aeadCacheSize bounds the keyed AEADs a Share keeps: two keys (sender data and content) per
+// message in flight, with room for many messages fanned out at once.
+const aeadCacheSize = 256
 
 // Stats returns the counters.
 func (sh *Share) Stats() ShareStats {
+	a := sh.aeads.Stats()
 	sh.mu.Lock()
 	defer sh.mu.Unlock()
-	return sh.stats
+	st := sh.stats
+	st.AEADKeysBuilt, st.AEADKeysReused = a.Built, a.Reused
+	return st
 }
 
 // Entries returns the number of live entries (signatures, commits, trees): tests check release.

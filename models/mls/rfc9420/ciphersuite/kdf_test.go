@@ -1,0 +1,68 @@
+package ciphersuite
+
+import (
+	"bytes"
+	"crypto/hkdf"
+	"fmt"
+	"testing"
+)
+
+// TestExpandMatchesHKDF checks the one-block fast path of Expand against crypto/hkdf for every
+// suite, over key, info and output lengths on both sides of the fast path's limits.
+func TestExpandMatchesHKDF(t *testing.T) {
+	for _, id := range Supported() {
+		s, _ := Lookup(id)
+		for _, prkLen := range []int{0, 1, 32, 48, 64, 65, 128, 129, 200} {
+			for _, infoLen := range []int{0, 1, 17, 63, 64, 65, 200, 254, 255, 256, 300} {
+				for _, outLen := range []int{0, 1, 12, 16, 32, 48, 64, 65, 100} {
+					if outLen > 255*s.Nh() {
+						continue
+					}
+					prk := bytes.Repeat([]byte{byte(prkLen + 1)}, prkLen)
+					info := make([]byte, infoLen)
+					for i := range info {
+						info[i] = byte(i * 7)
+					}
+					got, err := s.Expand(prk, info, outLen)
+					if err != nil {
+						t.Fatal(err)
+					}
+					want, err := hkdf.Expand(s.newHash, prk, string(info), outLen)
+					if err != nil {
+						t.Fatal(err)
+					}
+					if !bytes.Equal(got, want) {
+						t.Fatalf("%v prk %d info %d out %d: got %x, want %x", id, prkLen, infoLen, outLen, got, want)
+					}
+				}
+			}
+		}
+	}
+}
+
+// TestExpandOneBlockLimits pins when the fast path declines (and so crypto/hkdf is used).
+func TestExpandOneBlockLimits(t *testing.T) {
+	s, _ := Lookup(MLS128DHKEMX25519AES128GCMSHA256Ed25519)
+	for _, c := range []struct {
+		prk, info, out int
+		ok             bool
+	}{
+		{32, 40, 32, true},
+		{64, 255, 32, true},
+		{65, 40, 32, false},  // key longer than a block is hashed first: left to hkdf
+		{32, 256, 32, false}, // text beyond the stack buffer
+		{32, 40, 33, false},  // two blocks of output
+	} {
+		out := make([]byte, c.out)
+		if got := s.expandOneBlock(out, make([]byte, c.prk), make([]byte, c.info)); got != c.ok {
+			t.Errorf("%+v: fast path %v", c, got)
+		}
+	}
+}
+
+func ExampleSuite_ExpandWithLabel() {
+	s, _ := Lookup(MLS128DHKEMX25519AES128GCMSHA256Ed25519)
+	key, _ := s.ExpandWithLabel(make([]byte, 32), "key", nil, s.Nk())
+	fmt.Println(len(key))
+	// Output: 16
+}
