@@ -300,6 +300,9 @@ func runCmd(args []string, stdout, stderr io.Writer) error {
 	if sh, ok := engine.(interface{ SharingNotes() []string }); ok {
 		m.Notes = append(m.Notes, sh.SharingNotes()...)
 	}
+	if n := res.World.PrefetchNote(); n != "" {
+		m.Notes = append(m.Notes, n)
+	}
 	if *wallClock {
 		cost.addTo(&m)
 	}

@@ -136,6 +136,12 @@ type Client struct {
 	resends []resend
 	resent  int
 
+	// prefetched decryptions, oldest at preHead, and the newest hub sequence number applied or
+	// prefetched (prefetch.go)
+	pre     []prefetched
+	preHead int
+	covered uint64
+
 	// proposal policies (proposals.go)
 	role            *proposalRole
 	proposalCommits int
@@ -654,6 +660,7 @@ func (c *Client) apply(ev mimi.Event) {
 		c.rec.Refused(c, &ev, RefuseStale, fmt.Errorf("%v of epoch %d arrived at epoch %d", ev.Kind, ev.Epoch, c.Epoch()))
 		return
 	}
+	c.covered = max(c.covered, ev.Seq)
 	switch ev.Kind {
 	case mimi.EventCommit:
 		c.processCommit(ev)
@@ -726,7 +733,13 @@ func (c *Client) decrypt(ev mimi.Event) {
 			return
 		}
 	} else {
-		pt, err := c.member.Unprotect(ev.Payload)
+		pt, err, ok := c.takePrefetched(&ev)
+		if !ok {
+			if c.preHead < len(c.pre) {
+				return // mismatch: the run has failed
+			}
+			pt, err = c.member.Unprotect(ev.Payload)
+		}
 		if err != nil {
 			c.rec.Refused(c, &ev, RefuseDecrypt, fmt.Errorf("decrypt message from %s at epoch %d: %w", ev.Sender, ev.Epoch, err))
 			return

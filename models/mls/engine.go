@@ -132,6 +132,15 @@ type Pending struct {
 	TreeBytes int
 }
 
+// ConcurrentMembers is implemented by engines whose distinct members (of one group or of
+// several) may be used from different goroutines at the same time: a member's operations touch
+// only that member and state the engine guards and whose effects do not depend on the order
+// of concurrent calls. The world then lets members decrypt ahead of delivery in parallel
+// (models/world/prefetch.go). One member is never used from two goroutines at once.
+type ConcurrentMembers interface {
+	ConcurrentMembers() bool
+}
+
 // WelcomeSplitter is implemented by engines whose Welcome a provider can cut down to the part of
 // one joiner (the joiner's EncryptedGroupSecrets and the common encrypted GroupInfo), given the
 // KeyPackage the provider handed out for that joiner. The result is a valid Welcome for that

@@ -76,6 +76,7 @@ func (w *World) startScript(wl *scenarios.Workload) error {
 	epoch, _ := w.Hub.RoomEpoch(RoomID)
 	s := &script{senders: senders, commits: wl.Commits, base: epoch, waiting: map[*client.Client][]int{}, payload: wl.PayloadBytes}
 	w.script = s
+	w.prefetch.start(senders)
 	start := w.K.Now()
 	for i := 0; i < wl.Messages; i++ {
 		i := i

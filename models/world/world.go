@@ -48,6 +48,11 @@ type Options struct {
 	// Attachments, when set, adds attachments to the window and records phase_latency
 	// (attach.go).
 	Attachments *AttachmentWorkload
+	// Workers is the number of goroutines members decrypt on ahead of delivery (prefetch.go);
+	// 0 means GOMAXPROCS. Results do not depend on it.
+	Workers int
+	// NoPrefetch turns the prefetch off (tests compare runs with and without it).
+	NoPrefetch bool
 	// SetupDone, when set, is called once when set-up ends (every member has joined), before
 	// the measurement window opens. The CLI times set-up in wall-clock time with it.
 	SetupDone func()
@@ -143,6 +148,7 @@ type World struct {
 	call       *call
 	attach     *attachState
 	script     *script
+	prefetch   *prefetcher
 	op         *opSlot             // the ops workload's operation under way
 	removedAt  map[string]sim.Time // members removed by the ops workload, when their removal began
 	gone       int                 // removals completed (their slots closed): the room's size shrinks by it
@@ -319,9 +325,11 @@ func Build(sc *scenarios.Scenario, opts Options) (*World, error) {
 			opts.Tap(from, to, body)
 		}
 	}
+	w.prefetch = newPrefetcher(w)
 	w.Hub.OnAccept(func(a mimi.Accepted) {
 		w.hubAccepted(a)
 		w.churnAccepted(a)
+		w.prefetch.accepted(a)
 	})
 	if opts.Hostile != nil {
 		if err := w.buildHostile(opts.Hostile); err != nil {

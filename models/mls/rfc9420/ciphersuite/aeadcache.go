@@ -59,23 +59,17 @@ func (c *AEADCache) get(s *Suite, key []byte) (cipher.AEAD, error) {
 	}
 	k := aeadKey{suite: s.id, n: uint8(len(key))}
 	copy(k.k[:], key)
+	// A miss builds the key schedule with the lock held, so that concurrent users of one key
+	// find one build (the counters do not depend on goroutine scheduling).
 	c.mu.Lock()
+	defer c.mu.Unlock()
 	if i, ok := c.idx[k]; ok {
 		c.stats.Reused++
-		a := c.slots[i].aead
-		c.mu.Unlock()
-		return a, nil
+		return c.slots[i].aead, nil
 	}
-	c.mu.Unlock()
 	a, err := s.aead.new(key)
 	if err != nil {
 		return nil, err
-	}
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if i, ok := c.idx[k]; ok { // built meanwhile by another goroutine: use that one
-		c.stats.Reused++
-		return c.slots[i].aead, nil
 	}
 	c.stats.Built++
 	sl := &c.slots[c.next]

@@ -419,6 +419,11 @@ func (e *Engine) treeSize(t *ratchettree.Tree) int {
 	return e.sizeBytes
 }
 
+// ConcurrentMembers implements mls.ConcurrentMembers: a member's own state is its Group; what
+// members share (the Share's memos and caches, the engine's tree-size cache) is locked, and a
+// memo miss is computed under its lock, so counters do not depend on goroutine scheduling.
+func (e *Engine) ConcurrentMembers() bool { return true }
+
 // SharingNotes describes, for a run's manifest, what the engine's members shared and what each
 // computed itself, with the Share's counters.
 func (e *Engine) SharingNotes() []string {

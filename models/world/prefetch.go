@@ -1,0 +1,177 @@
+package world
+
+import (
+	"fmt"
+	"runtime"
+	"sync"
+	"sync/atomic"
+
+	"github.com/mimisim/mimisim/models/client"
+	"github.com/mimisim/mimisim/models/mimi"
+	"github.com/mimisim/mimisim/models/mls"
+	"github.com/mimisim/mimisim/scenarios"
+)
+
+// Parallel prefetch of member decryption.
+//
+// The kernel is single-threaded, and in a large room nearly all of a run's CPU is the members'
+// own decryption of every message. When the hub accepts an application message, the world has
+// every recipient that may do so decrypt it at once (client.Client.Prefetch), spread over
+// Options.Workers goroutines, and the deliveries later take the prefetched results. The
+// results are the same as without prefetch, byte for byte, whatever the number of workers:
+//
+//   - only engines that declare mls.ConcurrentMembers take part (members never share
+//     unguarded state, and a shared memo's miss is computed under its lock, so its counters do
+//     not depend on scheduling);
+//   - only scenarios whose members act in a fixed script take part (workload kind script, no
+//     faults, hostile follower, churn, offline members, calls, attachments or commit contention,
+//     and not time mode measured, which times each real call), and among their members only
+//     those that never act on their own (not the script's senders or committers);
+//   - a recipient prefetches only when every event the hub accepted for it earlier has been
+//     applied or prefetched, and it is a member of the message's epoch with nothing held back
+//     (client.Client.CanPrefetch), so its member performs its operations in the same order;
+//   - each worker touches one client at a time; the kernel waits for all of them before it
+//     goes on, so no simulated event runs while members decrypt.
+//
+// The counts of prefetched and sequential decryptions go into the manifest's notes; they depend
+// on the scenario only.
+type prefetcher struct {
+	w       *World
+	workers int
+	on      bool
+	skip    map[*client.Client]bool
+	// pending holds, by client index, the events the hub accepted for the client (in the hub's
+	// order) that it had neither applied nor prefetched when last looked at.
+	pending [][]*mimi.Event
+	batch   []int
+	done    uint64 // decryptions made ahead of delivery
+}
+
+// newPrefetcher returns the world's prefetcher; it is on when the engine and the scenario allow it.
+func newPrefetcher(w *World) *prefetcher {
+	p := &prefetcher{w: w, workers: w.opts.Workers}
+	if p.workers <= 0 {
+		p.workers = runtime.GOMAXPROCS(0)
+	}
+	p.on = !w.opts.NoPrefetch && prefetchable(w.sc, w.opts)
+	if p.on {
+		p.pending = make([][]*mimi.Event, len(w.Clients))
+	}
+	return p
+}
+
+// prefetchable reports whether the scenario and options allow prefetch (see above).
+func prefetchable(sc *scenarios.Scenario, o Options) bool {
+	cm, ok := o.Engine.(mls.ConcurrentMembers)
+	if !ok || !cm.ConcurrentMembers() {
+		return false
+	}
+	if _, measured := o.Cost.(client.MeasuredCost); measured {
+		return false
+	}
+	return sc.Workload.Kind == scenarios.WorkloadScript && sc.Faults == nil && o.Hostile == nil &&
+		o.Churn == nil && o.Offline == nil && o.Call == nil && o.Attachments == nil && o.Commits == nil
+}
+
+// start marks the clients that act on their own (the script's senders, who also commit).
+func (p *prefetcher) start(actors []*client.Client) {
+	p.skip = make(map[*client.Client]bool, len(actors))
+	for _, c := range actors {
+		p.skip[c] = true
+	}
+}
+
+// largeLimit: messages this large travel by reference and may be decoded once for many members
+// (the rfc9420 engine's shared large messages); they are not prefetched.
+const largeLimit = 64 << 10
+
+// accepted is called for every event the hub accepts (after the invariant checks saw it).
+func (p *prefetcher) accepted(a mimi.Accepted) {
+	if !p.on || a.Room != RoomID {
+		return
+	}
+	ev := &a.Event // a copy of the hub's event, kept by the pending lists
+	if len(ev.Payload) >= largeLimit {
+		ev.Kind = 0 // never prefetched (CanPrefetch wants a message), still ordered
+	}
+	index := p.w.checks.byID
+	p.batch = p.batch[:0]
+	for _, id := range a.Recipients {
+		i, ok := index[id]
+		if !ok {
+			continue
+		}
+		c := p.w.Clients[i]
+		// Drop what the client has applied since; add ev.
+		q, covered := p.pending[i], c.Covered()
+		n := 0
+		for n < len(q) && q[n].Seq <= covered {
+			n++
+		}
+		if n > 0 {
+			q = append(q[:0], q[n:]...)
+		}
+		q = append(q, ev)
+		p.pending[i] = q
+		if p.skip != nil && !p.skip[c] && c.CanPrefetch(q) {
+			p.batch = append(p.batch, int(i))
+		}
+	}
+	if len(p.batch) == 0 {
+		return
+	}
+	for _, i := range p.batch {
+		p.done += uint64(len(p.pending[i]))
+	}
+	parallelFor(len(p.batch), p.workers, func(j int) {
+		i := p.batch[j]
+		p.w.Clients[i].Prefetch(p.pending[i])
+		p.pending[i] = p.pending[i][:0]
+	})
+}
+
+// note describes the prefetch for the manifest (empty when it was off).
+func (p *prefetcher) note() string {
+	if !p.on {
+		return ""
+	}
+	return fmt.Sprintf("member decryption prefetched: %d deliveries were decrypted by their recipients when the hub accepted "+
+		"the message, on parallel workers, instead of on arrival (same member operations in the same order per member; "+
+		"results are identical with any number of workers and without prefetch; models/world/prefetch.go)", p.done)
+}
+
+// parallelFor calls f(0) … f(n-1) on up to workers goroutines and returns when all are done.
+// The calls must be independent of each other.
+func parallelFor(n, workers int, f func(int)) {
+	if workers > n {
+		workers = n
+	}
+	if workers <= 1 {
+		for i := range n {
+			f(i)
+		}
+		return
+	}
+	var next atomic.Int64
+	var wg sync.WaitGroup
+	for range workers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for {
+				i := int(next.Add(1)) - 1
+				if i >= n {
+					return
+				}
+				f(i)
+			}
+		}()
+	}
+	wg.Wait()
+}
+
+// PrefetchNote describes the run's prefetch of member decryption for the manifest's notes
+// (empty when it was off).
+func (w *World) PrefetchNote() string { return w.prefetch.note() }
+
+var whyCounts = map[string]int{}
