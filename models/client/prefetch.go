@@ -84,10 +84,14 @@ func (c *Client) takePrefetched(ev *mimi.Event) (pt []byte, err error, ok bool) 
 
 func (c *Client) WhyNot(ev *mimi.Event, expect uint64) string {
 	switch {
-	case len(c.held) != 0: return "held"
-	case c.covered != expect: return fmt.Sprintf("covered")
-	case ev.Seq <= c.covered: return "seq"
-	case ev.Epoch != c.member.Epoch(): return "epoch"
+	case len(c.held) != 0:
+		return "held"
+	case c.covered != expect:
+		return fmt.Sprintf("covered")
+	case ev.Seq <= c.covered:
+		return "seq"
+	case ev.Epoch != c.member.Epoch():
+		return "epoch"
 	}
 	return "ok"
 }
