@@ -141,6 +141,9 @@ type Client struct {
 	pre     []prefetched
 	preHead int
 	covered uint64
+	// preCommits counts prefetched commits the member accepted whose deliveries have not come:
+	// the member is that many epochs ahead of what the client has applied (Epoch hides it).
+	preCommits int
 
 	// proposal policies (proposals.go)
 	role            *proposalRole
@@ -209,7 +212,7 @@ func (c *Client) Joined() bool { return c.member != nil || c.joined }
 // Epoch returns the epoch the client is at.
 func (c *Client) Epoch() uint64 {
 	if c.member != nil {
-		return c.member.Epoch()
+		return c.member.Epoch() - uint64(c.preCommits)
 	}
 	return c.epoch
 }
@@ -704,7 +707,7 @@ func (c *Client) processCommit(ev mimi.Event) {
 	size := c.groupSize()
 	if c.cfg.Modelled {
 		c.epoch++
-	} else if err := c.member.Process(ev.Handshake); err != nil {
+	} else if err := c.processMember(&ev); err != nil {
 		if errors.Is(err, mls.ErrRemoved) {
 			c.leave(size)
 			return
@@ -721,6 +724,22 @@ func (c *Client) processCommit(ev mimi.Event) {
 	c.commitHeld()
 }
 
+// processMember has the member process a commit, or takes the prefetched result.
+func (c *Client) processMember(ev *mimi.Event) error {
+	_, err, ok, mismatch := c.takePrefetched(ev)
+	if mismatch {
+		return errPrefetch
+	}
+	if ok {
+		return err
+	}
+	return c.member.Process(ev.Handshake)
+}
+
+// errPrefetch is returned for an event whose prefetched result does not match it (the run has
+// already been failed).
+var errPrefetch = errors.New("client: prefetched result does not match the delivery")
+
 // decrypt decrypts a message and checks it against what its sender sent. Where the sender or
 // the recipient is modelled, the recipient is charged the decryption and finds the message by
 // the ledger id that starts the filler.
@@ -733,11 +752,11 @@ func (c *Client) decrypt(ev mimi.Event) {
 			return
 		}
 	} else {
-		pt, err, ok := c.takePrefetched(&ev)
+		pt, err, ok, mismatch := c.takePrefetched(&ev)
+		if mismatch {
+			return // the run has failed
+		}
 		if !ok {
-			if c.preHead < len(c.pre) {
-				return // mismatch: the run has failed
-			}
 			pt, err = c.member.Unprotect(ev.Payload)
 		}
 		if err != nil {

@@ -22,12 +22,12 @@ import (
 // prefetched result (another message, or another order) is a bug in those conditions and fails
 // the run rather than give a different answer.
 
-// prefetched is one decryption made ahead of its delivery.
+// prefetched is one member operation made ahead of its delivery: the decryption of a message
+// or the processing of a commit.
 type prefetched struct {
-	seq     uint64
-	payload []byte
-	pt      []byte
-	err     error
+	ev  *mimi.Event
+	pt  []byte
+	err error
 }
 
 // Covered returns the hub sequence number of the newest event the client has applied or
@@ -35,63 +35,79 @@ type prefetched struct {
 func (c *Client) Covered() uint64 { return c.covered }
 
 // CanPrefetch reports whether evs — every event the hub has accepted for the client that it
-// has neither applied nor prefetched, in the hub's order — may be decrypted now on the client's
-// behalf: the client is a real member with nothing held back, and every one of evs is an
-// application message of its current epoch from a real sender.
+// has neither applied nor prefetched, in the hub's order — may be processed now on the client's
+// behalf: the client is a real member with nothing held back, and evs are application messages
+// and others' commits, each of the epoch the member is in when it comes to it.
 func (c *Client) CanPrefetch(evs []*mimi.Event) bool {
-	if len(evs) == 0 || c.cfg.Modelled || c.member == nil || c.watch != nil || c.left || c.offline || len(c.held) > 0 {
+	if len(evs) == 0 || c.cfg.Modelled || c.member == nil || c.watch != nil || c.left || c.offline ||
+		len(c.held) > 0 || c.pending != nil || c.wish != nil {
 		return false
 	}
 	epoch := c.member.Epoch()
 	for _, ev := range evs {
-		if ev.Kind != mimi.EventMessage || ev.Seq <= c.covered || ev.Epoch != epoch ||
-			(c.cfg.IsModelled != nil && c.cfg.IsModelled(ev.Sender)) {
+		if ev.Seq <= c.covered || ev.Epoch != epoch {
+			return false
+		}
+		switch ev.Kind {
+		case mimi.EventMessage:
+			if c.cfg.IsModelled != nil && c.cfg.IsModelled(ev.Sender) {
+				return false
+			}
+		case mimi.EventCommit:
+			if ev.Sender == c.cfg.ID {
+				return false // its own commit: adopted, not processed
+			}
+			epoch++
+		default:
 			return false
 		}
 	}
 	return true
 }
 
-// Prefetch decrypts evs now, in order (CanPrefetch must have said yes), and keeps the results
-// for their deliveries. Calls for distinct clients may run concurrently: it touches only this
-// client and its member (whose engine must allow concurrent use of distinct members).
+// Prefetch processes evs now, in order (CanPrefetch must have said yes), and keeps the results
+// for their deliveries. It stops after a commit the member does not accept (the events after
+// it are left to their deliveries, as they would wait for it). Calls for distinct clients may
+// run concurrently: it touches only this client and its member (whose engine must allow
+// concurrent use of distinct members).
 func (c *Client) Prefetch(evs []*mimi.Event) {
 	for _, ev := range evs {
-		pt, err := c.member.Unprotect(ev.Payload)
-		c.pre = append(c.pre, prefetched{seq: ev.Seq, payload: ev.Payload, pt: pt, err: err})
+		p := prefetched{ev: ev}
+		if ev.Kind == mimi.EventCommit {
+			p.err = c.member.Process(ev.Handshake)
+			if p.err == nil {
+				c.preCommits++
+			}
+		} else {
+			p.pt, p.err = c.member.Unprotect(ev.Payload)
+		}
+		c.pre = append(c.pre, p)
 		c.covered = ev.Seq
+		if ev.Kind == mimi.EventCommit && p.err != nil {
+			return
+		}
 	}
 }
 
-// takePrefetched returns the prefetched decryption of ev, if there is one; ok false means there
-// is none and the caller decrypts. A mismatch fails the run (see above).
-func (c *Client) takePrefetched(ev *mimi.Event) (pt []byte, err error, ok bool) {
+// takePrefetched returns the prefetched result of ev, if there is one; ok false means there
+// is none and the caller does the work. A mismatch fails the run (see above); then mismatch is
+// true and the caller stops.
+func (c *Client) takePrefetched(ev *mimi.Event) (pt []byte, err error, ok, mismatch bool) {
 	if c.preHead == len(c.pre) {
-		return nil, nil, false
+		return nil, nil, false, false
 	}
 	p := &c.pre[c.preHead]
-	if p.seq != ev.Seq || !bytes.Equal(p.payload, ev.Payload) {
-		c.rec.Fail(c, fmt.Errorf("prefetched decryption of event %d does not match the delivered event %d (a prefetch-ordering bug)", p.seq, ev.Seq))
-		return nil, nil, false
+	if p.ev.Seq != ev.Seq || p.ev.Kind != ev.Kind || !bytes.Equal(p.ev.Payload, ev.Payload) || !sameHandshake(p.ev.Handshake, ev.Handshake) {
+		c.rec.Fail(c, fmt.Errorf("prefetched event %d (%v) does not match the delivered event %d (%v): a prefetch-ordering bug", p.ev.Seq, p.ev.Kind, ev.Seq, ev.Kind))
+		return nil, nil, false, true
 	}
 	pt, err = p.pt, p.err
+	if ev.Kind == mimi.EventCommit && err == nil {
+		c.preCommits--
+	}
 	*p = prefetched{}
 	if c.preHead++; c.preHead == len(c.pre) {
 		c.pre, c.preHead = c.pre[:0], 0
 	}
-	return pt, err, true
-}
-
-func (c *Client) WhyNot(ev *mimi.Event, expect uint64) string {
-	switch {
-	case len(c.held) != 0:
-		return "held"
-	case c.covered != expect:
-		return fmt.Sprintf("covered")
-	case ev.Seq <= c.covered:
-		return "seq"
-	case ev.Epoch != c.member.Epoch():
-		return "epoch"
-	}
-	return "ok"
+	return pt, err, true, false
 }

@@ -12,12 +12,14 @@ import (
 	"github.com/mimisim/mimisim/scenarios"
 )
 
-// Parallel prefetch of member decryption.
+// Parallel prefetch of member work.
 //
 // The kernel is single-threaded, and in a large room nearly all of a run's CPU is the members'
-// own decryption of every message. When the hub accepts an application message, the world has
-// every recipient that may do so decrypt it at once (client.Client.Prefetch), spread over
-// Options.Workers goroutines, and the deliveries later take the prefetched results. The
+// own work: decrypting every message and processing every commit. When the hub accepts a
+// message or a commit, the world has every recipient that may do so process it at once
+// (client.Client.Prefetch), spread over Options.Workers goroutines, and the deliveries later
+// take the prefetched results. A client whose member is ahead by prefetched commits reports
+// the epoch it has applied (client.Client.Epoch). The
 // results are the same as without prefetch, byte for byte, whatever the number of workers:
 //
 //   - only engines that declare mls.ConcurrentMembers take part (members never share
@@ -44,7 +46,8 @@ type prefetcher struct {
 	// order) that it had neither applied nor prefetched when last looked at.
 	pending [][]*mimi.Event
 	batch   []int
-	done    uint64 // decryptions made ahead of delivery
+	done    uint64 // member operations made ahead of delivery
+	commits uint64 // of which commits processed
 }
 
 // newPrefetcher returns the world's prefetcher; it is on when the engine and the scenario allow it.
@@ -122,6 +125,11 @@ func (p *prefetcher) accepted(a mimi.Accepted) {
 	}
 	for _, i := range p.batch {
 		p.done += uint64(len(p.pending[i]))
+		for _, e := range p.pending[i] {
+			if e.Kind == mimi.EventCommit {
+				p.commits++
+			}
+		}
 	}
 	parallelFor(len(p.batch), p.workers, func(j int) {
 		i := p.batch[j]
@@ -135,9 +143,9 @@ func (p *prefetcher) note() string {
 	if !p.on {
 		return ""
 	}
-	return fmt.Sprintf("member decryption prefetched: %d deliveries were decrypted by their recipients when the hub accepted "+
-		"the message, on parallel workers, instead of on arrival (same member operations in the same order per member; "+
-		"results are identical with any number of workers and without prefetch; models/world/prefetch.go)", p.done)
+	return fmt.Sprintf("member work prefetched: %d deliveries (%d of them commits) were processed by their recipients' members "+
+		"when the hub accepted the event, on parallel workers, instead of on arrival (the same member operations in the same order "+
+		"per member; results are identical with any number of workers and without prefetch; models/world/prefetch.go)", p.done-p.commits, p.commits)
 }
 
 // parallelFor calls f(0) … f(n-1) on up to workers goroutines and returns when all are done.

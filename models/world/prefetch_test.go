@@ -63,6 +63,9 @@ func TestPrefetchEquivalent(t *testing.T) {
 				if got.res.World.prefetch.done < uint64(base.res.Deliveries)/2 {
 					t.Fatalf("workers %d: %d of %d deliveries prefetched", workers, got.res.World.prefetch.done, base.res.Deliveries)
 				}
+				if got.res.World.prefetch.commits == 0 {
+					t.Fatalf("workers %d: the scripted commit was not prefetched", workers)
+				}
 				if got.note == "" {
 					t.Fatalf("workers %d: no prefetch note", workers)
 				}

@@ -37,7 +37,12 @@ import (
 // released when every member that will need it has used it (the count is known from the tree),
 // or at the latest two epochs after it was made. A Share is safe for concurrent use.
 type Share struct {
-	mu      sync.Mutex
+	mu sync.Mutex
+	// commitMu serialises the computation of a commit's public half on a miss, so that members
+	// processing one commit concurrently compute it once (and the counters do not depend on
+	// scheduling); it is never held while waiting for mu's holder to take it.
+	commitMu sync.Mutex
+	frameMu  sync.Mutex // the same for a large frame (unframeShared)
 	sigs    map[[32]byte]*sharedSig
 	commits map[msgKey]*sharedCommit
 	frames  map[msgKey]*sharedFrame
@@ -330,16 +335,26 @@ func (g *Group) unframeShared(b []byte) (*framing.AuthenticatedContent, bool, er
 		return nil, false, err
 	}
 	key := keyOf(gcb, b)
-	sh.mu.Lock()
-	e, ok := sh.frames[key]
-	if ok && hmac.Equal(e.membershipKey, g.ep.MembershipKey) {
-		if e.left--; e.left <= 0 {
-			delete(sh.frames, key)
+	reuse := func() (*framing.AuthenticatedContent, bool) {
+		sh.mu.Lock()
+		defer sh.mu.Unlock()
+		e, ok := sh.frames[key]
+		if ok && hmac.Equal(e.membershipKey, g.ep.MembershipKey) {
+			if e.left--; e.left <= 0 {
+				delete(sh.frames, key)
+			}
+			return e.ac, true
 		}
-		sh.mu.Unlock()
-		return e.ac, true, nil
+		return nil, false
 	}
-	sh.mu.Unlock()
+	if ac, ok := reuse(); ok {
+		return ac, true, nil
+	}
+	sh.frameMu.Lock()
+	defer sh.frameMu.Unlock()
+	if ac, ok := reuse(); ok { // authenticated by another member while this one waited
+		return ac, true, nil
+	}
 	msg, err := framing.Decode(b)
 	if err != nil {
 		return nil, false, err
@@ -370,16 +385,26 @@ func (g *Group) commitPublic(ac *framing.AuthenticatedContent, b []byte) (*share
 		return nil, err
 	}
 	key := keyOf(gcb, b)
-	sh.mu.Lock()
-	if e, ok := sh.commits[key]; ok {
-		sh.stats.CommitsReused++
-		if e.left--; e.left <= 0 {
-			delete(sh.commits, key)
+	reuse := func() (*sharedCommit, bool) {
+		sh.mu.Lock()
+		defer sh.mu.Unlock()
+		e, ok := sh.commits[key]
+		if ok {
+			sh.stats.CommitsReused++
+			if e.left--; e.left <= 0 {
+				delete(sh.commits, key)
+			}
 		}
-		sh.mu.Unlock()
+		return e, ok
+	}
+	if e, ok := reuse(); ok {
 		return e, nil
 	}
-	sh.mu.Unlock()
+	sh.commitMu.Lock()
+	defer sh.commitMu.Unlock()
+	if e, ok := reuse(); ok { // computed by another member while this one waited
+		return e, nil
+	}
 
 	c := ac.Content.Commit
 	sender, a, err := g.commitProposals(ac)
