@@ -43,12 +43,12 @@ type Share struct {
 	// scheduling); it is never held while waiting for mu's holder to take it.
 	commitMu sync.Mutex
 	frameMu  sync.Mutex // the same for a large frame (unframeShared)
-	sigs    map[[32]byte]*sharedSig
-	commits map[msgKey]*sharedCommit
-	frames  map[msgKey]*sharedFrame
-	trees   map[string]*sharedTree
-	newest  uint64 // newest epoch seen
-	stats   ShareStats
+	sigs     map[[32]byte]*sharedSig
+	commits  map[msgKey]*sharedCommit
+	frames   map[msgKey]*sharedFrame
+	trees    map[string]*sharedTree
+	newest   uint64 // newest epoch seen
+	stats    ShareStats
 	// aeads keeps the keyed AEADs of the message and sender-data keys that every member of an
 	// epoch derives alike (its own lock; its counters are reported with the others).
 	aeads *ciphersuite.AEADCache
