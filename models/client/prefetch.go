@@ -108,6 +108,9 @@ func (c *Client) takePrefetched(ev *mimi.Event) (pt []byte, err error, ok, misma
 	*p = prefetched{}
 	if c.preHead++; c.preHead == len(c.pre) {
 		c.pre, c.preHead = c.pre[:0], 0
+		if cap(c.pre) > 8 {
+			c.pre = nil // a long backlog drained: give its memory back (100,000 members hold these)
+		}
 	}
 	return pt, err, true, false
 }

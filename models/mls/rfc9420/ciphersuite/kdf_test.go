@@ -66,3 +66,26 @@ func ExampleSuite_ExpandWithLabel() {
 	fmt.Println(len(key))
 	// Output: 16
 }
+
+// TestExpandWithLabelTo checks the in-place variant against ExpandWithLabel, aliasing included.
+func TestExpandWithLabelTo(t *testing.T) {
+	for _, id := range Supported() {
+		s, _ := Lookup(id)
+		for _, n := range []int{12, 16, 32, s.Nh(), 2*s.Nh() + 1} {
+			secret := bytes.Repeat([]byte{7}, s.Nh())
+			want, err := s.ExpandWithLabel(secret, "tree", []byte("left"), n)
+			if err != nil {
+				t.Fatal(err)
+			}
+			out := make([]byte, n)
+			if err := s.ExpandWithLabelTo(out, secret, "tree", []byte("left")); err != nil || !bytes.Equal(out, want) {
+				t.Fatalf("%v n=%d: %x, %v; want %x", id, n, out, err, want)
+			}
+			if n == s.Nh() { // out aliases the secret
+				if err := s.ExpandWithLabelTo(secret, secret, "tree", []byte("left")); err != nil || !bytes.Equal(secret, want) {
+					t.Fatalf("%v aliased: %x, %v; want %x", id, secret, err, want)
+				}
+			}
+		}
+	}
+}

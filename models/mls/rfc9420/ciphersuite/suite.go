@@ -190,6 +190,30 @@ func (s *Suite) ExpandWithLabel(secret []byte, label string, context []byte, len
 	return s.Expand(secret, info, length)
 }
 
+// ExpandWithLabelTo is ExpandWithLabel writing its len(out) bytes into out (which may alias
+// secret), for callers that keep secrets in their own storage.
+func (s *Suite) ExpandWithLabelTo(out, secret []byte, label string, context []byte) error {
+	length := len(out)
+	if length > 0xffff {
+		return ErrOutputTooLong
+	}
+	var stack [128]byte
+	info := stack[:0]
+	info = binary.BigEndian.AppendUint16(info, uint16(length))
+	info = appendOpaque(info, LabelPrefix, label)
+	info = appendOpaque(info, "", string(context))
+	if length <= s.Nh() && s.expandOneBlock(out, secret, info) {
+		return nil
+	}
+	b, err := s.Expand(secret, info, length)
+	if err != nil {
+		return err
+	}
+	copy(out, b)
+	clear(b)
+	return nil
+}
+
 // DeriveSecret is ExpandWithLabel(secret, label, "", Nh).
 func (s *Suite) DeriveSecret(secret []byte, label string) ([]byte, error) {
 	return s.ExpandWithLabel(secret, label, nil, s.Nh())

@@ -151,7 +151,7 @@ func TestDeletionSchedule(t *testing.T) {
 	}
 }
 
-func keys(m map[treemath.NodeIndex][]byte) []treemath.NodeIndex {
+func keys(m map[treemath.NodeIndex]uint32) []treemath.NodeIndex {
 	var out []treemath.NodeIndex
 	for k := range m {
 		out = append(out, k)
