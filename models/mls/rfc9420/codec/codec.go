@@ -82,6 +82,13 @@ type Writer struct {
 // NewWriter returns a Writer whose buffer has the given initial capacity.
 func NewWriter(capacity int) *Writer { return &Writer{buf: make([]byte, 0, capacity)} }
 
+// Grow makes room for n more bytes without another allocation.
+func (w *Writer) Grow(n int) {
+	if n > cap(w.buf)-len(w.buf) {
+		w.buf = append(w.buf[:len(w.buf):len(w.buf)], make([]byte, n)...)[:len(w.buf)]
+	}
+}
+
 // Bytes returns the encoding so far, or the first error.
 func (w *Writer) Bytes() ([]byte, error) {
 	if w.err != nil {

@@ -234,6 +234,9 @@ func marshalTBS(w *codec.Writer, wf WireFormat, c *FramedContent, gc *wire.Group
 // TBS returns the FramedContentTBS encoding signed for this content.
 func (a *AuthenticatedContent) TBS(gc *wire.GroupContext) ([]byte, error) {
 	var w codec.Writer
+	// Room for the usual content and group context in one allocation (it grows if not).
+	c := &a.Content
+	w.Grow(192 + 2*len(c.GroupID) + len(c.AuthenticatedData) + len(c.ApplicationData))
 	if err := marshalTBS(&w, a.WireFormat, &a.Content, gc); err != nil {
 		return nil, err
 	}

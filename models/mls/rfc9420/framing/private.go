@@ -69,6 +69,7 @@ func SenderDataKeyNonce(s *ciphersuite.Suite, senderDataSecret, ciphertext []byt
 
 func senderDataAAD(groupID []byte, epoch uint64, ct ContentType) ([]byte, error) {
 	var w codec.Writer
+	w.Grow(len(groupID) + 16)
 	w.Opaque(groupID)
 	w.Uint64(epoch)
 	w.Uint8(uint8(ct))
@@ -77,6 +78,7 @@ func senderDataAAD(groupID []byte, epoch uint64, ct ContentType) ([]byte, error)
 
 func contentAAD(groupID []byte, epoch uint64, ct ContentType, authenticatedData []byte) ([]byte, error) {
 	var w codec.Writer
+	w.Grow(len(groupID) + len(authenticatedData) + 24)
 	w.Opaque(groupID)
 	w.Uint64(epoch)
 	w.Uint8(uint8(ct))

@@ -154,6 +154,30 @@ func (sh *Share) seen(epoch uint64) {
 	}
 }
 
+// sigKey is the memo key of a signature check: SHA-256 of the suite and the four inputs, each
+// with its length. Usual inputs are hashed from a stack buffer in one call (no allocation).
+func sigKey(s *ciphersuite.Suite, pub []byte, label string, content, sig []byte) [32]byte {
+	var stack [1024]byte
+	n := 2 + 4*4 + len(pub) + len(label) + len(content) + len(sig)
+	if n <= len(stack) {
+		b := append(stack[:0], byte(s.ID()>>8), byte(s.ID()))
+		for _, part := range [][]byte{pub, []byte(label), content, sig} {
+			b = binary.BigEndian.AppendUint32(b, uint32(len(part)))
+			b = append(b, part...)
+		}
+		return sha256.Sum256(b)
+	}
+	h := sha256.New()
+	h.Write([]byte{byte(s.ID() >> 8), byte(s.ID())})
+	putBytes(h, pub)
+	putBytes(h, []byte(label))
+	putBytes(h, content)
+	putBytes(h, sig)
+	var key [32]byte
+	h.Sum(key[:0])
+	return key
+}
+
 func putBytes(h interface{ Write([]byte) (int, error) }, b []byte) {
 	var n [4]byte
 	binary.BigEndian.PutUint32(n[:], uint32(len(b)))
@@ -170,14 +194,7 @@ func (sh *Share) verifier(epoch uint64, users int) framing.Verifier {
 }
 
 func (sh *Share) verify(s *ciphersuite.Suite, epoch uint64, users int, pub []byte, label string, content, sig []byte) error {
-	h := sha256.New()
-	putBytes(h, []byte{byte(s.ID() >> 8), byte(s.ID())})
-	putBytes(h, pub)
-	putBytes(h, []byte(label))
-	putBytes(h, content)
-	putBytes(h, sig)
-	var key [32]byte
-	h.Sum(key[:0])
+	key := sigKey(s, pub, label, content, sig)
 	// The check of a miss runs with the lock held: members verifying concurrently (a world's
 	// parallel prefetch) then find one verification, and the counters are the same as in a
 	// sequential run. A miss is one Ed25519 check per distinct signature, so the wait is short.
