@@ -64,15 +64,19 @@ type flatCost struct{}
 
 func (flatCost) CPU(mls.Op, int, string) time.Duration { return time.Millisecond }
 
-func deliver(c *Client, seq uint64, evs ...mimi.Event) {
-	body := mimi.Encode(&mimi.Deliver{LinkSeq: seq, Room: "r", Events: evs})
-	c.Handle(c.k, sim.Event{Kind: mimi.KindPacket, Data: &mimi.Packet{Body: body}})
+// pair is a go-mls member a that created room "r" and added b, and the client b that joined
+// from a's Welcome (delivered with LinkSeq 1, hub sequence number 1; not yet charged: the
+// kernel has not run).
+type pair struct {
+	a      mls.Member
+	b      *Client
+	k      *sim.Kernel
+	rec    *log
+	ledger *Ledger
 }
 
-// TestOutOfOrderDeliveriesAndLaterEpochs: a message of epoch 2 that arrives (LinkSeq 2) before
-// the commit that leads to epoch 2 (LinkSeq 1) waits for it; then both are applied in order and
-// the message is decrypted and checked.
-func TestOutOfOrderDeliveriesAndLaterEpochs(t *testing.T) {
+func newPair(t *testing.T) *pair {
+	t.Helper()
 	eng := gomls.New()
 	ca, err := eng.NewClient("a@hub", []byte("seed-a"))
 	if err != nil {
@@ -91,17 +95,27 @@ func TestOutOfOrderDeliveriesAndLaterEpochs(t *testing.T) {
 	if err := a.Adopt(add); err != nil {
 		t.Fatal(err)
 	}
-
 	k := sim.New(1)
-	rec := &log{}
-	ledger := NewLedger(k.Stream("payload"))
-	b := New(k, nil, Config{ID: "b@hub", Device: "phone", Room: "r"}, cb, flatCost{}, rec, ledger)
-
-	// b joins from the Welcome.
-	deliver(b, 1, mimi.Event{Kind: mimi.EventWelcome, Seq: 1, Epoch: a.Epoch(), Sender: "a@hub", Payload: add.Welcome})
-	if b.Member() == nil || b.Member().Epoch() != a.Epoch() {
-		t.Fatalf("b did not join: %v", rec.fails)
+	p := &pair{a: a, k: k, rec: &log{}, ledger: NewLedger(k.Stream("payload"))}
+	p.b = New(k, nil, Config{ID: "b@hub", Device: "phone", Room: "r"}, cb, flatCost{}, p.rec, p.ledger)
+	deliver(p.b, 1, mimi.Event{Kind: mimi.EventWelcome, Seq: 1, Epoch: a.Epoch(), Sender: "a@hub", Payload: add.Welcome})
+	if p.b.Member() == nil || p.b.Member().Epoch() != a.Epoch() {
+		t.Fatalf("b did not join: %v", p.rec.fails)
 	}
+	return p
+}
+
+func deliver(c *Client, seq uint64, evs ...mimi.Event) {
+	body := mimi.Encode(&mimi.Deliver{LinkSeq: seq, Room: "r", Events: evs})
+	c.Handle(c.k, sim.Event{Kind: mimi.KindPacket, Data: &mimi.Packet{Body: body}})
+}
+
+// TestOutOfOrderDeliveriesAndLaterEpochs: a message of epoch 2 that arrives (LinkSeq 2) before
+// the commit that leads to epoch 2 (LinkSeq 1) waits for it; then both are applied in order and
+// the message is decrypted and checked.
+func TestOutOfOrderDeliveriesAndLaterEpochs(t *testing.T) {
+	p := newPair(t)
+	a, b, k, rec, ledger := p.a, p.b, p.k, p.rec, p.ledger
 	// a commits an update (epoch e → e+1) and sends a message in the new epoch.
 	e := a.Epoch()
 	up, err := a.Update()
@@ -136,20 +150,8 @@ func TestOutOfOrderDeliveriesAndLaterEpochs(t *testing.T) {
 
 // TestTamperedMessageRefused: a client refuses a tampered ciphertext (kind decrypt) and goes on.
 func TestTamperedMessageRefused(t *testing.T) {
-	eng := gomls.New()
-	ca, _ := eng.NewClient("a@hub", []byte("seed-a"))
-	cb, _ := eng.NewClient("b@hub", []byte("seed-b"))
-	a, _ := ca.CreateGroup([]byte("r"))
-	kp, _ := cb.KeyPackage()
-	add, _ := a.Add([][]byte{kp})
-	if err := a.Adopt(add); err != nil {
-		t.Fatal(err)
-	}
-	k := sim.New(1)
-	rec := &log{}
-	ledger := NewLedger(k.Stream("payload"))
-	b := New(k, nil, Config{ID: "b@hub", Device: "phone", Room: "r"}, cb, flatCost{}, rec, ledger)
-	deliver(b, 1, mimi.Event{Kind: mimi.EventWelcome, Seq: 1, Epoch: a.Epoch(), Payload: add.Welcome})
+	p := newPair(t)
+	a, b, k, rec, ledger := p.a, p.b, p.k, p.rec, p.ledger
 	s := ledger.New("a@hub", 0, 100)
 	ct, _ := a.Protect(s.Plaintext)
 	ct[len(ct)-1] ^= 0x80

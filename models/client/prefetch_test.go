@@ -5,8 +5,6 @@ import (
 	"testing"
 
 	"github.com/mimisim/mimisim/models/mimi"
-	"github.com/mimisim/mimisim/models/mls/gomls"
-	"github.com/mimisim/mimisim/sim"
 )
 
 // TestPrefetch: a backlog of a commit and two messages is processed ahead of delivery; the
@@ -15,26 +13,8 @@ import (
 // run; a message of a later epoch than the member's, or a backlog after a held event, is not
 // prefetchable.
 func TestPrefetch(t *testing.T) {
-	eng := gomls.New()
-	ca, _ := eng.NewClient("a@hub", []byte("seed-a"))
-	cb, _ := eng.NewClient("b@hub", []byte("seed-b"))
-	a, err := ca.CreateGroup([]byte("r"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	kp, _ := cb.KeyPackage()
-	add, err := a.Add([][]byte{kp})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := a.Adopt(add); err != nil {
-		t.Fatal(err)
-	}
-	k := sim.New(1)
-	rec := &log{}
-	ledger := NewLedger(k.Stream("payload"))
-	b := New(k, nil, Config{ID: "b@hub", Device: "phone", Room: "r"}, cb, flatCost{}, rec, ledger)
-	deliver(b, 1, mimi.Event{Kind: mimi.EventWelcome, Seq: 1, Epoch: a.Epoch(), Sender: "a@hub", Payload: add.Welcome})
+	p := newPair(t)
+	a, b, k, rec, ledger := p.a, p.b, p.k, p.rec, p.ledger
 	k.RunAll()
 	e := a.Epoch()
 

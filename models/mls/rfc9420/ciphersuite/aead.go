@@ -54,6 +54,11 @@ func (s *Suite) Open(key, nonce, aad, ciphertext []byte) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
+	return open(a, nonce, aad, ciphertext)
+}
+
+// open checks the nonce's size and opens ciphertext with a keyed AEAD.
+func open(a cipher.AEAD, nonce, aad, ciphertext []byte) ([]byte, error) {
 	if len(nonce) != a.NonceSize() {
 		return nil, fmt.Errorf("%w: nonce of %d bytes", ErrBadKey, len(nonce))
 	}

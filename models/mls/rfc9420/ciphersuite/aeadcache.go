@@ -2,7 +2,6 @@ package ciphersuite
 
 import (
 	"crypto/cipher"
-	"fmt"
 	"sync"
 )
 
@@ -91,12 +90,5 @@ func (s *Suite) OpenCached(c *AEADCache, key, nonce, aad, ciphertext []byte) ([]
 	if err != nil {
 		return nil, err
 	}
-	if len(nonce) != a.NonceSize() {
-		return nil, fmt.Errorf("%w: nonce of %d bytes", ErrBadKey, len(nonce))
-	}
-	pt, err := a.Open(nil, nonce, ciphertext, aad)
-	if err != nil {
-		return nil, ErrDecrypt
-	}
-	return pt, nil
+	return open(a, nonce, aad, ciphertext)
 }
