@@ -105,6 +105,20 @@ func newPair(t *testing.T) *pair {
 	return p
 }
 
+// update has a commit an update and adopt it: the commit and the epoch it ends.
+func (p *pair) update(t *testing.T) (*mls.Pending, uint64) {
+	t.Helper()
+	e := p.a.Epoch()
+	up, err := p.a.Update()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := p.a.Adopt(up); err != nil {
+		t.Fatal(err)
+	}
+	return up, e
+}
+
 func deliver(c *Client, seq uint64, evs ...mimi.Event) {
 	body := mimi.Encode(&mimi.Deliver{LinkSeq: seq, Room: "r", Events: evs})
 	c.Handle(c.k, sim.Event{Kind: mimi.KindPacket, Data: &mimi.Packet{Body: body}})
@@ -117,14 +131,7 @@ func TestOutOfOrderDeliveriesAndLaterEpochs(t *testing.T) {
 	p := newPair(t)
 	a, b, k, rec, ledger := p.a, p.b, p.k, p.rec, p.ledger
 	// a commits an update (epoch e → e+1) and sends a message in the new epoch.
-	e := a.Epoch()
-	up, err := a.Update()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := a.Adopt(up); err != nil {
-		t.Fatal(err)
-	}
+	up, e := p.update(t)
 	s := ledger.New("a@hub", 0, 100)
 	ct, err := a.Protect(s.Plaintext)
 	if err != nil {

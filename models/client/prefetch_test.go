@@ -16,15 +16,7 @@ func TestPrefetch(t *testing.T) {
 	p := newPair(t)
 	a, b, k, rec, ledger := p.a, p.b, p.k, p.rec, p.ledger
 	k.RunAll()
-	e := a.Epoch()
-
-	up, err := a.Update()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := a.Adopt(up); err != nil {
-		t.Fatal(err)
-	}
+	up, e := p.update(t)
 	msg := func(seq uint64) (*mimi.Event, Sent) {
 		s := ledger.New("a@hub", 0, 100)
 		ct, err := a.Protect(s.Plaintext)
