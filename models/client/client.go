@@ -436,6 +436,12 @@ func (c *Client) submitCommit(p *mls.Pending, adds, removes []string) {
 }
 
 // Handle receives packets from the client's provider.
+// TakesDecoded implements mimi.DecodedReceiver: a modelled member parses nothing, so its
+// provider may hand it Delivers by reference (charged their exact encoded size).
+func (c *Client) TakesDecoded() bool { return c.cfg.Modelled }
+
+var _ mimi.DecodedReceiver = (*Client)(nil)
+
 func (c *Client) Handle(k *sim.Kernel, ev sim.Event) {
 	if ev.Kind == kindCPUDone {
 		c.completed()

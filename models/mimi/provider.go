@@ -873,6 +873,9 @@ func (p *Provider) send1(node network.NodeID, roomID string, events []Event) {
 		p.sendReliable(node, d.LinkSeq, 0, d)
 		return
 	}
+	if r, ok := p.wire.Dir.Handler(node).(DecodedReceiver); ok && r.TakesDecoded() {
+		d.Events = slices.Clone(events) // it may travel by reference (Wire.Send)
+	}
 	p.send(node, d)
 }
 

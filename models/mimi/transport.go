@@ -22,8 +22,18 @@ type Packet struct {
 	// (EncodeShared); their bytes count on the network as if they were in Body.
 	Shared [][]byte
 	// Len is the size of the whole encoded message (Body plus the shared vectors).
-	Len  int
+	Len int
+	// Msg, when not nil, is the message itself, sent by reference to a receiver that takes
+	// decoded messages (Wire.Send); Body is then empty and Len its exact encoded size.
+	Msg  any
 	conn *conn
+}
+
+// DecodedReceiver is implemented by handlers that may be handed a Deliver as a value instead
+// of its encoding: the lab's modelled clients, which hold no MLS state and parse nothing. They
+// are charged the exact encoded size on the network all the same.
+type DecodedReceiver interface {
+	TakesDecoded() bool
 }
 
 // Directory maps network nodes to the objects that receive their packets, and provider names to
@@ -84,6 +94,10 @@ type Wire struct {
 	// what providers see); a message with shared vectors (EncodeShared) is shown as its body
 	// and then each new shared vector (see tap).
 	Tap func(from, to network.NodeID, body []byte)
+	// TapRef, when set, is called instead of Tap for a Deliver sent by reference (see Send):
+	// with its exact encoded size and those of its byte vectors (payloads, handshakes) not
+	// shown among the last 16 distinct ones. Without it, such a Deliver is encoded for Tap.
+	TapRef func(from, to network.NodeID, size int, vectors [][]byte)
 
 	conns [][]*conn // by sending node, then receiving node (node ids are dense from 0)
 	// HeadOfLine counts messages that arrived before an earlier one of their connection and
@@ -113,16 +127,10 @@ type Wire struct {
 // that an observer scanning every byte does not rescan a multi-megabyte commit per recipient.
 func (w *Wire) tap(from, to network.NodeID, body []byte, shared [][]byte) {
 	w.Tap(from, to, body)
-next:
 	for _, v := range shared {
-		for _, t := range w.tapped {
-			if t.p == &v[0] && t.n == len(v) {
-				continue next
-			}
+		if w.fresh(v) {
+			w.Tap(from, to, v)
 		}
-		w.tapped[w.tappedNext].p, w.tapped[w.tappedNext].n = &v[0], len(v)
-		w.tappedNext = (w.tappedNext + 1) % len(w.tapped)
-		w.Tap(from, to, v)
 	}
 }
 
@@ -135,8 +143,12 @@ func (w *Wire) Decode(b []byte) (any, error) {
 	return DecodeInterned(b, &w.names)
 }
 
-// DecodePacket decodes a packet received over the Wire (its body and shared vectors).
+// DecodePacket decodes a packet received over the Wire (its body and shared vectors), or
+// returns the message it carries by reference.
 func (w *Wire) DecodePacket(p *Packet) (any, error) {
+	if p.Msg != nil {
+		return p.Msg, nil
+	}
 	if w == nil {
 		return DecodeShared(p.Body, p.Shared, nil)
 	}
@@ -238,16 +250,92 @@ func (w *Wire) Handle(k *sim.Kernel, ev sim.Event) {
 // Send encodes m and sends it from one node to another; the network carries the encoded size
 // plus TransportOverhead plus the padding m carries as a length (PadBytes). It returns the
 // number of bytes charged.
+//
+// A Deliver to a receiver that takes decoded messages (DecodedReceiver) travels by reference
+// instead, charged its exact encoded size (DeliverSize), unless it holds a vector of
+// SharedVectorMin bytes or more; the caller must not change it afterwards.
 func (w *Wire) Send(from, to network.NodeID, m any) int {
+	if d, ok := m.(*Deliver); ok && w.byRef(to, d) {
+		n := DeliverSize(d)
+		w.tapRef(from, to, d, n)
+		return w.send(from, to, n+TransportOverhead+PadBytes(d), &Packet{From: from, To: to, Msg: d, Len: n})
+	}
 	body, shared, n := EncodeShared(m)
 	if w.Tap != nil {
 		w.tap(from, to, body, shared)
 	}
-	size := n + TransportOverhead + PadBytes(m)
+	return w.send(from, to, n+TransportOverhead+PadBytes(m), &Packet{From: from, To: to, Body: body, Shared: shared, Len: n})
+}
+
+// send numbers p on its connection and hands it to the network, charged size bytes.
+func (w *Wire) send(from, to network.NodeID, size int, p *Packet) int {
 	c := w.conn(from, to)
 	c.sent++
-	w.Net.Send(from, to, size, w, KindPacket, &Packet{From: from, To: to, Seq: c.sent, Body: body, Shared: shared, Len: n, conn: c})
+	p.Seq, p.conn = c.sent, c
+	w.Net.Send(from, to, size, w, KindPacket, p)
 	return size
+}
+
+// byRef reports whether d may travel by reference to node to.
+func (w *Wire) byRef(to network.NodeID, d *Deliver) bool {
+	if int(to) >= len(w.Dir.handlers) {
+		return false
+	}
+	r, ok := w.Dir.handlers[to].(DecodedReceiver)
+	if !ok || !r.TakesDecoded() {
+		return false
+	}
+	for i := range d.Events {
+		if len(d.Events[i].Payload) >= SharedVectorMin {
+			return false
+		}
+		for _, h := range d.Events[i].Handshake {
+			if len(h) >= SharedVectorMin {
+				return false
+			}
+		}
+	}
+	return true
+}
+
+// tapRef shows a Deliver sent by reference to TapRef (or, without it, its encoding to Tap).
+func (w *Wire) tapRef(from, to network.NodeID, d *Deliver, size int) {
+	if w.TapRef == nil {
+		if w.Tap != nil {
+			w.Tap(from, to, Encode(d))
+		}
+		return
+	}
+	var fresh [][]byte
+	for i := range d.Events {
+		ev := &d.Events[i]
+		if w.fresh(ev.Payload) {
+			fresh = append(fresh, ev.Payload)
+		}
+		for _, h := range ev.Handshake {
+			if w.fresh(h) {
+				fresh = append(fresh, h)
+			}
+		}
+	}
+	w.TapRef(from, to, size, fresh)
+}
+
+// fresh reports whether v is not among the last 16 distinct vectors shown, and remembers it.
+// The ring holds a pointer into each vector, so none of them can be freed and its memory reused
+// by another vector while it is remembered.
+func (w *Wire) fresh(v []byte) bool {
+	if len(v) == 0 {
+		return false
+	}
+	for _, t := range w.tapped {
+		if t.p == &v[0] && t.n == len(v) {
+			return false
+		}
+	}
+	w.tapped[w.tappedNext].p, w.tapped[w.tappedNext].n = &v[0], len(v)
+	w.tappedNext = (w.tappedNext + 1) % len(w.tapped)
+	return true
 }
 
 // inOrder releases items tagged with consecutive sequence numbers (starting at 1) in order,

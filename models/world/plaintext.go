@@ -61,11 +61,27 @@ func (s *plaintextScan) catchUp() {
 	}
 }
 
+// tapRef counts one message sent by reference (mimi.Wire.TapRef) as a body of its encoded size
+// and scans the byte vectors it carries that have not just been scanned: only those can hold a
+// message's bytes (the rest of a Deliver is names and numbers).
+func (s *plaintextScan) tapRef(from, to network.NodeID, size int, vectors [][]byte) {
+	s.bodies++
+	s.bytes += int64(size)
+	for _, v := range vectors {
+		s.scan(from, to, v)
+	}
+}
+
 // tap scans one body; the world installs it on the Wire.
 func (s *plaintextScan) tap(from, to network.NodeID, body []byte) {
-	s.catchUp()
 	s.bodies++
 	s.bytes += int64(len(body))
+	s.scan(from, to, body)
+}
+
+// scan looks for the plaintext of any message sent so far in body.
+func (s *plaintextScan) scan(from, to network.NodeID, body []byte) {
+	s.catchUp()
 	for i := 0; i+8 <= len(body); i++ {
 		x := binary.LittleEndian.Uint64(body[i:])
 		h := slot(x)

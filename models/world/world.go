@@ -325,6 +325,9 @@ func Build(sc *scenarios.Scenario, opts Options) (*World, error) {
 			opts.Tap(from, to, body)
 		}
 	}
+	if opts.Tap == nil { // a test's Tap wants every body encoded
+		w.Wire.TapRef = w.checks.scan.tapRef
+	}
 	w.prefetch = newPrefetcher(w)
 	w.Hub.OnAccept(func(a mimi.Accepted) {
 		w.hubAccepted(a)

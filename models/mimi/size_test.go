@@ -1,0 +1,58 @@
+package mimi
+
+import (
+	"bytes"
+	"math/rand/v2"
+	"strings"
+	"testing"
+)
+
+// TestDeliverSize: DeliverSize equals the length of the encoding and the size EncodeShared
+// reports, for Delivers around every length-prefix boundary, shared vectors included.
+func TestDeliverSize(t *testing.T) {
+	rng := rand.New(rand.NewPCG(1, 2))
+	sizes := []int{0, 1, 63, 64, 100, 16383, 16384, SharedVectorMin - 1, SharedVectorMin, 1 << 20}
+	pick := func() int { return sizes[rng.IntN(len(sizes))] }
+	for i := 0; i < 300; i++ {
+		d := &Deliver{LinkSeq: rng.Uint64(), Room: strings.Repeat("r", rng.IntN(80))}
+		for range rng.IntN(4) {
+			ev := Event{Kind: EventKind(1 + rng.IntN(4)), Seq: rng.Uint64(), Epoch: rng.Uint64(),
+				Sender: strings.Repeat("s", rng.IntN(70)), Payload: bytes.Repeat([]byte{7}, pick()),
+				AcceptedNs: rng.Int64(), Pad: rng.Uint32()}
+			for range rng.IntN(3) {
+				ev.Recipients = append(ev.Recipients, strings.Repeat("c", rng.IntN(100)))
+			}
+			for range rng.IntN(3) {
+				ev.Handshake = append(ev.Handshake, bytes.Repeat([]byte{9}, pick()))
+			}
+			if rng.IntN(10) == 0 { // a recipient list longer than 63 bytes in all
+				for range 20 {
+					ev.Recipients = append(ev.Recipients, "c001@provider")
+				}
+			}
+			d.Events = append(d.Events, ev)
+		}
+		_, _, shared := EncodeShared(d)
+		if got, enc := DeliverSize(d), len(Encode(d)); got != enc || got != shared {
+			t.Fatalf("Deliver %d: DeliverSize %d, len(Encode) %d, EncodeShared %d", i, got, enc, shared)
+		}
+	}
+}
+
+// FuzzDeliverSize checks DeliverSize against the encoding of any Deliver that decodes.
+func FuzzDeliverSize(f *testing.F) {
+	f.Add(Encode(&Deliver{LinkSeq: 3, Room: "room-1", Events: []Event{{Kind: EventMessage, Seq: 9, Sender: "c000@hub", Recipients: []string{"c001@us"}, Payload: []byte("ciphertext")}}}))
+	f.Fuzz(func(t *testing.T, b []byte) {
+		m, err := Decode(b)
+		if err != nil {
+			return
+		}
+		d, ok := m.(*Deliver)
+		if !ok {
+			return
+		}
+		if got, want := DeliverSize(d), len(Encode(d)); got != want {
+			t.Fatalf("DeliverSize %d, encoding %d bytes", got, want)
+		}
+	})
+}
