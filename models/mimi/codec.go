@@ -134,7 +134,18 @@ type decoder struct {
 // Interner hands out one copy of each decoded string, so that decoding the same names (rooms,
 // clients) over and over allocates nothing. It only saves memory and time: Decode and
 // DecodeInterned give equal messages.
-type Interner struct{ m map[string]string }
+type Interner struct {
+	m map[string]string
+	// lists keeps decoded recipient lists by their encoding: a hub fans every message of a room
+	// out with the same list per follower until the membership changes.
+	lists map[string][]string
+}
+
+// maxInternedLists bounds Interner.lists (it is emptied when full).
+const maxInternedLists = 64
+
+// minInternedList is the smallest encoded recipient list worth looking up whole.
+const minInternedList = 256
 
 func (in *Interner) intern(b []byte) string {
 	if s, ok := in.m[string(b)]; ok { // no allocation for the lookup
@@ -267,6 +278,39 @@ func (d *decoder) strs() []string {
 	return v
 }
 
+// recipients decodes an event's recipient list. With an Interner, a long list decoded before
+// is returned as the same slice (callers only read recipient lists).
+func (d *decoder) recipients() []string {
+	if d.in == nil || d.err != nil {
+		return d.strs()
+	}
+	body := d.vector(true)
+	if d.err != nil {
+		return nil
+	}
+	if len(body) >= minInternedList {
+		if got, ok := d.in.lists[string(body)]; ok { // no allocation for the lookup
+			return got
+		}
+	}
+	var v []string
+	sub := &decoder{b: body, in: d.in, shared: d.shared}
+	for len(sub.b) > 0 && sub.err == nil {
+		v = append(v, sub.str())
+	}
+	if sub.err != nil {
+		d.fail(sub.err.Error())
+		return nil
+	}
+	if len(body) >= minInternedList {
+		if d.in.lists == nil || len(d.in.lists) >= maxInternedLists {
+			d.in.lists = make(map[string][]string)
+		}
+		d.in.lists[string(body)] = v
+	}
+	return v
+}
+
 func (d *decoder) blobs() [][]byte {
 	var v [][]byte
 	d.list(func(s *decoder) { v = append(v, s.bytes()) })
@@ -294,7 +338,7 @@ func (d *decoder) event() Event {
 	ev.Seq = d.u64()
 	ev.Epoch = d.u64()
 	ev.Sender = d.str()
-	ev.Recipients = d.strs()
+	ev.Recipients = d.recipients()
 	ev.Handshake = d.blobs()
 	ev.Payload = d.bytes()
 	ev.AcceptedNs = int64(d.u64())

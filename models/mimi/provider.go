@@ -817,16 +817,21 @@ func (p *Provider) SetOnline(client string, online bool) {
 func (p *Provider) Online(client string) bool { return !p.offline[client] }
 
 func (p *Provider) deliverTo(client string, roomID string, events []Event) {
+	p.deliverToNode(client, p.clients[client], roomID, events)
+}
+
+// deliverToNode is deliverTo for a client whose node the caller has looked up.
+func (p *Provider) deliverToNode(client string, node network.NodeID, roomID string, events []Event) {
 	if p.cfg.SplitWelcome != nil {
 		events = p.splitWelcomes(client, events)
 	}
-	if p.offline[client] {
+	if len(p.offline) > 0 && p.offline[client] {
 		p.stats.Parked++
 		// events may be the provider's scratch space: keep a copy.
 		p.parked[client] = append(p.parked[client], parked{room: roomID, events: slices.Clone(events)})
 		return
 	}
-	p.deliver(client, p.clients[client], roomID, events)
+	p.deliver(client, node, roomID, events)
 }
 
 // splitWelcomes replaces the Welcomes among events by the part of client (events is not
@@ -909,12 +914,13 @@ func (p *Provider) notify(from network.NodeID, m *NotifyRequest) {
 			ev := n.Events[0]
 			all := ev.Recipients
 			for i := range all {
-				if _, ok := p.clients[all[i]]; !ok {
+				node, ok := p.clients[all[i]]
+				if !ok {
 					continue
 				}
-				ev.Recipients = all[i : i+1]
+				ev.Recipients = all[i : i+1 : i+1]
 				p.one[0] = ev
-				p.deliverTo(all[i], n.Room, p.one[:])
+				p.deliverToNode(all[i], node, n.Room, p.one[:])
 			}
 			continue
 		}

@@ -3,6 +3,7 @@ package mimi
 import (
 	"bytes"
 	"math/rand/v2"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -55,4 +56,36 @@ func FuzzDeliverSize(f *testing.F) {
 			t.Fatalf("DeliverSize %d, encoding %d bytes", got, want)
 		}
 	})
+}
+
+// TestInternedRecipientLists: with one Interner, a long recipient list decoded twice is the
+// same slice; another list is not confused with it; short lists are decoded afresh.
+func TestInternedRecipientLists(t *testing.T) {
+	var long, other []string
+	for i := range 40 {
+		long = append(long, ClientID("prov-us", i))
+		other = append(other, ClientID("prov-de", i))
+	}
+	enc := func(rs []string) []byte {
+		return Encode(&NotifyRequest{ReqID: 1, LinkSeq: 1, Room: "room-1", Events: []Event{{Kind: EventMessage, Seq: 2, Sender: "c000@hub", Recipients: rs, Payload: []byte("x")}}})
+	}
+	var in Interner
+	get := func(b []byte) []string {
+		m, err := DecodeInterned(b, &in)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return m.(*NotifyRequest).Events[0].Recipients
+	}
+	a, b, c := get(enc(long)), get(enc(long)), get(enc(other))
+	if &a[0] != &b[0] || !slices.Equal(a, long) {
+		t.Fatalf("the same long list decoded twice: shared %v, equal %v", &a[0] == &b[0], slices.Equal(a, long))
+	}
+	if !slices.Equal(c, other) || &c[0] == &a[0] {
+		t.Fatal("another list decoded as the first")
+	}
+	short := []string{"c001@us"}
+	if x, y := get(enc(short)), get(enc(short)); &x[0] == &y[0] || !slices.Equal(x, short) {
+		t.Fatal("a short list was shared")
+	}
 }
