@@ -77,7 +77,7 @@ func (c *Client) tryProposalCommit() {
 		c.proposals = append(c.proposals[:i], c.proposals[i+1:]...)
 		p, err := c.member.CommitProposals(ev.Handshake)
 		if err != nil {
-			c.rec.Refused(c, &ev, RefuseProposal, fmt.Errorf("commit the proposal of %s: %w", sender, err))
+			c.refuse(ev, RefuseProposal, fmt.Errorf("commit the proposal of %s: %w", sender, err))
 			return
 		}
 		p.Op = mls.OpCommitRemove

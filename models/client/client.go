@@ -616,7 +616,7 @@ func (c *Client) event(ev mimi.Event) {
 	if c.left && ev.Epoch <= c.leftEpoch {
 		// Of the epochs before the client's removal: nothing it should still apply. (An event
 		// of a later epoch is for the client added again, its Welcome reordered behind it.)
-		c.rec.Refused(c, &ev, RefuseNotMember, fmt.Errorf("an event of epoch %d after the client's removal in epoch %d", ev.Epoch, c.leftEpoch))
+		c.refuse(ev, RefuseNotMember, fmt.Errorf("an event of epoch %d after the client's removal in epoch %d", ev.Epoch, c.leftEpoch))
 		return
 	}
 	if !c.Joined() || ev.Epoch > c.Epoch() {
@@ -629,6 +629,11 @@ func (c *Client) event(ev mimi.Event) {
 		c.release()
 	}
 }
+
+// refuse reports ev as refused. It takes the event by value so that the callers' events stay
+// on their stacks: taking their address for the Recorder would move every event they handle to
+// the heap, not only the refused ones.
+func (c *Client) refuse(ev mimi.Event, kind string, err error) { c.rec.Refused(c, &ev, kind, err) }
 
 // join enters the group from a Welcome; a modelled member only pays for it.
 func (c *Client) join(ev mimi.Event) {
@@ -666,7 +671,7 @@ func (c *Client) apply(ev mimi.Event) {
 		return // a proposal of an epoch the client has left: nothing to do
 	}
 	if ev.Epoch < c.Epoch() {
-		c.rec.Refused(c, &ev, RefuseStale, fmt.Errorf("%v of epoch %d arrived at epoch %d", ev.Kind, ev.Epoch, c.Epoch()))
+		c.refuse(ev, RefuseStale, fmt.Errorf("%v of epoch %d arrived at epoch %d", ev.Kind, ev.Epoch, c.Epoch()))
 		return
 	}
 	c.covered = max(c.covered, ev.Seq)
@@ -686,11 +691,11 @@ func (c *Client) apply(ev mimi.Event) {
 func (c *Client) adoptOwn(ev mimi.Event) {
 	p := c.pending
 	if p == nil || p.Epoch != ev.Epoch {
-		c.rec.Refused(c, &ev, RefuseOwnCommit, fmt.Errorf("a commit of epoch %d in the client's name, which has no pending commit for it", ev.Epoch))
+		c.refuse(ev, RefuseOwnCommit, fmt.Errorf("a commit of epoch %d in the client's name, which has no pending commit for it", ev.Epoch))
 		return
 	}
 	if !sameHandshake(p.Handshake, ev.Handshake) {
-		c.rec.Refused(c, &ev, RefuseOwnCommit, fmt.Errorf("a commit of epoch %d in the client's name differs from the one it built", ev.Epoch))
+		c.refuse(ev, RefuseOwnCommit, fmt.Errorf("a commit of epoch %d in the client's name differs from the one it built", ev.Epoch))
 		return
 	}
 	c.pending = nil
@@ -718,7 +723,7 @@ func (c *Client) processCommit(ev mimi.Event) {
 			c.leave(size)
 			return
 		}
-		c.rec.Refused(c, &ev, RefuseCommit, fmt.Errorf("process commit of epoch %d from %s: %w", ev.Epoch, ev.Sender, err))
+		c.refuse(ev, RefuseCommit, fmt.Errorf("process commit of epoch %d from %s: %w", ev.Epoch, ev.Sender, err))
 		return
 	}
 	done := c.compute(mls.OpProcessCommit, size)
@@ -766,16 +771,16 @@ func (c *Client) decrypt(ev mimi.Event) {
 			pt, err = c.member.Unprotect(ev.Payload)
 		}
 		if err != nil {
-			c.rec.Refused(c, &ev, RefuseDecrypt, fmt.Errorf("decrypt message from %s at epoch %d: %w", ev.Sender, ev.Epoch, err))
+			c.refuse(ev, RefuseDecrypt, fmt.Errorf("decrypt message from %s at epoch %d: %w", ev.Sender, ev.Epoch, err))
 			return
 		}
 		if s, err = c.ledger.Check(pt); err != nil {
-			c.rec.Refused(c, &ev, RefusePlaintext, err)
+			c.refuse(ev, RefusePlaintext, err)
 			return
 		}
 	}
 	if s.Sender != ev.Sender {
-		c.rec.Refused(c, &ev, RefuseSender, fmt.Errorf("message %d claims sender %s, hub says %s", s.ID, s.Sender, ev.Sender))
+		c.refuse(ev, RefuseSender, fmt.Errorf("message %d claims sender %s, hub says %s", s.ID, s.Sender, ev.Sender))
 		return
 	}
 	done := c.compute(mls.OpUnprotect, c.groupSize())
