@@ -159,7 +159,10 @@ func (w *Wire) DecodePacket(p *Packet) (any, error) {
 type conn struct {
 	sent, next uint64
 	held       map[uint64]*Packet
-	dead       bool // broken: what is still in flight or held on it is lost
+	// nheld is len(held), kept here so that the common case — nothing held — costs no map
+	// access (the map of a connection that once held a packet stays allocated).
+	nheld int
+	dead  bool // broken: what is still in flight or held on it is lost
 }
 
 // ResetNode breaks every connection from or to node, as a crash of its host does: messages in
@@ -178,7 +181,7 @@ func (w *Wire) ResetNode(node network.NodeID) {
 func (w *Wire) breakConn(from, to network.NodeID, c *conn) {
 	c.dead = true
 	w.Lost += uint64(len(c.held))
-	c.held = nil
+	c.held, c.nheld = nil, 0
 	w.conns[from][to] = nil
 	w.Broken++
 }
@@ -222,7 +225,7 @@ func (w *Wire) Handle(k *sim.Kernel, ev sim.Event) {
 		w.Lost++
 		return
 	}
-	if p.Seq < c.next || c.held[p.Seq] != nil {
+	if p.Seq < c.next || (c.nheld > 0 && c.held[p.Seq] != nil) {
 		w.Duplicates++
 		return
 	}
@@ -232,17 +235,22 @@ func (w *Wire) Handle(k *sim.Kernel, ev sim.Event) {
 			c.held = make(map[uint64]*Packet)
 		}
 		c.held[p.Seq] = p
+		c.nheld++
 		return
 	}
 	h := w.Dir.Handler(p.To)
 	for {
 		c.next++
 		h.Handle(k, sim.Event{At: ev.At, H: h, Kind: KindPacket, Data: p})
+		if c.nheld == 0 {
+			return
+		}
 		next, ok := c.held[c.next]
 		if !ok {
 			return
 		}
 		delete(c.held, c.next)
+		c.nheld--
 		p = next
 	}
 }
