@@ -105,16 +105,18 @@ type Provider struct {
 	handedOut   map[string][]byte         // the last KeyPackage handed out per own user (SplitWelcome)
 	rooms       map[string]*room          // hub only
 
-	nextReq   uint64
-	forwarded map[uint64]forward // our request id → where the answer goes
-	toClient  map[network.NodeID]uint64
-	toPeer    map[network.NodeID]uint64
-	notifies  map[network.NodeID]*inOrder[*NotifyRequest] // follower: per hub connection (LinkSeq spans rooms)
-	outbox    map[network.NodeID]*outbox                  // hub: events waiting for a batched notify
-	one       [1]Event                                    // scratch for single-event deliveries
-	offline   map[string]bool                             // own clients that are disconnected
-	applied   map[network.NodeID]*inFlight                // per incoming connection: requests applied in arrival order
-	parked    map[string][]parked                         // deliveries waiting for an offline client
+	nextReq      uint64
+	forwarded    map[uint64]forward // our request id → where the answer goes
+	toClient     []uint64           // deliveries sent so far, by client node (node ids are dense)
+	toPeer       map[network.NodeID]uint64
+	notifies     map[network.NodeID]*inOrder[*NotifyRequest] // follower: per hub connection (LinkSeq spans rooms)
+	outbox       map[network.NodeID]*outbox                  // hub: events waiting for a batched notify
+	one          [1]Event                                    // scratch for single-event deliveries
+	resolved     resolvedList                                // follower: the last long recipient list, resolved
+	scratchNodes []network.NodeID                            // follower: a short recipient list, resolved
+	offline      map[string]bool                             // own clients that are disconnected
+	applied      map[network.NodeID]*inFlight                // per incoming connection: requests applied in arrival order
+	parked       map[string][]parked                         // deliveries waiting for an offline client
 
 	onAccept    func(Accepted) // hub: told of every accepted commit and message (hooks.go)
 	interceptor Interceptor    // what the provider does to deliveries to its clients (hooks.go)
@@ -168,7 +170,6 @@ func NewProvider(k *sim.Kernel, w *Wire, node, hub network.NodeID, cfg Config) (
 		handedOut:   make(map[string][]byte),
 		rooms:       make(map[string]*room),
 		forwarded:   make(map[uint64]forward),
-		toClient:    make(map[network.NodeID]uint64),
 		toPeer:      make(map[network.NodeID]uint64),
 		notifies:    make(map[network.NodeID]*inOrder[*NotifyRequest]),
 		outbox:      make(map[network.NodeID]*outbox),
@@ -195,7 +196,10 @@ func (p *Provider) Role() Role { return p.cfg.Role }
 func (p *Provider) Stats() Stats { return p.stats }
 
 // AddClient registers one of the provider's own clients.
-func (p *Provider) AddClient(id string, node network.NodeID) { p.clients[id] = node }
+func (p *Provider) AddClient(id string, node network.NodeID) {
+	p.clients[id] = node
+	p.resolved = resolvedList{} // a cached recipient list may name the new client
+}
 
 // StockKeyPackage stores a KeyPackage a client published, to be claimed with keyMaterial.
 // A fresh KeyPackage ends the idempotence of earlier claims on the user (Recovery): a claim made
@@ -870,6 +874,9 @@ func (p *Provider) deliver(client string, node network.NodeID, roomID string, ev
 
 // send1 sends one Deliver to a client's node.
 func (p *Provider) send1(node network.NodeID, roomID string, events []Event) {
+	if int(node) >= len(p.toClient) {
+		p.toClient = append(p.toClient, make([]uint64, int(node)+1-len(p.toClient))...)
+	}
 	p.toClient[node]++
 	p.stats.Fanout++
 	d := &Deliver{LinkSeq: p.toClient[node], Room: roomID, Events: events}
@@ -913,10 +920,10 @@ func (p *Provider) notify(from network.NodeID, m *NotifyRequest) {
 			// re-addressed in place; deliverTo encodes it at once (or copies it when parking).
 			ev := n.Events[0]
 			all := ev.Recipients
-			for i := range all {
-				node, ok := p.clients[all[i]]
-				if !ok {
-					continue
+			nodes := p.resolve(all)
+			for i, node := range nodes {
+				if node < 0 {
+					continue // not one of ours
 				}
 				ev.Recipients = all[i : i+1 : i+1]
 				p.one[0] = ev
@@ -944,4 +951,46 @@ func (p *Provider) notify(from network.NodeID, m *NotifyRequest) {
 			p.deliverTo(c, n.Room, per[c])
 		}
 	}
+}
+
+// resolvedList is a recipient list with the node of each recipient among the provider's own
+// clients (-1 for the others).
+type resolvedList struct {
+	names []string
+	nodes []network.NodeID
+}
+
+// resolveMin is the length from which resolve caches a recipient list: a hub sends each
+// follower the same list for every message until the membership changes, and a decoded long
+// list is interned whole (see Interner), so the same slice comes back.
+const resolveMin = 64
+
+// resolve returns the node of each name in names among the provider's own clients, -1 for a
+// name that is not one. The last long list resolved is kept and reused while the same slice
+// (same first element, same length) comes back and no client has been added; the slice's
+// elements are never modified once decoded, so the same slice means the same names.
+func (p *Provider) resolve(names []string) []network.NodeID {
+	if len(names) == 0 {
+		return nil
+	}
+	r := &p.resolved
+	if len(names) == len(r.names) && &names[0] == &r.names[0] {
+		return r.nodes
+	}
+	var nodes []network.NodeID
+	if len(names) >= resolveMin {
+		nodes = make([]network.NodeID, len(names))
+		*r = resolvedList{names: names, nodes: nodes}
+	} else {
+		nodes = slices.Grow(p.scratchNodes[:0], len(names))[:len(names)]
+		p.scratchNodes = nodes
+	}
+	for i, c := range names {
+		node, ok := p.clients[c]
+		if !ok {
+			node = -1
+		}
+		nodes[i] = node
+	}
+	return nodes
 }
