@@ -81,6 +81,9 @@ func (t *Table) intern(s string) uint32 {
 		t.cache = make(internCache, 256)
 		t.ids = make(map[string]uint32)
 	}
+	if t.strs == nil {
+		t.strs = []string{""}
+	}
 	slot := &t.cache[cacheSlot(s, len(t.cache))]
 	if slot.s == s {
 		return slot.id
@@ -130,24 +133,47 @@ func (t *Table) seriesOf(metric, unit, group string) uint32 {
 
 // Add appends observations to t.
 func (t *Table) Add(obs ...Observation) {
+	for i := range obs {
+		o := &obs[i]
+		series := t.seriesOf(o.Metric, o.Unit, o.Group)
+		source := t.intern(o.Source)
+		t.AddIDs(series, source, t.intern(o.Target), o.TimeNs, o.ID, o.Value)
+	}
+}
+
+// Intern returns the id of s among t's strings, adding it if it is new: the source or target
+// of an observation added with AddIDs. Ids are given in the order strings are first seen, so
+// a caller that keeps ids for later must get them in the order Add would have seen the strings
+// for t to be the same as one built with Add.
+func (t *Table) Intern(s string) uint32 { return t.intern(s) }
+
+// Series returns the id of the series (metric, unit, group), adding it (and interning its
+// strings, in that order) if it is new.
+func (t *Table) Series(metric, unit, group string) uint32 { return t.seriesOf(metric, unit, group) }
+
+// AddIDs appends one observation whose series and strings are given by ids from Series and
+// Intern of t: Add(o) is AddIDs(Series(o.Metric, o.Unit, o.Group), Intern(o.Source),
+// Intern(o.Target), o.TimeNs, o.ID, o.Value). Hot paths keep the ids of their strings and skip
+// the lookups. It panics on an id t has not given.
+func (t *Table) AddIDs(series, source, target uint32, timeNs, id int64, value float64) {
 	if t.strs == nil {
 		t.strs = []string{""}
 	}
-	for i := range obs {
-		o := &obs[i]
-		j := t.n % tableChunk
-		if j == 0 {
-			t.chunks = append(t.chunks, new(chunk))
-		}
-		c := t.chunks[len(t.chunks)-1]
-		c.series[j] = t.seriesOf(o.Metric, o.Unit, o.Group)
-		c.source[j] = t.intern(o.Source)
-		c.target[j] = t.intern(o.Target)
-		c.timeNs[j] = o.TimeNs
-		c.id[j] = o.ID
-		c.value[j] = o.Value
-		t.n++
+	if int(series) >= len(t.series) || int(source) >= len(t.strs) || int(target) >= len(t.strs) {
+		panic("results: Table.AddIDs with an id the table has not given")
 	}
+	j := t.n % tableChunk
+	if j == 0 {
+		t.chunks = append(t.chunks, new(chunk))
+	}
+	c := t.chunks[len(t.chunks)-1]
+	c.series[j] = series
+	c.source[j] = source
+	c.target[j] = target
+	c.timeNs[j] = timeNs
+	c.id[j] = id
+	c.value[j] = value
+	t.n++
 }
 
 // At returns observation i (0 ≤ i < Len()).

@@ -177,3 +177,59 @@ func TestWriteThinsLargeCDF(t *testing.T) {
 		t.Error("report.md does not say that the CDF lines were thinned")
 	}
 }
+
+// TestTableAddIDs checks that a table filled with AddIDs, keeping the ids of its strings as a
+// hot path does, writes the same CSV as one filled with Add, for observations in chunks.
+func TestTableAddIDs(t *testing.T) {
+	for _, n := range []int{0, 1, 2*tableChunk + 3} {
+		obs := randomObservations(n, uint64(n)+7)
+		want := TableOf(obs)
+		var got Table
+		ids := map[string]uint32{} // the caller's cache of its strings' ids
+		id := func(s string) uint32 {
+			v, ok := ids[s]
+			if !ok {
+				v = got.Intern(s)
+				ids[s] = v
+			}
+			return v
+		}
+		for _, o := range obs {
+			series := got.Series(o.Metric, o.Unit, o.Group)
+			source := id(o.Source)
+			got.AddIDs(series, source, id(o.Target), o.TimeNs, o.ID, o.Value)
+		}
+		if !reflect.DeepEqual(got.Slice(), want.Slice()) {
+			t.Fatalf("n=%d: AddIDs gives other observations than Add", n)
+		}
+		var a, b bytes.Buffer
+		if err := writeObservationsCSV(&a, nil, want); err != nil {
+			t.Fatal(err)
+		}
+		if err := writeObservationsCSV(&b, nil, &got); err != nil {
+			t.Fatal(err)
+		}
+		if !bytes.Equal(a.Bytes(), b.Bytes()) {
+			t.Fatalf("n=%d: the CSV of the AddIDs table differs", n)
+		}
+	}
+}
+
+func TestTableAddIDsUnknownID(t *testing.T) {
+	for _, c := range []struct {
+		name                   string
+		series, source, target uint32
+	}{{"series", 1, 0, 0}, {"source", 0, 2, 0}, {"target", 0, 0, 2}} {
+		var tb Table
+		tb.Series("m", "u", "") // series 0; strings "", m, u
+		tb.Intern("x")
+		func() {
+			defer func() {
+				if recover() == nil {
+					t.Errorf("%s: AddIDs with an unknown id did not panic", c.name)
+				}
+			}()
+			tb.AddIDs(c.series, c.source+2, c.target+2, 0, 0, 0)
+		}()
+	}
+}

@@ -42,6 +42,9 @@ type msgRec struct {
 	rcpt    []int32 // client indices of the recipients, ascending
 	got     []uint8 // decryptions per recipient
 	n       int     // recipients that decrypted
+	// the observation table's id of the sender's name (0 until the first decryption)
+	src     uint32
+	srcName string
 }
 
 // dkey names one (recipient, message) pair.
@@ -86,6 +89,7 @@ func (v *violation) add(ce results.CounterExample) {
 // checks holds the state of the run's invariant checks.
 type checks struct {
 	index     map[*client.Client]int32
+	byNode    []int32 // client index by network node, -1 for none (see member)
 	byID      map[string]int32
 	msgs      []*msgRec // by ledger id; nil: not accepted
 	keepBytes bool
@@ -111,8 +115,24 @@ func newChecks(w *World) *checks {
 	for i, c := range w.Clients {
 		ch.index[c] = int32(i)
 		ch.byID[c.ID()] = int32(i)
+		for int(c.Node()) >= len(ch.byNode) {
+			ch.byNode = append(ch.byNode, -1)
+		}
+		ch.byNode[c.Node()] = int32(i)
 	}
 	return ch
+}
+
+// member returns the index of c among the room's clients (index), found by its node instead of
+// a map lookup per decryption; false for a client that is not one of them (a call session).
+func (w *World) member(c *client.Client) (int32, bool) {
+	ch := w.checks
+	if n := int(c.Node()); n < len(ch.byNode) {
+		if i := ch.byNode[n]; i >= 0 && w.Clients[i] == c {
+			return i, true
+		}
+	}
+	return -1, false
 }
 
 // accepted records a message or commit the hub accepted (mimi.Provider.OnAccept).
@@ -144,12 +164,14 @@ func (w *World) hubAccepted(a mimi.Accepted) {
 	ch.msgs[s.ID] = r
 }
 
-// decrypted records one decryption and checks it is the first by a member of the epoch.
-func (w *World) checkDecrypted(c *client.Client, m client.Sent, at sim.Time) {
+// checkDecrypted records one decryption and checks it is the first by a member of the epoch.
+// It returns the message's record (nil if the hub never accepted it) and the index of c among
+// the room's clients (-1 if it is not one).
+func (w *World) checkDecrypted(c *client.Client, m client.Sent, at sim.Time) (*msgRec, int32) {
 	ch := w.checks
-	ci, ok := ch.index[c]
+	ci, ok := w.member(c)
 	if !ok {
-		return // a call session, not a member of the room
+		return nil, -1 // a call session, not a member of the room
 	}
 	var r *msgRec
 	if m.ID < int64(len(ch.msgs)) {
@@ -158,28 +180,29 @@ func (w *World) checkDecrypted(c *client.Client, m client.Sent, at sim.Time) {
 	if r == nil {
 		ch.stranger.add(results.CounterExample{TimeNs: int64(at), Actors: []string{c.ID(), m.Sender}, MessageID: m.ID,
 			Detail: fmt.Sprintf("%s decrypted message %d, which the hub never accepted", c.ID(), m.ID)})
-		return
+		return nil, ci
 	}
 	j, ok := slices.BinarySearch(r.rcpt, ci)
 	if !ok {
 		ch.stranger.add(results.CounterExample{TimeNs: int64(at), Actors: []string{c.ID(), r.sender}, MessageID: m.ID, Epoch: r.epoch,
 			Detail: fmt.Sprintf("%s decrypted message %d of epoch %d without being a member of that epoch", c.ID(), m.ID, r.epoch)})
-		return
+		return r, ci
 	}
 	r.got[j]++
 	if r.got[j] > 1 {
 		ch.dup.add(results.CounterExample{TimeNs: int64(at), Actors: []string{c.ID(), r.sender}, MessageID: m.ID, Epoch: r.epoch,
 			Detail: fmt.Sprintf("%s decrypted message %d of epoch %d a second time", c.ID(), m.ID, r.epoch)})
-		return
+		return r, ci
 	}
 	r.n++
+	return r, ci
 }
 
 // refused records an event a client refused; hostile copies are told apart by their bytes.
 func (w *World) checkRefused(c *client.Client, ev *mimi.Event, kind string) {
 	ch := w.checks
 	ch.refusals[[2]string{c.ID(), kind}]++
-	ci, ok := ch.index[c]
+	ci, ok := w.member(c)
 	if !ok {
 		ch.honestRefused++
 		return

@@ -286,9 +286,8 @@ func (r *recorder) Accepted(c *client.Client, id int64, sentAt, at sim.Time) {
 func (r *recorder) Decrypted(c *client.Client, m client.Sent, at sim.Time) {
 	w := (*World)(r)
 	w.delivered++
-	w.checkDecrypted(c, m, at)
-	w.obs.Add(results.Observation{Metric: MetricDelivery, Unit: "ms", Group: c.Home(),
-		TimeNs: int64(at), Source: m.Sender, Target: c.ID(), ID: m.ID, Value: ms(at.Sub(m.At))})
+	rec, ci := w.checkDecrypted(c, m, at)
+	w.addDelivery(c, ci, rec, m, at)
 	switch {
 	case w.attach != nil && strings.HasPrefix(m.Tag, attachTagPrefix):
 		w.attachmentMessage(c, m)
@@ -435,4 +434,45 @@ func (w *World) startOffline(ow *OfflineWorkload) error {
 		}), 0, nil)
 	}
 	return nil
+}
+
+// obsIDs are the observation table's ids of a room client's delivery series and name.
+type obsIDs struct {
+	series, name uint32
+	ok           bool
+}
+
+// addDelivery adds the delivery observation of m at c: Add of the Observation, with the ids of
+// the series, the recipient (ci, its index among the room's clients; -1 for none) and the
+// sender (the message's record rec, when it has one) kept from their first use. The ids are
+// asked for in the order Add asks for them, so the table is the same.
+func (w *World) addDelivery(c *client.Client, ci int32, rec *msgRec, m client.Sent, at sim.Time) {
+	if ci < 0 {
+		w.obs.Add(results.Observation{Metric: MetricDelivery, Unit: "ms", Group: c.Home(),
+			TimeNs: int64(at), Source: m.Sender, Target: c.ID(), ID: m.ID, Value: ms(at.Sub(m.At))})
+		return
+	}
+	if w.deliveryIDs == nil {
+		w.deliveryIDs = make([]obsIDs, len(w.Clients))
+	}
+	to := &w.deliveryIDs[ci]
+	var series uint32
+	if to.ok {
+		series = to.series
+	} else {
+		series = w.obs.Series(MetricDelivery, "ms", c.Home())
+	}
+	var source uint32
+	if rec != nil && rec.src != 0 && rec.srcName == m.Sender {
+		source = rec.src
+	} else {
+		source = w.obs.Intern(m.Sender)
+		if rec != nil {
+			rec.src, rec.srcName = source, m.Sender
+		}
+	}
+	if !to.ok {
+		*to = obsIDs{series: series, name: w.obs.Intern(c.ID()), ok: true}
+	}
+	w.obs.AddIDs(series, source, to.name, int64(at), m.ID, ms(at.Sub(m.At)))
 }

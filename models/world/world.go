@@ -136,33 +136,34 @@ type World struct {
 	SampledK int
 	modelled map[string]bool
 
-	sc         *scenarios.Scenario
-	opts       Options
-	homeOf     map[string]string // client → provider name
-	accessOf   map[string]string // client → access type
-	joined     int
-	setupDone  bool
-	measureEnd sim.Time
-	obs        results.Table
-	commits    commitTally
-	call       *call
-	attach     *attachState
-	script     *script
-	prefetch   *prefetcher
-	op         *opSlot             // the ops workload's operation under way
-	removedAt  map[string]sim.Time // members removed by the ops workload, when their removal began
-	gone       int                 // removals completed (their slots closed): the room's size shrinks by it
-	joiners    []*client.Client    // clients outside the room that the ops workload's adds bring in, in order
-	joinedAt   map[string]sim.Time // joiners added by the ops workload, when their add began
-	added      int                 // adds completed (their slots closed): the room's size grows by it
-	accepted   map[int64]sim.Time
-	busy0      []time.Duration // providers' busy time when the window opened
-	busy1      []time.Duration // and when it closed
-	delivered  int
-	cuts       []cut    // partitions of the run (faults.go)
-	outages    []outage // crashes of the run
-	skipped    int      // drawn or scheduled crashes that fell while their provider was down
-	failure    error
+	sc          *scenarios.Scenario
+	opts        Options
+	homeOf      map[string]string // client → provider name
+	accessOf    map[string]string // client → access type
+	joined      int
+	setupDone   bool
+	measureEnd  sim.Time
+	obs         results.Table
+	deliveryIDs []obsIDs // by client index (addDelivery)
+	commits     commitTally
+	call        *call
+	attach      *attachState
+	script      *script
+	prefetch    *prefetcher
+	op          *opSlot             // the ops workload's operation under way
+	removedAt   map[string]sim.Time // members removed by the ops workload, when their removal began
+	gone        int                 // removals completed (their slots closed): the room's size shrinks by it
+	joiners     []*client.Client    // clients outside the room that the ops workload's adds bring in, in order
+	joinedAt    map[string]sim.Time // joiners added by the ops workload, when their add began
+	added       int                 // adds completed (their slots closed): the room's size grows by it
+	accepted    map[int64]sim.Time
+	busy0       []time.Duration // providers' busy time when the window opened
+	busy1       []time.Duration // and when it closed
+	delivered   int
+	cuts        []cut    // partitions of the run (faults.go)
+	outages     []outage // crashes of the run
+	skipped     int      // drawn or scheduled crashes that fell while their provider was down
+	failure     error
 
 	initial int // members at the start (the rest are churn's spare joiners)
 	checks  *checks
