@@ -879,16 +879,14 @@ func (p *Provider) send1(node network.NodeID, roomID string, events []Event) {
 	}
 	p.toClient[node]++
 	p.stats.Fanout++
-	d := &Deliver{LinkSeq: p.toClient[node], Room: roomID, Events: events}
 	if p.rec != nil {
-		d.Events = slices.Clone(events) // events may be scratch space; the log keeps d
+		// events may be scratch space; the log keeps d
+		d := &Deliver{LinkSeq: p.toClient[node], Room: roomID, Events: slices.Clone(events)}
 		p.sendReliable(node, d.LinkSeq, 0, d)
 		return
 	}
-	if r, ok := p.wire.Dir.Handler(node).(DecodedReceiver); ok && r.TakesDecoded() {
-		d.Events = slices.Clone(events) // it may travel by reference (Wire.Send)
-	}
-	p.send(node, d)
+	d := &Deliver{LinkSeq: p.toClient[node], Room: roomID, Events: events} // not kept (SendDeliver)
+	p.stats.BytesOut += uint64(p.wire.SendDeliver(p.node, node, d))
 }
 
 // notify handles fan-out from the hub at a follower: it acknowledges, then delivers each event

@@ -2,6 +2,7 @@ package mimi
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/mimisim/mimisim/models/network"
@@ -273,6 +274,36 @@ func (w *Wire) Send(from, to network.NodeID, m any) int {
 		w.tap(from, to, body, shared)
 	}
 	return w.send(from, to, n+TransportOverhead+PadBytes(m), &Packet{From: from, To: to, Body: body, Shared: shared, Len: n})
+}
+
+// SendDeliver sends d as Send does, but the caller keeps d and its events: they may be scratch
+// space, reused once SendDeliver returns. A Deliver that travels by reference is copied, with
+// its events, into one allocation with its packet (on the hot path of a modelled room, one
+// allocation per delivery instead of three, and one object for the receiver to read).
+func (w *Wire) SendDeliver(from, to network.NodeID, d *Deliver) int {
+	if !w.byRef(to, d) {
+		e := *d // so that d itself does not escape (the caller's may stay on its stack)
+		return w.Send(from, to, &e) // encoded now: the events are not kept
+	}
+	r := new(deliverRef)
+	r.d = *d
+	if len(d.Events) == 1 {
+		r.ev[0] = d.Events[0]
+		r.d.Events = r.ev[:]
+	} else {
+		r.d.Events = slices.Clone(d.Events)
+	}
+	n := DeliverSize(&r.d)
+	w.tapRef(from, to, &r.d, n)
+	r.p = Packet{From: from, To: to, Msg: &r.d, Len: n}
+	return w.send(from, to, n+TransportOverhead+PadBytes(&r.d), &r.p)
+}
+
+// deliverRef is a Deliver of one event sent by reference, with its packet.
+type deliverRef struct {
+	p  Packet
+	d  Deliver
+	ev [1]Event
 }
 
 // send numbers p on its connection and hands it to the network, charged size bytes.
