@@ -282,7 +282,7 @@ func (w *Wire) Send(from, to network.NodeID, m any) int {
 // allocation per delivery instead of three, and one object for the receiver to read).
 func (w *Wire) SendDeliver(from, to network.NodeID, d *Deliver) int {
 	if !w.byRef(to, d) {
-		e := *d // so that d itself does not escape (the caller's may stay on its stack)
+		e := *d                     // so that d itself does not escape (the caller's may stay on its stack)
 		return w.Send(from, to, &e) // encoded now: the events are not kept
 	}
 	r := new(deliverRef)
