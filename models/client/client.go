@@ -14,7 +14,8 @@ import (
 	"github.com/mimisim/mimisim/sim"
 )
 
-// CostModel gives the virtual CPU time of an MLS operation (see package cost).
+// CostModel gives the virtual CPU time of an MLS operation (see package cost). CPU must be a
+// function of its arguments: a client keeps the last answer and reuses it for the same ones.
 type CostModel interface {
 	CPU(op mls.Op, groupSize int, device string) time.Duration
 }
@@ -95,9 +96,10 @@ type Client struct {
 	rec    Recorder
 	ledger *Ledger
 
-	cpuFree sim.Time // when the client's core is next free
-	cpuBusy time.Duration
-	watch   *stopwatch // time_mode measured only (measured.go)
+	cpuFree  sim.Time // when the client's core is next free
+	cpuBusy  time.Duration
+	lastCost lastCost   // the last CostModel answer (measured.go)
+	watch    *stopwatch // time_mode measured only (measured.go)
 
 	nextReq  uint64
 	requests map[uint64]*request

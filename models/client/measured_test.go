@@ -78,3 +78,35 @@ func TestCalibratedIsNotTimed(t *testing.T) {
 		t.Fatal("a table model's member is timed")
 	}
 }
+
+// argCost charges a different time for each (op, size, device) and counts its calls.
+type argCost struct{ calls int }
+
+func (a *argCost) CPU(op mls.Op, n int, device string) time.Duration {
+	a.calls++
+	return time.Duration(len(op)*1000+n) * time.Microsecond * time.Duration(len(device))
+}
+
+// TestChargeReusesLastCost: a client charges what its model says for every (op, size), and
+// asks the model again only when they change.
+func TestChargeReusesLastCost(t *testing.T) {
+	m := &argCost{}
+	c := New(sim.New(1), nil, Config{ID: "a@hub", Device: "phone", Room: "r"}, nil, m, &log{}, nil)
+	steps := []struct {
+		op    mls.Op
+		n     int
+		calls int // the model's calls so far
+	}{
+		{mls.OpUnprotect, 10, 1}, {mls.OpUnprotect, 10, 1}, {mls.OpUnprotect, 11, 2},
+		{mls.OpProcessCommit, 11, 3}, {mls.OpProcessCommit, 11, 3}, {mls.OpUnprotect, 11, 4},
+	}
+	for i, s := range steps {
+		want := (&argCost{}).CPU(s.op, s.n, "phone")
+		if got := c.charge(s.op, s.n); got != want {
+			t.Errorf("step %d: charge(%s, %d) = %v, want %v", i, s.op, s.n, got, want)
+		}
+		if m.calls != s.calls {
+			t.Errorf("step %d: the model was asked %d times, want %d", i, m.calls, s.calls)
+		}
+	}
+}
