@@ -89,7 +89,9 @@ func (v *violation) add(ce results.CounterExample) {
 // checks holds the state of the run's invariant checks.
 type checks struct {
 	index     map[*client.Client]int32
-	byNode    []int32 // client index by network node, -1 for none (see member)
+	byNode    []int32    // client index by network node, -1 for none (see member)
+	lastRcpt  []rcptName // the last recipient list of an accepted message (see recipients)
+	spareRcpt []rcptName // the buffer of the one before, reused
 	byID      map[string]int32
 	msgs      []*msgRec // by ledger id; nil: not accepted
 	keepBytes bool
@@ -150,18 +152,57 @@ func (w *World) hubAccepted(a mimi.Accepted) {
 	if ch.keepBytes {
 		r.payload = a.Event.Payload
 	}
-	r.rcpt = make([]int32, 0, len(a.Recipients))
-	for _, id := range a.Recipients {
-		if i, ok := ch.byID[id]; ok {
-			r.rcpt = append(r.rcpt, i)
-		}
-	}
-	slices.Sort(r.rcpt)
+	r.rcpt = ch.recipients(a.Recipients)
 	r.got = make([]uint8, len(r.rcpt))
 	for int64(len(ch.msgs)) <= s.ID {
 		ch.msgs = append(ch.msgs, nil)
 	}
 	ch.msgs[s.ID] = r
+}
+
+// recipients returns the client indices of the room clients among names, ascending.
+//
+// The hub's recipient lists of consecutive messages are its member list without each sender,
+// so they differ from the last one in about one place: each name is first compared with the
+// last list's name at the same place (or the next), whose index is kept, and looked up only
+// when it differs. A name is given a kept index only if it is equal to the name it was kept
+// for, so the result is that of a lookup per name.
+func (ch *checks) recipients(names []string) []int32 {
+	last := ch.lastRcpt
+	next := slices.Grow(ch.spareRcpt[:0], len(names))[:len(names)] // the list before last's buffer
+	ch.spareRcpt = last
+	out := make([]int32, 0, len(names))
+	j := 0
+	for k, id := range names {
+		x := rcptName{name: id, index: -1}
+		switch {
+		case j < len(last) && last[j].name == id:
+			x.index = last[j].index
+			j++
+		case j+1 < len(last) && last[j+1].name == id:
+			x.index = last[j+1].index
+			j += 2
+		default:
+			if i, ok := ch.byID[id]; ok {
+				x.index = i
+			}
+		}
+		next[k] = x
+		if x.index >= 0 {
+			out = append(out, x.index)
+		}
+	}
+	ch.lastRcpt = next
+	if !slices.IsSorted(out) {
+		slices.Sort(out)
+	}
+	return out
+}
+
+// rcptName is a recipient's name and its client index (-1: not a room client).
+type rcptName struct {
+	name  string
+	index int32
 }
 
 // checkDecrypted records one decryption and checks it is the first by a member of the epoch.
