@@ -32,7 +32,8 @@ type Packet struct {
 
 // DecodedReceiver is implemented by handlers that may be handed a Deliver as a value instead
 // of its encoding: the lab's modelled clients, which hold no MLS state and parse nothing. They
-// are charged the exact encoded size on the network all the same.
+// are charged the exact encoded size on the network all the same. The Directory asks once, when
+// the handler is registered: the answer must not change afterwards.
 type DecodedReceiver interface {
 	TakesDecoded() bool
 }
@@ -41,6 +42,7 @@ type DecodedReceiver interface {
 // nodes. The world fills it before the run; it never changes during a run.
 type Directory struct {
 	handlers  []sim.Handler
+	decoded   []bool // by node: its handler takes decoded messages (DecodedReceiver)
 	providers map[string]network.NodeID
 }
 
@@ -53,8 +55,11 @@ func NewDirectory() *Directory {
 func (d *Directory) Register(id network.NodeID, h sim.Handler) {
 	for int(id) >= len(d.handlers) {
 		d.handlers = append(d.handlers, nil)
+		d.decoded = append(d.decoded, false)
 	}
 	d.handlers[id] = h
+	r, ok := h.(DecodedReceiver)
+	d.decoded[id] = ok && r.TakesDecoded()
 }
 
 // RegisterProvider records the node of a provider by name.
@@ -317,11 +322,7 @@ func (w *Wire) send(from, to network.NodeID, size int, p *Packet) int {
 
 // byRef reports whether d may travel by reference to node to.
 func (w *Wire) byRef(to network.NodeID, d *Deliver) bool {
-	if int(to) >= len(w.Dir.handlers) {
-		return false
-	}
-	r, ok := w.Dir.handlers[to].(DecodedReceiver)
-	if !ok || !r.TakesDecoded() {
+	if int(to) >= len(w.Dir.decoded) || !w.Dir.decoded[to] {
 		return false
 	}
 	for i := range d.Events {
