@@ -710,17 +710,31 @@ func (p *Provider) fanout(r *room, events []Event, recipients [][]string) {
 		events []Event
 	}
 	var batches []*batch
-	index := map[string]*batch{}
+	index := map[string]*batch{} // own clients' batches
+	var peers []*batch           // other providers' batches: a few, found by a scan
 	for i, ev := range events {
 		for _, c := range recipients[i] {
 			dest := Domain(c)
-			if dest == p.cfg.Name {
+			var b *batch
+			own := dest == p.cfg.Name
+			if own {
 				dest = c // own client: its own batch
+				b = index[dest]
+			} else {
+				for _, x := range peers {
+					if x.dest == dest {
+						b = x
+						break
+					}
+				}
 			}
-			b, ok := index[dest]
-			if !ok {
+			if b == nil {
 				b = &batch{dest: dest}
-				index[dest] = b
+				if own {
+					index[dest] = b
+				} else {
+					peers = append(peers, b)
+				}
 				batches = append(batches, b)
 			}
 			n := len(b.events)
