@@ -89,14 +89,23 @@ func (k *Kernel) Stop() { k.stopped = true }
 
 // Step handles the next event, if any, and reports whether it did.
 func (k *Kernel) Step() bool {
-	if k.q.len() == 0 {
-		return false
+	q := &k.q
+	if q.head == len(q.bot) {
+		if q.n == 0 {
+			return false
+		}
+		q.refill()
 	}
-	var ev Event
-	k.q.pop(&ev)
-	k.now = ev.At
+	// The event is passed from bottom to the handler without an intermediate copy: the
+	// arguments are loaded before the call, so the handler may schedule (and so move bottom's
+	// events) freely. The slot keeps its references until bottom is refilled.
+	ev := &q.bot[q.head]
+	at, h, kind, data := ev.At, ev.H, ev.Kind, ev.Data
+	q.head++
+	q.n--
+	k.now = at
 	k.handled++
-	ev.H.Handle(k, ev)
+	h.Handle(k, Event{At: at, H: h, Kind: kind, Data: data})
 	return true
 }
 

@@ -212,23 +212,10 @@ func (q *queue) peek() *Event {
 	return &q.bot[q.head]
 }
 
-// pop removes the next event and stores it in *ev (the caller's variable, so that the 48
-// bytes are copied once). The queue must not be empty.
-func (q *queue) pop(ev *Event) {
-	if q.head == len(q.bot) {
-		q.refill()
-	}
-	q.n--
-	*ev = q.bot[q.head]
-	if q.head++; q.head == len(q.bot) {
-		clear(q.bot) // drop the references the popped events held, all at once
-		q.bot, q.head = q.bot[:0], 0
-	}
-}
-
 // refill fills the empty bottom from the next non-empty bucket, creating rungs as needed.
 // The queue must not be empty.
 func (q *queue) refill() {
+	clear(q.bot) // drop the references the handled events held, all at once
 	q.bot, q.head, q.moved = q.bot[:0], 0, 0
 	for {
 		if len(q.rungs) == 0 {
