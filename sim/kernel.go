@@ -90,7 +90,7 @@ func (k *Kernel) Stop() { k.stopped = true }
 // Step handles the next event, if any, and reports whether it did.
 func (k *Kernel) Step() bool {
 	q := &k.q
-	if q.head == len(q.bot) {
+	if q.head == len(q.keys) {
 		if q.n == 0 {
 			return false
 		}
@@ -99,7 +99,7 @@ func (k *Kernel) Step() bool {
 	// The event is passed from bottom to the handler without an intermediate copy: the
 	// arguments are loaded before the call, so the handler may schedule (and so move bottom's
 	// events) freely. The slot keeps its references until bottom is refilled.
-	ev := &q.bot[q.head]
+	ev := &q.bev[q.keys[q.head]&q.mask]
 	at, h, kind, data := ev.At, ev.H, ev.Kind, ev.Data
 	q.head++
 	q.n--

@@ -86,10 +86,16 @@ func (r *rung) index(at Time) int {
 type queue struct {
 	n int // pending events
 
-	bot     []Event // bot[head:] is bottom, sorted by At, ties in scheduling order
+	// Bottom is the array of the bucket it was filled from, in the order the events arrived,
+	// and keys[head:], the positions of its pending events in bev in time order (ties in
+	// scheduling order): position = key & mask. Keys are sorted once, when bottom is filled;
+	// insertions append the event to bev and insert its position among the keys.
+	bev     []Event
+	keys    []uint64
+	mask    uint64
 	head    int
 	botLast Time // events due at or before botLast belong in bottom (zero value: time 0)
-	moved   int  // events shifted by insertions since bottom was filled
+	moved   int  // keys shifted by insertions since bottom was filled
 
 	rungs []rung // rungs[i+1] covers the rest of bucket rungs[i].cur-1; the slice keeps spares
 
@@ -101,8 +107,9 @@ type queue struct {
 	// stops allocating once the pool has what the busiest moment needed.
 	pool [][][]Event
 
-	sample []Time   // scratch space for choosing rung 0's width
-	keys   []uint64 // scratch space for sorting a bucket
+	sample  []Time   // scratch space for choosing rung 0's width
+	scratch []uint64 // scratch space for sorting a bucket
+	evs     []Event  // scratch space for turning bottom into a rung
 }
 
 // len returns the number of pending events.
@@ -112,7 +119,7 @@ func (q *queue) len() int { return q.n }
 func (q *queue) push(at Time, h Handler, kind int, data any) {
 	q.n++
 	if at <= q.botLast {
-		q.insert(Event{At: at, H: h, Kind: kind, Data: data})
+		q.insert(at, h, kind, data)
 		return
 	}
 	// at > botLast, so at is at or after the finest rung's next bucket; a coarser rung only
@@ -167,56 +174,68 @@ func (q *queue) release(b []Event) {
 	q.pool[c] = append(q.pool[c], b[:0])
 }
 
-// insert puts ev into bottom after every event due at or before ev.At, shifting whichever
-// side of the insertion point is shorter.
-func (q *queue) insert(ev Event) {
-	lo, hi := q.head, len(q.bot)
+// insert puts an event into bottom after every event due at or before at: it appends the
+// event to bev and inserts its position among the keys, shifting whichever side of the
+// insertion point is shorter.
+func (q *queue) insert(at Time, h Handler, kind int, data any) {
+	if len(q.bev) == cap(q.bev) {
+		q.grow(&q.bev)
+	}
+	i := uint64(len(q.bev))
+	q.bev = append(q.bev, Event{At: at, H: h, Kind: kind, Data: data})
+	if i > q.mask {
+		// Positions no longer fit under the mask that strips the sort's time bits: strip them
+		// now, once, and keep bare positions from here on.
+		for j := q.head; j < len(q.keys); j++ {
+			q.keys[j] &= q.mask
+		}
+		q.mask = math.MaxUint64
+	}
+	lo, hi := q.head, len(q.keys)
 	for lo < hi {
 		m := int(uint(lo+hi) >> 1)
-		if q.bot[m].At <= ev.At {
+		if q.bev[q.keys[m]&q.mask].At <= at {
 			lo = m + 1
 		} else {
 			hi = m
 		}
 	}
 	p := lo
-	if left, right := p-q.head, len(q.bot)-p; q.head > 0 && left < right {
-		copy(q.bot[q.head-1:p-1], q.bot[q.head:p])
+	if left, right := p-q.head, len(q.keys)-p; q.head > 0 && left < right {
+		copy(q.keys[q.head-1:p-1], q.keys[q.head:p])
 		q.head--
-		q.bot[p-1] = ev
+		q.keys[p-1] = i
 		q.moved += left
 	} else {
-		if len(q.bot) == cap(q.bot) && q.head > 0 {
-			// Reuse the space of the events already popped instead of growing.
-			n := copy(q.bot, q.bot[q.head:])
-			clear(q.bot[n:])
-			q.bot = q.bot[:n]
+		if len(q.keys) == cap(q.keys) && q.head > 0 {
+			// Reuse the space of the keys already popped instead of growing.
+			n := copy(q.keys, q.keys[q.head:])
+			q.keys = q.keys[:n]
 			p -= q.head
 			q.head = 0
 		}
-		q.bot = append(q.bot, Event{})
-		copy(q.bot[p+1:], q.bot[p:])
-		q.bot[p] = ev
+		q.keys = append(q.keys, 0)
+		copy(q.keys[p+1:], q.keys[p:])
+		q.keys[p] = i
 		q.moved += right
 	}
-	if n := len(q.bot) - q.head; q.moved > valveMoves && q.moved > n && n > splitAt {
+	if n := len(q.keys) - q.head; q.moved > valveMoves && q.moved > n && n > splitAt {
 		q.valve()
 	}
 }
 
 // peek returns the next event without removing it. The queue must not be empty.
 func (q *queue) peek() *Event {
-	if q.head == len(q.bot) {
+	if q.head == len(q.keys) {
 		q.refill()
 	}
-	return &q.bot[q.head]
+	return &q.bev[q.keys[q.head]&q.mask]
 }
 
 // refill fills the empty bottom from the next non-empty bucket, creating rungs as needed.
 // The queue must not be empty.
 func (q *queue) refill() {
-	clear(q.bot) // drop the references the handled events held, all at once
-	q.bot, q.head, q.moved = q.bot[:0], 0, 0
+	q.dropBottom()
 	for {
 		if len(q.rungs) == 0 {
 			q.spreadTop()
@@ -248,22 +267,34 @@ func (q *queue) refill() {
 		}
 		q.botLast = last
 		q.sortInto(b, first, last)
-		clear(b) // drop references
-		q.release(b)
 		return
 	}
 }
 
-// sortInto appends evs to the empty bottom sorted by At, events due at the same time in their
-// order in evs. evs's times lie in [first, last].
+// dropBottom empties bottom, returning its array to the pool.
+func (q *queue) dropBottom() {
+	if cap(q.bev) > 0 {
+		clear(q.bev) // drop the references the handled events held, all at once
+		q.release(q.bev)
+	}
+	q.bev, q.keys, q.mask, q.head, q.moved = nil, q.keys[:0], math.MaxUint64, 0, 0
+}
+
+// sortInto makes evs, an array from the pool whose times lie in [first, last], the empty
+// bottom, and sorts its keys: by At, events due at the same time in their order in evs.
 func (q *queue) sortInto(evs []Event, first, last Time) {
+	q.bev = evs
 	ib := uint(bits.Len(uint(len(evs))))
 	kb := uint(bits.Len64(uint64(last-first))) + ib
 	if kb > 64 || len(evs) > maxCountingSort {
 		// Too wide to pack (a bucket spanning centuries), or many events (all due at one
 		// time, or a bucket that could not be split).
-		q.bot = append(q.bot, evs...)
-		slices.SortStableFunc(q.bot, func(a, b Event) int { return cmp.Compare(a.At, b.At) })
+		keys := slices.Grow(q.keys[:0], len(evs))[:len(evs)]
+		for i := range keys {
+			keys[i] = uint64(i)
+		}
+		slices.SortStableFunc(keys, func(a, b uint64) int { return cmp.Compare(evs[a].At, evs[b].At) })
+		q.keys, q.mask = keys, math.MaxUint64
 		return
 	}
 	// Sort 64-bit keys (offset from first, then position in evs) instead of moving 48-byte
@@ -271,8 +302,8 @@ func (q *queue) sortInto(evs []Event, first, last Time) {
 	// keys' top six bits does nearly all the work without a comparison; an insertion sort then
 	// fixes the few keys that shared one of the 64 ranges. The 64 counts are bytes packed in
 	// eight words, so that the prefix sums take eight multiplications.
-	keys := slices.Grow(q.keys[:0], 2*len(evs))[:2*len(evs)]
-	in, out := keys[:len(evs)], keys[len(evs):]
+	in := slices.Grow(q.scratch[:0], len(evs))[:len(evs)]
+	out := slices.Grow(q.keys[:0], len(evs))[:len(evs)]
 	s := uint(0)
 	if kb > 6 {
 		s = kb - 6
@@ -308,26 +339,26 @@ func (q *queue) sortInto(evs []Event, first, last Time) {
 			out[j] = k
 		}
 	}
-	mask := uint64(1)<<ib - 1
-	bot := slices.Grow(q.bot, len(out))[:len(out)]
-	for i, k := range out {
-		bot[i] = evs[k&mask]
-	}
-	q.bot, q.keys = bot, keys
+	q.keys, q.scratch, q.mask = out, in, uint64(1)<<ib-1
 }
 
 // valve turns bottom into a finer rung when insertions into it have become expensive: bottom
 // has grown long and events keep arriving in its middle.
 func (q *queue) valve() {
-	evs := q.bot[q.head:]
 	q.moved = 0
-	lo, hi := evs[0].At, evs[len(evs)-1].At
+	keys := q.keys[q.head:]
+	lo, hi := q.bev[keys[0]&q.mask].At, q.bev[keys[len(keys)-1]&q.mask].At
 	if lo == hi {
 		return // all at one time: insertions go to the end and cost nothing
 	}
+	evs := q.evs[:0]
+	for _, k := range keys {
+		evs = append(evs, q.bev[k&q.mask])
+	}
+	q.dropBottom()
 	q.addRung(evs, lo, hi, q.botLast)
-	clear(q.bot)
-	q.bot, q.head = q.bot[:0], 0
+	clear(evs)
+	q.evs = evs[:0]
 }
 
 // addRung makes a new finest rung covering [lo, last] from evs (due in [lo, hi], hi > lo,
