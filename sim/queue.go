@@ -76,7 +76,7 @@ type rung struct {
 
 // index returns the bucket of an event due at at, which must lie in [base, end].
 func (r *rung) index(at Time) int {
-	b := uint64(at-r.base) >> r.shift
+	b := uint64(at-r.base) >> (r.shift & 63)
 	if last := uint64(len(r.buckets) - 1); b > last {
 		return int(last)
 	}
@@ -115,8 +115,27 @@ type queue struct {
 // len returns the number of pending events.
 func (q *queue) len() int { return q.n }
 
-// push adds an event due at at.
+// push adds an event due at at. Its fast path, an event for the finest rung whose bucket has
+// room, is kept free of calls so that the arguments stay in registers.
 func (q *queue) push(at Time, h Handler, kind int, data any) {
+	if at > q.botLast && len(q.rungs) > 0 {
+		r := &q.rungs[len(q.rungs)-1]
+		if at <= r.end {
+			b := &r.buckets[r.index(at)]
+			if n := len(*b); n < cap(*b) {
+				*b = (*b)[:n+1]
+				e := &(*b)[n]
+				e.At, e.H, e.Kind, e.Data = at, h, kind, data
+				q.n++
+				return
+			}
+		}
+	}
+	q.pushSlow(at, h, kind, data)
+}
+
+// pushSlow is push for events due in bottom, coarser rungs or top, or in a full bucket.
+func (q *queue) pushSlow(at Time, h Handler, kind int, data any) {
 	q.n++
 	if at <= q.botLast {
 		q.insert(at, h, kind, data)
