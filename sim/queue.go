@@ -62,6 +62,7 @@ const (
 	valveMoves          = 8 * bucketTarget
 	maxCountingSort     = 255 // the counting sort counts in bytes
 	minBucket           = 32  // events in the smallest bucket array
+	sparseSlots         = 16
 )
 
 // rung is one array of buckets. Bucket i holds the events due in
@@ -83,6 +84,27 @@ func (r *rung) index(at Time) int {
 	return int(b)
 }
 
+// wheel is rung 0: a power-of-two number of buckets ("slots") of width 2^shift, used
+// cyclically. Slot number i (counted from base, not wrapped) holds the events due in
+// [base + i<<shift, base + (i+1)<<shift) and is stored at slots[i % len(slots)]. Slots cur to
+// front-1 accept events; front-cur <= len(slots), so they are stored in distinct places. Each
+// time cur crosses a multiple of half the slots, front moves on by half the slots and the
+// events of top that are now due before front move into the slots just freed. The wheel thus
+// always covers at least half its length ahead of the slot being taken, instead of a span that
+// shrinks to nothing before top is spread again.
+type wheel struct {
+	base  Time
+	shift uint
+	slots [][]Event // arrays come from and go back to the queue's pool
+	cur   uint64    // the next slot to take
+	front uint64    // zero when the wheel is not in use
+	count int       // events in the slots
+	taken int       // events taken from the slots since the last half turn
+	// sparse is set at a half turn that took fewer than one event per sparseSlots slots: the
+	// slots have become too narrow for the events, and the wheel is rebuilt from scratch.
+	sparse bool
+}
+
 type queue struct {
 	n int // pending events
 
@@ -97,7 +119,8 @@ type queue struct {
 	botLast Time // events due at or before botLast belong in bottom (zero value: time 0)
 	moved   int  // keys shifted by insertions since bottom was filled
 
-	rungs []rung // rungs[i+1] covers the rest of bucket rungs[i].cur-1; the slice keeps spares
+	w     wheel  // rung 0
+	rungs []rung // finer rungs: rungs[0] covers the rest of wheel slot cur-1, rungs[i+1] the rest of bucket rungs[i].cur-1; the slice keeps spares
 
 	top            []Event
 	topMin, topMax Time
@@ -115,17 +138,17 @@ type queue struct {
 // len returns the number of pending events.
 func (q *queue) len() int { return q.n }
 
-// push adds an event due at at. Its fast path, an event for the finest rung whose bucket has
-// room, is kept free of calls so that the arguments stay in registers.
+// push adds an event due at at. Its fast path, an event for the wheel when there are no finer
+// rungs and its slot has room, is kept free of calls so that the arguments stay in registers.
 func (q *queue) push(at Time, h Handler, kind int, data any) {
-	if at > q.botLast && len(q.rungs) > 0 {
-		r := &q.rungs[len(q.rungs)-1]
-		if at <= r.end {
-			b := &r.buckets[r.index(at)]
+	if w := &q.w; at > q.botLast && len(q.rungs) == 0 {
+		if i := uint64(at-w.base) >> (w.shift & 63); i < w.front {
+			b := &w.slots[i&uint64(len(w.slots)-1)]
 			if n := len(*b); n < cap(*b) {
 				*b = (*b)[:n+1]
 				e := &(*b)[n]
 				e.At, e.H, e.Kind, e.Data = at, h, kind, data
+				w.count++
 				q.n++
 				return
 			}
@@ -152,6 +175,15 @@ func (q *queue) pushSlow(at Time, h Handler, kind int, data any) {
 			*b = append(*b, Event{At: at, H: h, Kind: kind, Data: data})
 			return
 		}
+	}
+	if w := &q.w; uint64(at-w.base)>>w.shift < w.front {
+		b := &w.slots[uint64(at-w.base)>>w.shift&uint64(len(w.slots)-1)]
+		if len(*b) == cap(*b) {
+			q.grow(b)
+		}
+		*b = append(*b, Event{At: at, H: h, Kind: kind, Data: data})
+		w.count++
+		return
 	}
 	if len(q.top) == 0 || at < q.topMin {
 		q.topMin = at
@@ -256,25 +288,50 @@ func (q *queue) peek() *Event {
 func (q *queue) refill() {
 	q.dropBottom()
 	for {
-		if len(q.rungs) == 0 {
-			q.spreadTop()
-		}
-		r := &q.rungs[len(q.rungs)-1]
-		for r.cur < len(r.buckets) && len(r.buckets[r.cur]) == 0 {
+		var b []Event
+		var first, last Time
+		if len(q.rungs) > 0 {
+			r := &q.rungs[len(q.rungs)-1]
+			for r.cur < len(r.buckets) && len(r.buckets[r.cur]) == 0 {
+				r.cur++
+			}
+			if r.cur == len(r.buckets) {
+				q.botLast = r.end
+				q.rungs = q.rungs[:len(q.rungs)-1]
+				continue
+			}
+			b = r.buckets[r.cur]
+			r.buckets[r.cur] = nil
+			first = r.base + Time(uint64(r.cur)<<r.shift)
 			r.cur++
-		}
-		if r.cur == len(r.buckets) {
-			q.botLast = r.end
-			q.rungs = q.rungs[:len(q.rungs)-1]
-			continue
-		}
-		b := r.buckets[r.cur]
-		r.buckets[r.cur] = nil
-		first := r.base + Time(uint64(r.cur)<<r.shift)
-		r.cur++
-		last := r.end
-		if r.cur < len(r.buckets) {
-			last = first + Time(uint64(1)<<r.shift) - 1
+			last = r.end
+			if r.cur < len(r.buckets) {
+				last = first + Time(uint64(1)<<r.shift) - 1
+			}
+		} else {
+			w := &q.w
+			if w.count == 0 {
+				q.spreadTop()
+				continue
+			}
+			mask := uint64(len(w.slots) - 1)
+			for len(w.slots[w.cur&mask]) == 0 && !w.sparse {
+				q.advance()
+			}
+			if w.sparse {
+				q.flatten()
+				continue
+			}
+			b = w.slots[w.cur&mask]
+			w.slots[w.cur&mask] = nil
+			w.count -= len(b)
+			w.taken += len(b)
+			first = w.base + Time(w.cur<<w.shift) // b's events are due at or after first: no overflow
+			last = math.MaxInt64
+			if width := Time(uint64(1)<<w.shift) - 1; first <= math.MaxInt64-width {
+				last = first + width
+			}
+			q.advance()
 		}
 		if len(b) > splitAt {
 			if lo, hi := timeRange(b); lo != hi {
@@ -288,6 +345,50 @@ func (q *queue) refill() {
 		q.sortInto(b, first, last)
 		return
 	}
+}
+
+// advance moves the wheel on by one slot; every half turn, front moves on by half the slots
+// and the events of top due before it move into the slots so freed.
+func (q *queue) advance() {
+	w := &q.w
+	w.cur++
+	half := uint64(len(w.slots) / 2)
+	if w.cur&(half-1) != 0 {
+		return
+	}
+	w.front = w.cur + uint64(len(w.slots))
+	if w.taken*sparseSlots < int(half) {
+		w.sparse = true
+	}
+	w.taken = 0
+	if len(q.top) == 0 || uint64(q.topMin-w.base)>>w.shift >= w.front {
+		return
+	}
+	mask := uint64(len(w.slots) - 1)
+	kept := q.top[:0]
+	var lo, hi Time
+	for i := range q.top {
+		ev := &q.top[i]
+		if j := uint64(ev.At-w.base) >> w.shift; j < w.front {
+			bk := &w.slots[j&mask]
+			if len(*bk) == cap(*bk) {
+				q.grow(bk)
+			}
+			*bk = append(*bk, *ev)
+			w.count++
+			continue
+		}
+		if len(kept) == 0 || ev.At < lo {
+			lo = ev.At
+		}
+		if len(kept) == 0 || ev.At > hi {
+			hi = ev.At
+		}
+		kept = append(kept, *ev)
+	}
+	clear(q.top[len(kept):]) // drop references to the events that moved
+	q.top = kept
+	q.topMin, q.topMax = lo, hi
 }
 
 // dropBottom empties bottom, returning its array to the pool.
@@ -423,8 +524,34 @@ func (q *queue) newRung(base, end Time, shift uint, nb int) *rung {
 	return r
 }
 
-// spreadTop moves top's events into a new rung 0 starting at top's earliest time; events
-// beyond its last bucket stay in top. There must be no rungs and top must not be empty.
+// flatten moves the wheel's events to top and empties the wheel.
+func (q *queue) flatten() {
+	w := &q.w
+	mask := uint64(len(w.slots) - 1)
+	for i := w.cur; i < w.front; i++ {
+		b := w.slots[i&mask]
+		if cap(b) == 0 {
+			continue
+		}
+		for j := range b {
+			if at := b[j].At; len(q.top) == 0 || at < q.topMin {
+				q.topMin = at
+			}
+			if at := b[j].At; len(q.top) == 0 || at > q.topMax {
+				q.topMax = at
+			}
+			q.top = append(q.top, b[j])
+		}
+		clear(b)
+		q.release(b)
+		w.slots[i&mask] = nil
+	}
+	w.count, w.taken, w.sparse = 0, 0, false
+}
+
+// spreadTop makes a new wheel starting at top's earliest time and moves top's events into it;
+// events beyond its last slot stay in top. There must be no finer rungs, the wheel must be
+// empty and top must not be empty.
 func (q *queue) spreadTop() {
 	n := len(q.top)
 	span := uint64(q.topMax - q.topMin)
@@ -433,25 +560,26 @@ func (q *queue) spreadTop() {
 	if limit := uint64(min(max(1, maxBucketsPerTarget*n/bucketTarget), maxBuckets)); nb > limit {
 		nb = limit
 	}
-	base := q.topMin
-	end := Time(math.MaxInt64)
-	if w := nb << shift; w-1 <= uint64(math.MaxInt64-base) {
-		end = base + Time(w-1)
+	nb = max(2, uint64(1)<<bits.Len64(nb-1)) // a power of two, so that halves are whole
+	w := &q.w
+	if uint64(cap(w.slots)) < nb {
+		w.slots = slices.Grow(w.slots[:0], int(nb))
 	}
-	r := q.newRung(base, end, shift, int(nb))
-	q.botLast = base - 1
+	w.slots = w.slots[:nb] // all nil: every slot of the last wheel was taken
+	w.base, w.shift, w.cur, w.front, w.taken = q.topMin, shift, 0, nb, 0
+	q.botLast = w.base - 1
 
 	kept := q.top[:0]
 	var lo, hi Time
 	for i := range q.top {
 		ev := &q.top[i]
-		if ev.At <= end {
-			b := uint64(ev.At-base) >> shift
-			bk := &r.buckets[b]
+		if j := uint64(ev.At-w.base) >> shift; j < nb {
+			bk := &w.slots[j]
 			if len(*bk) == cap(*bk) {
 				q.grow(bk)
 			}
 			*bk = append(*bk, *ev)
+			w.count++
 			continue
 		}
 		if len(kept) == 0 || ev.At < lo {
