@@ -61,7 +61,7 @@ const (
 	sampleSize          = 128
 	valveMoves          = 8 * bucketTarget
 	maxCountingSort     = 255 // the counting sort counts in bytes
-	minBucket           = 32  // events in the smallest bucket array
+	minBucket           = 48  // events in the smallest bucket array
 	sparseSlots         = 16
 )
 
