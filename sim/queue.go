@@ -9,50 +9,63 @@ import (
 
 // The event queue is a ladder queue (after Tang, Goh and Thng, "Ladder queue: an O(1)
 // priority queue structure for large-scale discrete event simulation", ACM TOMACS 15(3), 2005),
-// reworked so that it needs no sequence numbers. Pending events live in three tiers:
+// reworked so that it needs no sequence numbers, with its first rung used cyclically like a
+// timing wheel (Varghese and Lauck, "Hashed and hierarchical timing wheels", SOSP 1987).
+// Pending events live in four tiers:
 //
-//   - bottom: a short array sorted by time, holding every event due at or before botLast;
-//   - rungs: arrays of unsorted buckets of equal width 2^shift ns. Rung 0 covers a stretch of
-//     time after botLast; each further rung covers, more finely, what is left of one bucket
-//     of the rung above that was too full to sort;
-//   - top: an unsorted list of the events due after rung 0.
+//   - bottom: the events due at or before botLast, in the array of the bucket they came from,
+//     with their positions sorted by time (keys);
+//   - finer rungs: arrays of unsorted buckets of equal width 2^shift ns, each covering, more
+//     finely, what is left of one bucket of the tier above that was too full to sort;
+//   - the wheel (rung 0): a power-of-two number of unsorted buckets ("slots") of equal width,
+//     covering a window after the finer rungs that moves on by half its length every half turn;
+//   - top: an unsorted list of the events due after the wheel's window.
 //
 // Scheduling appends to a bucket or to top in constant time; only events due within the
 // current bucket's width are inserted into bottom. When bottom runs dry, the next non-empty
-// bucket of the finest rung is sorted into it (a counting sort on packed 64-bit keys), or split
-// into a finer rung if it holds many events at different times; when all rungs are used up,
-// top is spread over a new rung 0 whose bucket width is chosen so that a bucket near the front
-// holds about bucketTarget events. An event is thus appended once, moved from top to a bucket
-// at most once per spread it waits through, and sorted once with a few dozen others: O(1)
-// amortized per event when event times have a smooth density (PHOLD, hold models). Skewed
-// times cost a split per halving of a bucket's width, and many events at one instant end in a
-// comparison sort, O(log n) per event, which is also what a heap would cost.
+// bucket of the finest rung (or slot of the wheel) becomes bottom: its keys (offset, position)
+// are sorted by a counting sort, and the events stay where they are. A bucket holding many
+// events at different times is split into a finer rung instead. When the wheel has taken the
+// first half of its slots, those slots take over the next stretch of time and the events of
+// top due there move in; when the wheel is empty, top is spread over a new wheel whose width
+// is chosen so that a slot near the front holds about bucketTarget events. An event is thus
+// appended once, moved from top to a slot at most once, and sorted once with a few dozen
+// others: O(1) amortized per event when event times have a smooth density (PHOLD, hold
+// models). Because the wheel always reaches at least half its length ahead, few events go to
+// top (PHOLD: 1.2%; a ladder's rung 0, used up before top is spread again, sent 29% there).
+// Skewed times cost a split per halving of a bucket's width, many events at one instant end
+// in a comparison sort, O(log n) per event, which is also what a heap would cost, and a wheel
+// whose slots have become too narrow for the events (a half turn that took fewer than one
+// event per sparseSlots slots) is flattened into top and rebuilt with a new width.
 //
 // Order without sequence numbers: the kernel must run events due at the same time in the order
 // they were scheduled. Every tier keeps events with equal times in scheduling order: new
 // events are appended to buckets and top, inserted into bottom after every event due at the
-// same time or earlier, buckets are sorted stably, and events move between tiers in their
-// existing order into empty tiers. Since the tiers partition time, events leave the queue in
-// exactly the order of (time, scheduling order). TestQueueAgainstNaiveScheduler checks this
-// against a sorted list under distributions that exercise every path.
+// same time or earlier, bucket keys are sorted stably, and events move between tiers in their
+// existing order into empty buckets (a slot the wheel hands over to a new stretch of time has
+// been taken, and is filled from top before anything is scheduled into it). Since the tiers
+// partition time, events leave the queue in exactly the order of (time, scheduling order).
+// TestQueueAgainstNaiveScheduler checks this against a sorted list under distributions that
+// exercise every path.
 //
 // Memory: events are stored by value (48 bytes) in bucket arrays drawn from a pool by size
 // class and returned when emptied, so the queue allocates only while it grows to the largest
 // working set it has needed. That working set is larger than a heap's: part-filled arrays,
-// top and the pool come to 3 to 6 times the events' 48 bytes (PHOLD: 4.9 MB for 16384 pending
-// events, 16 MB for 131072), in exchange for a third of the time per event.
+// top and the pool come to 3 to 7 times the events' 48 bytes (PHOLD: 5.8 MB for 16384 pending
+// events, 18 MB for 131072), in exchange for a quarter of the time per event.
 //
 // Times are never negative (Schedule refuses times before now, and now starts at zero), so
 // offsets from a rung's base are computed in uint64 without overflow, even near MaxInt64.
 
 // Tuning, measured on PHOLD and hold models with 256 to 131072 pending events. bucketTarget is
 // the number of events a bucket should hold when it is sorted into bottom; a bucket with more
-// than splitAt events at different times is split into a finer rung instead; rung 0 has at most
-// maxBucketsPerTarget*n/bucketTarget buckets for n events and never more than maxBuckets (more
-// buckets keep more events out of top, but their tails stop fitting in a core's cache);
-// sampleSize of top's events are looked at to choose rung 0's width. When insertions into
-// bottom have moved more events than valveMoves and than bottom holds, bottom is turned into a
-// rung.
+// than splitAt events at different times is split into a finer rung instead; the wheel has
+// maxBucketsPerTarget*n/bucketTarget slots for n events, rounded up to a power of two, and
+// never more than maxBuckets (more slots keep more events out of top, but their tails stop
+// fitting in a core's cache); sampleSize of top's events are looked at to choose the wheel's
+// width. When insertions into bottom have moved more keys than valveMoves and than bottom
+// holds, bottom is turned into a rung. minBucket is a little above the events a slot holds
+// when it is taken (PHOLD: 34), so that few slots outgrow their first array.
 const (
 	bucketTarget        = 32
 	splitAt             = 4 * bucketTarget
@@ -62,7 +75,7 @@ const (
 	valveMoves          = 8 * bucketTarget
 	maxCountingSort     = 255 // the counting sort counts in bytes
 	minBucket           = 48  // events in the smallest bucket array
-	sparseSlots         = 16
+	sparseSlots         = 16  // see wheel.sparse
 )
 
 // rung is one array of buckets. Bucket i holds the events due in
@@ -119,8 +132,10 @@ type queue struct {
 	botLast Time // events due at or before botLast belong in bottom (zero value: time 0)
 	moved   int  // keys shifted by insertions since bottom was filled
 
-	w     wheel  // rung 0
-	rungs []rung // finer rungs: rungs[0] covers the rest of wheel slot cur-1, rungs[i+1] the rest of bucket rungs[i].cur-1; the slice keeps spares
+	w wheel // rung 0
+	// The finer rungs: rungs[0] covers the rest of the wheel's slot cur-1, rungs[i+1] the
+	// rest of bucket rungs[i].cur-1. The slice keeps spares.
+	rungs []rung
 
 	top            []Event
 	topMin, topMax Time
@@ -130,7 +145,7 @@ type queue struct {
 	// stops allocating once the pool has what the busiest moment needed.
 	pool [][][]Event
 
-	sample  []Time   // scratch space for choosing rung 0's width
+	sample  []Time   // scratch space for choosing the wheel's width
 	scratch []uint64 // scratch space for sorting a bucket
 	evs     []Event  // scratch space for turning bottom into a rung
 }
@@ -595,7 +610,7 @@ func (q *queue) spreadTop() {
 	q.topMin, q.topMax = lo, hi
 }
 
-// width returns the shift of rung 0's bucket width for top, whose events span span ns: wide
+// width returns the shift of the wheel's slot width for top, whose events span span ns: wide
 // enough for about bucketTarget events per bucket at the density of the earliest quarter of
 // top, estimated from a sample of top's times taken at a fixed stride.
 func (q *queue) width(span uint64) uint {
