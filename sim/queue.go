@@ -581,7 +581,7 @@ func (q *queue) spreadTop() {
 		w.slots = slices.Grow(w.slots[:0], int(nb))
 	}
 	w.slots = w.slots[:nb] // all nil: every slot of the last wheel was taken
-	w.base, w.shift, w.cur, w.front, w.taken = q.topMin, shift, 0, nb, 0
+	w.base, w.shift, w.cur, w.front, w.taken, w.sparse = q.topMin, shift, 0, nb, 0, false
 	q.botLast = w.base - 1
 
 	kept := q.top[:0]
