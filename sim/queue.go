@@ -13,8 +13,9 @@ import (
 // timing wheel (Varghese and Lauck, "Hashed and hierarchical timing wheels", SOSP 1987).
 // Pending events live in four tiers:
 //
-//   - bottom: the events due at or before botLast, in the array of the bucket they came from,
-//     with their positions sorted by time (keys);
+//   - bottom: the events due at or before botLast, where the bucket they came from kept them
+//     (an array, or a wheel slot's place in the slab), with their positions sorted by time
+//     (keys);
 //   - finer rungs: arrays of unsorted buckets of equal width 2^shift ns, each covering, more
 //     finely, what is left of one bucket of the tier above that was too full to sort;
 //   - the wheel (rung 0): a power-of-two number of unsorted buckets ("slots") of equal width,
@@ -48,11 +49,12 @@ import (
 // TestQueueAgainstNaiveScheduler checks this against a sorted list under distributions that
 // exercise every path.
 //
-// Memory: events are stored by value (48 bytes) in bucket arrays drawn from a pool by size
-// class and returned when emptied, so the queue allocates only while it grows to the largest
-// working set it has needed. That working set is larger than a heap's: part-filled arrays,
-// top and the pool come to 3 to 7 times the events' 48 bytes (PHOLD: 5.8 MB for 16384 pending
-// events, 18 MB for 131072), in exchange for a quarter of the time per event.
+// Memory: events are stored by value (48 bytes), in the wheel's slab (slotCap places per
+// slot) and in bucket arrays drawn from a pool by size class and returned when emptied, so the
+// queue allocates only while it grows to the largest working set it has needed. That working
+// set is larger than a heap's: the slab, part-filled arrays, top and the pool come to 2.5 to 7
+// times the events' 48 bytes (PHOLD: 5.7 MB for 16384 pending events, 17 MB for 131072), in
+// exchange for a quarter of the time per event.
 //
 // Times are never negative (Schedule refuses times before now, and now starts at zero), so
 // offsets from a rung's base are computed in uint64 without overflow, even near MaxInt64.
@@ -75,6 +77,7 @@ const (
 	valveMoves          = 8 * bucketTarget
 	maxCountingSort     = 255 // the counting sort counts in bytes
 	minBucket           = 48  // events in the smallest bucket array
+	slotCap             = 48  // events in a slot's place in the wheel's slab (< 256)
 	sparseSlots         = 16  // see wheel.sparse
 )
 
@@ -99,16 +102,23 @@ func (r *rung) index(at Time) int {
 
 // wheel is rung 0: a power-of-two number of buckets ("slots") of width 2^shift, used
 // cyclically. Slot number i (counted from base, not wrapped) holds the events due in
-// [base + i<<shift, base + (i+1)<<shift) and is stored at slots[i % len(slots)]. Slots cur to
-// front-1 accept events; front-cur <= len(slots), so they are stored in distinct places. Each
-// time cur crosses a multiple of half the slots, front moves on by half the slots and the
-// events of top that are now due before front move into the slots just freed. The wheel thus
+// [base + i<<shift, base + (i+1)<<shift) and is stored as slot j = i % n of the n slots. Slots
+// cur to front-1 accept events; front-cur <= n, so they are stored in distinct places, and
+// once a slot has been taken front stays at most cur-1+n, so that the slot taken last, which
+// bottom may still be using, takes nothing new. Each time cur crosses a multiple of n/2, front
+// moves on to cur-1+n and the events of top that are now due before front move into the slots
+// just freed. The wheel thus
 // always covers at least half its length ahead of the slot being taken, instead of a span that
 // shrinks to nothing before top is spread again.
 type wheel struct {
 	base  Time
 	shift uint
-	slots [][]Event // arrays come from and go back to the queue's pool
+	// Slot j's events are slab[j*slotCap:][:cnt[j]], then over[j] when that is full. The
+	// slab gives every slot a fixed place, so that scheduling into a slot reads a one-byte
+	// count instead of a slice header.
+	slab  []Event
+	cnt   []uint8
+	over  [][]Event // arrays come from and go back to the queue's pool
 	cur   uint64    // the next slot to take
 	front uint64    // zero when the wheel is not in use
 	count int       // events in the slots
@@ -128,6 +138,7 @@ type queue struct {
 	bev     []Event
 	keys    []uint64
 	mask    uint64
+	botSlab bool // bev is a slot's place in the wheel's slab, not an array of the pool
 	head    int
 	botLast Time // events due at or before botLast belong in bottom (zero value: time 0)
 	moved   int  // keys shifted by insertions since bottom was filled
@@ -158,11 +169,11 @@ func (q *queue) len() int { return q.n }
 func (q *queue) push(at Time, h Handler, kind int, data any) {
 	if w := &q.w; at > q.botLast && len(q.rungs) == 0 {
 		if i := uint64(at-w.base) >> (w.shift & 63); i < w.front {
-			b := &w.slots[i&uint64(len(w.slots)-1)]
-			if n := len(*b); n < cap(*b) {
-				*b = (*b)[:n+1]
-				e := &(*b)[n]
+			j := i & uint64(len(w.cnt)-1)
+			if c := w.cnt[j]; c < slotCap {
+				e := &w.slab[j*slotCap+uint64(c)]
 				e.At, e.H, e.Kind, e.Data = at, h, kind, data
+				w.cnt[j] = c + 1
 				w.count++
 				q.n++
 				return
@@ -192,12 +203,8 @@ func (q *queue) pushSlow(at Time, h Handler, kind int, data any) {
 		}
 	}
 	if w := &q.w; uint64(at-w.base)>>w.shift < w.front {
-		b := &w.slots[uint64(at-w.base)>>w.shift&uint64(len(w.slots)-1)]
-		if len(*b) == cap(*b) {
-			q.grow(b)
-		}
-		*b = append(*b, Event{At: at, H: h, Kind: kind, Data: data})
-		w.count++
+		ev := Event{At: at, H: h, Kind: kind, Data: data}
+		q.slotAppend(uint64(at-w.base)>>w.shift&uint64(len(w.cnt)-1), &ev)
 		return
 	}
 	if len(q.top) == 0 || at < q.topMin {
@@ -207,6 +214,58 @@ func (q *queue) pushSlow(at Time, h Handler, kind int, data any) {
 		q.topMax = at
 	}
 	q.top = append(q.top, Event{At: at, H: h, Kind: kind, Data: data})
+}
+
+// slotAppend appends *ev to the wheel's slot j.
+func (q *queue) slotAppend(j uint64, ev *Event) {
+	w := &q.w
+	if c := w.cnt[j]; c < slotCap {
+		w.slab[j*slotCap+uint64(c)] = *ev
+		w.cnt[j] = c + 1
+	} else {
+		b := &w.over[j]
+		if len(*b) == cap(*b) {
+			q.grow(b)
+		}
+		*b = append(*b, *ev)
+	}
+	w.count++
+}
+
+// takeSlot empties the wheel's slot j and returns its events: its place in the slab (inSlab)
+// or, if it overflowed, an array from the pool.
+func (q *queue) takeSlot(j uint64) (evs []Event, inSlab bool) {
+	w := &q.w
+	c := uint64(w.cnt[j])
+	region := w.slab[j*slotCap : j*slotCap+c : (j+1)*slotCap]
+	w.cnt[j] = 0
+	o := w.over[j]
+	if len(o) == 0 {
+		return region, true
+	}
+	w.over[j] = nil
+	arr := append(append(q.alloc(len(region)+len(o)), region...), o...)
+	clear(region)
+	clear(o)
+	q.release(o)
+	return arr, false
+}
+
+// alloc returns an empty array from the pool (or a new one) with room for n events.
+func (q *queue) alloc(n int) []Event {
+	c := 0
+	for minBucket<<c < n {
+		c++
+	}
+	if c >= len(q.pool) {
+		q.pool = append(q.pool, make([][][]Event, c+1-len(q.pool))...)
+	}
+	if p := q.pool[c]; len(p) > 0 {
+		arr := p[len(p)-1]
+		q.pool[c] = p[:len(p)-1]
+		return arr
+	}
+	return make([]Event, 0, minBucket<<c)
 }
 
 // grow replaces the full bucket array *b by one twice as large (minBucket events for an
@@ -245,7 +304,13 @@ func (q *queue) release(b []Event) {
 // insertion point is shorter.
 func (q *queue) insert(at Time, h Handler, kind int, data any) {
 	if len(q.bev) == cap(q.bev) {
-		q.grow(&q.bev)
+		if q.botSlab {
+			arr := append(q.alloc(len(q.bev)+1), q.bev...)
+			clear(q.bev)
+			q.bev, q.botSlab = arr, false
+		} else {
+			q.grow(&q.bev)
+		}
 	}
 	i := uint64(len(q.bev))
 	q.bev = append(q.bev, Event{At: at, H: h, Kind: kind, Data: data})
@@ -305,6 +370,7 @@ func (q *queue) refill() {
 	for {
 		var b []Event
 		var first, last Time
+		inSlab := false
 		if len(q.rungs) > 0 {
 			r := &q.rungs[len(q.rungs)-1]
 			for r.cur < len(r.buckets) && len(r.buckets[r.cur]) == 0 {
@@ -329,16 +395,15 @@ func (q *queue) refill() {
 				q.spreadTop()
 				continue
 			}
-			mask := uint64(len(w.slots) - 1)
-			for len(w.slots[w.cur&mask]) == 0 && !w.sparse {
+			mask := uint64(len(w.cnt) - 1)
+			for w.cnt[w.cur&mask] == 0 && !w.sparse {
 				q.advance()
 			}
 			if w.sparse {
 				q.flatten()
 				continue
 			}
-			b = w.slots[w.cur&mask]
-			w.slots[w.cur&mask] = nil
+			b, inSlab = q.takeSlot(w.cur & mask)
 			w.count -= len(b)
 			w.taken += len(b)
 			first = w.base + Time(w.cur<<w.shift) // b's events are due at or after first: no overflow
@@ -352,12 +417,15 @@ func (q *queue) refill() {
 			if lo, hi := timeRange(b); lo != hi {
 				q.addRung(b, lo, hi, last)
 				clear(b)
-				q.release(b)
+				if !inSlab {
+					q.release(b)
+				}
 				continue
 			}
 		}
 		q.botLast = last
 		q.sortInto(b, first, last)
+		q.botSlab = inSlab
 		return
 	}
 }
@@ -367,11 +435,13 @@ func (q *queue) refill() {
 func (q *queue) advance() {
 	w := &q.w
 	w.cur++
-	half := uint64(len(w.slots) / 2)
+	half := uint64(len(w.cnt) / 2)
 	if w.cur&(half-1) != 0 {
 		return
 	}
-	w.front = w.cur + uint64(len(w.slots))
+	// Slot cur-1, the one bottom may still be using, stays out of the window for another
+	// half turn.
+	w.front = w.cur + uint64(len(w.cnt)) - 1
 	if w.taken*sparseSlots < int(half) {
 		w.sparse = true
 	}
@@ -379,18 +449,13 @@ func (q *queue) advance() {
 	if len(q.top) == 0 || uint64(q.topMin-w.base)>>w.shift >= w.front {
 		return
 	}
-	mask := uint64(len(w.slots) - 1)
+	mask := uint64(len(w.cnt) - 1)
 	kept := q.top[:0]
 	var lo, hi Time
 	for i := range q.top {
 		ev := &q.top[i]
 		if j := uint64(ev.At-w.base) >> w.shift; j < w.front {
-			bk := &w.slots[j&mask]
-			if len(*bk) == cap(*bk) {
-				q.grow(bk)
-			}
-			*bk = append(*bk, *ev)
-			w.count++
+			q.slotAppend(j&mask, ev)
 			continue
 		}
 		if len(kept) == 0 || ev.At < lo {
@@ -410,8 +475,11 @@ func (q *queue) advance() {
 func (q *queue) dropBottom() {
 	if cap(q.bev) > 0 {
 		clear(q.bev) // drop the references the handled events held, all at once
-		q.release(q.bev)
+		if !q.botSlab {
+			q.release(q.bev)
+		}
 	}
+	q.botSlab = false
 	q.bev, q.keys, q.mask, q.head, q.moved = nil, q.keys[:0], math.MaxUint64, 0, 0
 }
 
@@ -542,12 +610,12 @@ func (q *queue) newRung(base, end Time, shift uint, nb int) *rung {
 // flatten moves the wheel's events to top and empties the wheel.
 func (q *queue) flatten() {
 	w := &q.w
-	mask := uint64(len(w.slots) - 1)
+	mask := uint64(len(w.cnt) - 1)
 	for i := w.cur; i < w.front; i++ {
-		b := w.slots[i&mask]
-		if cap(b) == 0 {
+		if w.cnt[i&mask] == 0 {
 			continue
 		}
+		b, inSlab := q.takeSlot(i & mask)
 		for j := range b {
 			if at := b[j].At; len(q.top) == 0 || at < q.topMin {
 				q.topMin = at
@@ -558,8 +626,9 @@ func (q *queue) flatten() {
 			q.top = append(q.top, b[j])
 		}
 		clear(b)
-		q.release(b)
-		w.slots[i&mask] = nil
+		if !inSlab {
+			q.release(b)
+		}
 	}
 	w.count, w.taken, w.sparse = 0, 0, false
 }
@@ -577,10 +646,13 @@ func (q *queue) spreadTop() {
 	}
 	nb = max(2, uint64(1)<<bits.Len64(nb-1)) // a power of two, so that halves are whole
 	w := &q.w
-	if uint64(cap(w.slots)) < nb {
-		w.slots = slices.Grow(w.slots[:0], int(nb))
+	if uint64(cap(w.cnt)) < nb {
+		w.cnt = make([]uint8, nb)
+		w.over = make([][]Event, nb)
+		w.slab = make([]Event, nb*slotCap)
 	}
-	w.slots = w.slots[:nb] // all nil: every slot of the last wheel was taken
+	// All empty: every slot of the last wheel was taken, and taking clears.
+	w.cnt, w.over, w.slab = w.cnt[:nb], w.over[:nb], w.slab[:nb*slotCap]
 	w.base, w.shift, w.cur, w.front, w.taken, w.sparse = q.topMin, shift, 0, nb, 0, false
 	q.botLast = w.base - 1
 
@@ -589,12 +661,7 @@ func (q *queue) spreadTop() {
 	for i := range q.top {
 		ev := &q.top[i]
 		if j := uint64(ev.At-w.base) >> shift; j < nb {
-			bk := &w.slots[j]
-			if len(*bk) == cap(*bk) {
-				q.grow(bk)
-			}
-			*bk = append(*bk, *ev)
-			w.count++
+			q.slotAppend(j, ev)
 			continue
 		}
 		if len(kept) == 0 || ev.At < lo {
