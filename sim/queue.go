@@ -77,7 +77,7 @@ const (
 	valveMoves          = 8 * bucketTarget
 	maxCountingSort     = 255 // the counting sort counts in bytes
 	minBucket           = 48  // events in the smallest bucket array
-	slotCap             = 48  // events in a slot's place in the wheel's slab (< 256)
+	slotCap             = 64  // events in a slot's place in the wheel's slab (< 256)
 	sparseSlots         = 16  // see wheel.sparse
 )
 
