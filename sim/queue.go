@@ -66,8 +66,10 @@ import (
 // never more than maxBuckets (more slots keep more events out of top, but their tails stop
 // fitting in a core's cache); sampleSize of top's events are looked at to choose the wheel's
 // width. When insertions into bottom have moved more keys than valveMoves and than bottom
-// holds, bottom is turned into a rung. minBucket is a little above the events a slot holds
-// when it is taken (PHOLD: 34), so that few slots outgrow their first array.
+// holds, bottom is turned into a rung. A wheel slot holds about 34 PHOLD events when it is
+// taken, and up to twice that near the front for Hold's uniform delays: slotCap places keep
+// nearly all of them in the slab, and minBucket (the smallest array of finer rungs and
+// overflows) keeps most finer buckets in their first array.
 const (
 	bucketTarget        = 32
 	splitAt             = 4 * bucketTarget
