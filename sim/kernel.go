@@ -89,14 +89,23 @@ func (k *Kernel) Stop() { k.stopped = true }
 
 // Step handles the next event, if any, and reports whether it did.
 func (k *Kernel) Step() bool {
-	if k.q.len() == 0 {
-		return false
+	q := &k.q
+	if q.head == len(q.keys) {
+		if q.n == 0 {
+			return false
+		}
+		q.refill()
 	}
-	var ev Event
-	k.q.pop(&ev)
-	k.now = ev.At
+	// The event is passed from bottom to the handler without an intermediate copy: the
+	// arguments are loaded before the call, so the handler may schedule (and so move bottom's
+	// events) freely. The slot keeps its references until bottom is refilled.
+	ev := &q.bev[q.keys[q.head]&q.mask]
+	at, h, kind, data := ev.At, ev.H, ev.Kind, ev.Data
+	q.head++
+	q.n--
+	k.now = at
 	k.handled++
-	ev.H.Handle(k, ev)
+	h.Handle(k, Event{At: at, H: h, Kind: kind, Data: data})
 	return true
 }
 
@@ -122,8 +131,22 @@ func (k *Kernel) Run(until Time) uint64 {
 func (k *Kernel) RunAll() uint64 {
 	start := k.handled
 	k.stopped = false
-	for k.q.len() > 0 && !k.stopped {
-		k.Step()
+	q := &k.q
+	for !k.stopped {
+		// Step, written out: one call per event fewer.
+		if q.head == len(q.keys) {
+			if q.n == 0 {
+				break
+			}
+			q.refill()
+		}
+		ev := &q.bev[q.keys[q.head]&q.mask]
+		at, h, kind, data := ev.At, ev.H, ev.Kind, ev.Data
+		q.head++
+		q.n--
+		k.now = at
+		k.handled++
+		h.Handle(k, Event{At: at, H: h, Kind: kind, Data: data})
 	}
 	return k.handled - start
 }

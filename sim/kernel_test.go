@@ -333,3 +333,44 @@ func BenchmarkHold(b *testing.B) {
 		})
 	}
 }
+
+// relay reschedules each event it handles delay later, left more times.
+type relay struct {
+	delay Time
+	left  int
+}
+
+func (r *relay) Handle(k *Kernel, ev Event) {
+	if r.left > 0 {
+		r.left--
+		k.Schedule(k.Now()+r.delay, r, ev.Kind, ev.Data)
+	}
+}
+
+// TestWheelAdaptsToDensity: when the events thin out but stay within the wheel's reach, the
+// wheel's slots, sized for the dense start, are flattened and rebuilt wider instead of being
+// walked through one empty slot after another for ever. The order stays exact
+// (TestQueueAgainstNaiveScheduler); this checks the width.
+func TestWheelAdaptsToDensity(t *testing.T) {
+	k := New(1)
+	const second = Time(1_000_000_000)
+	dense := &relay{delay: second, left: 3 * 4096} // 4096 events per second, then none
+	for i := 0; i < 4096; i++ {
+		k.Schedule(Time(i)*second/4096, dense, i, nil)
+	}
+	sparse := &relay{delay: second, left: 1 << 30} // 2 events per second, for ever
+	for i := 0; i < 2; i++ {
+		k.Schedule(second/4+Time(i)*second/2, sparse, i, nil)
+	}
+	for i := 0; i < 4096; i++ {
+		k.Step()
+	}
+	narrow := k.q.w.shift
+	for i := 0; i < 3*4096+200; i++ {
+		k.Step()
+	}
+	if wide := k.q.w.shift; wide < narrow+5 {
+		t.Fatalf("slot width 2^%d ns for 2 events per second, 2^%d ns for 4096: "+
+			"want the sparse wheel at least 2^5 times wider", wide, narrow)
+	}
+}
