@@ -451,6 +451,13 @@ func (q *queue) advance() {
 	if len(q.top) == 0 || uint64(q.topMin-w.base)>>w.shift >= w.front {
 		return
 	}
+	q.topIntoWheel()
+}
+
+// topIntoWheel moves the events of top that fall before the wheel's front into their slots
+// and recomputes top's bounds.
+func (q *queue) topIntoWheel() {
+	w := &q.w
 	mask := uint64(len(w.cnt) - 1)
 	kept := q.top[:0]
 	var lo, hi Time
@@ -658,25 +665,7 @@ func (q *queue) spreadTop() {
 	w.base, w.shift, w.cur, w.front, w.taken, w.sparse = q.topMin, shift, 0, nb, 0, false
 	q.botLast = w.base - 1
 
-	kept := q.top[:0]
-	var lo, hi Time
-	for i := range q.top {
-		ev := &q.top[i]
-		if j := uint64(ev.At-w.base) >> shift; j < nb {
-			q.slotAppend(j, ev)
-			continue
-		}
-		if len(kept) == 0 || ev.At < lo {
-			lo = ev.At
-		}
-		if len(kept) == 0 || ev.At > hi {
-			hi = ev.At
-		}
-		kept = append(kept, *ev)
-	}
-	clear(q.top[len(kept):]) // drop references to the events that moved
-	q.top = kept
-	q.topMin, q.topMax = lo, hi
+	q.topIntoWheel() // front = nb and mask = nb-1: every slot index j < nb is j
 }
 
 // width returns the shift of the wheel's slot width for top, whose events span span ns: wide
