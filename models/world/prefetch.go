@@ -143,9 +143,10 @@ func (p *prefetcher) note() string {
 	if !p.on {
 		return ""
 	}
-	return fmt.Sprintf("member work prefetched: %d deliveries (%d of them commits) were processed by their recipients' members "+
-		"when the hub accepted the event, on parallel workers, instead of on arrival (the same member operations in the same order "+
-		"per member; results are identical with any number of workers and without prefetch; models/world/prefetch.go)", p.done-p.commits, p.commits)
+	return fmt.Sprintf("member work prefetched: %d message deliveries and %d commit deliveries were processed by their recipients' "+
+		"members when the hub accepted the event, on parallel workers, instead of on arrival (the same member operations in the "+
+		"same order per member; results are identical with any number of workers and without prefetch; models/world/prefetch.go)",
+		p.done-p.commits, p.commits)
 }
 
 // parallelFor calls f(0) … f(n-1) on up to workers goroutines and returns when all are done.
