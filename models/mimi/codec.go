@@ -263,6 +263,11 @@ func (d *decoder) list(f func(sub *decoder)) {
 	if d.err != nil {
 		return
 	}
+	d.elements(body, f)
+}
+
+// elements calls f until the list body is consumed, and fails d if an element does not decode.
+func (d *decoder) elements(body []byte, f func(sub *decoder)) {
 	sub := &decoder{b: body, in: d.in, shared: d.shared}
 	for len(sub.b) > 0 && sub.err == nil {
 		f(sub)
@@ -294,12 +299,8 @@ func (d *decoder) recipients() []string {
 		}
 	}
 	var v []string
-	sub := &decoder{b: body, in: d.in, shared: d.shared}
-	for len(sub.b) > 0 && sub.err == nil {
-		v = append(v, sub.str())
-	}
-	if sub.err != nil {
-		d.fail(sub.err.Error())
+	d.elements(body, func(sub *decoder) { v = append(v, sub.str()) })
+	if d.err != nil {
 		return nil
 	}
 	if len(body) >= minInternedList {

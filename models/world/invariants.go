@@ -138,15 +138,16 @@ func (w *World) member(c *client.Client) (int32, bool) {
 }
 
 // accepted records a message or commit the hub accepted (mimi.Provider.OnAccept).
-func (w *World) hubAccepted(a mimi.Accepted) {
+// It returns the client indices of the message's recipients (ascending), nil for anything else.
+func (w *World) hubAccepted(a mimi.Accepted) []int32 {
 	ch := w.checks
 	if a.Room != RoomID || a.Event.Kind != mimi.EventMessage {
-		return // commits are checked through convergence; call sub-rooms are not the room
+		return nil // commits are checked through convergence; call sub-rooms are not the room
 	}
 	s, err := w.Ledger.Lookup(a.Event.Payload)
 	if err != nil {
 		w.failure = fmt.Errorf("the hub accepted a message the ledger does not know: %w", err)
-		return
+		return nil
 	}
 	r := &msgRec{at: w.K.Now(), epoch: a.Event.Epoch, sender: a.Event.Sender}
 	if ch.keepBytes {
@@ -158,6 +159,7 @@ func (w *World) hubAccepted(a mimi.Accepted) {
 		ch.msgs = append(ch.msgs, nil)
 	}
 	ch.msgs[s.ID] = r
+	return r.rcpt
 }
 
 // recipients returns the client indices of the room clients among names, ascending.

@@ -88,8 +88,9 @@ func (p *prefetcher) start(actors []*client.Client) {
 // (the rfc9420 engine's shared large messages); they are not prefetched.
 const largeLimit = 64 << 10
 
-// accepted is called for every event the hub accepts (after the invariant checks saw it).
-func (p *prefetcher) accepted(a mimi.Accepted) {
+// accepted is called for every event the hub accepts, after the invariant checks saw it; rcpt
+// are the recipients' client indices when the checks resolved them (a message), else nil.
+func (p *prefetcher) accepted(a mimi.Accepted, rcpt []int32) {
 	if !p.on || a.Room != RoomID {
 		return
 	}
@@ -97,13 +98,11 @@ func (p *prefetcher) accepted(a mimi.Accepted) {
 	if len(ev.Payload) >= largeLimit {
 		ev.Kind = 0 // never prefetched (CanPrefetch wants a message), still ordered
 	}
-	index := p.w.checks.byID
+	if rcpt == nil {
+		rcpt = p.w.checks.recipients(a.Recipients)
+	}
 	p.batch = p.batch[:0]
-	for _, id := range a.Recipients {
-		i, ok := index[id]
-		if !ok {
-			continue
-		}
+	for _, i := range rcpt {
 		c := p.w.Clients[i]
 		// Drop what the client has applied since; add ev.
 		q, covered := p.pending[i], c.Covered()

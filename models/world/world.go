@@ -331,9 +331,9 @@ func Build(sc *scenarios.Scenario, opts Options) (*World, error) {
 	}
 	w.prefetch = newPrefetcher(w)
 	w.Hub.OnAccept(func(a mimi.Accepted) {
-		w.hubAccepted(a)
+		rcpt := w.hubAccepted(a)
 		w.churnAccepted(a)
-		w.prefetch.accepted(a)
+		w.prefetch.accepted(a, rcpt)
 	})
 	if opts.Hostile != nil {
 		if err := w.buildHostile(opts.Hostile); err != nil {

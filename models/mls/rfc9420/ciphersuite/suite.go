@@ -182,12 +182,11 @@ func (s *Suite) ExpandWithLabel(secret []byte, label string, context []byte, len
 	if length < 0 || length > 0xffff {
 		return nil, ErrOutputTooLong
 	}
-	var stack [128]byte
-	info := stack[:0]
-	info = binary.BigEndian.AppendUint16(info, uint16(length))
-	info = appendOpaque(info, LabelPrefix, label)
-	info = appendOpaque(info, "", string(context))
-	return s.Expand(secret, info, length)
+	out := make([]byte, length)
+	if err := s.ExpandWithLabelTo(out, secret, label, context); err != nil {
+		return nil, err
+	}
+	return out, nil
 }
 
 // ExpandWithLabelTo is ExpandWithLabel writing its len(out) bytes into out (which may alias
