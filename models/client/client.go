@@ -438,9 +438,11 @@ func (c *Client) submitCommit(p *mls.Pending, adds, removes []string) {
 }
 
 // Handle receives packets from the client's provider.
-// TakesDecoded implements mimi.DecodedReceiver: a modelled member parses nothing, so its
-// provider may hand it Delivers by reference (charged their exact encoded size).
-func (c *Client) TakesDecoded() bool { return c.cfg.Modelled }
+// TakesDecoded implements mimi.DecodedReceiver: every client takes its Delivers by reference
+// (charged their exact encoded size). A modelled member parses nothing; a real member reads the
+// Deliver's fields and hands its MLS messages, the sender's real bytes, to its engine, which
+// must not modify them (engines only read their input: the same bytes reach every recipient).
+func (c *Client) TakesDecoded() bool { return true }
 
 var _ mimi.DecodedReceiver = (*Client)(nil)
 
