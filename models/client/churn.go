@@ -24,6 +24,7 @@ func (c *Client) Leave() error {
 	if c.member == nil || c.leaving {
 		return fmt.Errorf("client %s cannot propose to leave now", c.cfg.ID)
 	}
+	c.fence()
 	prop, err := c.member.ProposeRemove(c.member.Index())
 	if err != nil {
 		return fmt.Errorf("propose own removal: %w", err)
@@ -75,6 +76,7 @@ func (c *Client) tryProposalCommit() {
 		sender := c.commitFor
 		c.commitFor = ""
 		c.proposals = append(c.proposals[:i], c.proposals[i+1:]...)
+		c.fence()
 		p, err := c.member.CommitProposals(ev.Handshake)
 		if err != nil {
 			c.refuse(ev, RefuseProposal, fmt.Errorf("commit the proposal of %s: %w", sender, err))
@@ -95,6 +97,7 @@ func (c *Client) FreshKeyPackage() ([]byte, error) {
 	if c.engine == nil {
 		return nil, fmt.Errorf("client %s: a modelled member has no KeyPackages", c.cfg.ID)
 	}
+	c.fence()
 	return c.engine.KeyPackage()
 }
 
@@ -104,6 +107,7 @@ func (c *Client) RemoveMember(id string, leaf int) error {
 	if c.member == nil || c.Busy() {
 		return fmt.Errorf("client %s cannot commit now", c.cfg.ID)
 	}
+	c.fence()
 	p, err := c.member.Remove([]int{leaf})
 	if err != nil {
 		return fmt.Errorf("remove %s: %w", id, err)

@@ -146,6 +146,8 @@ type Client struct {
 	// preCommits counts prefetched commits the member accepted whose deliveries have not come:
 	// the member is that many epochs ahead of what the client has applied (Epoch hides it).
 	preCommits int
+	// fenceFn, when set, is called before the kernel's thread uses the member (SetFence).
+	fenceFn func()
 
 	// proposal policies (proposals.go)
 	role            *proposalRole
@@ -194,7 +196,10 @@ func (c *Client) ID() string { return c.cfg.ID }
 func (c *Client) Node() network.NodeID { return c.cfg.Node }
 
 // Member returns the client's MLS member state, or nil before it has joined.
-func (c *Client) Member() mls.Member { return c.member }
+func (c *Client) Member() mls.Member {
+	c.fence() // the caller may use it
+	return c.member
+}
 
 // Home returns the name of the client's provider.
 func (c *Client) Home() string { return c.cfg.Home }
@@ -309,6 +314,7 @@ func (c *Client) newReq(r *request) uint64 {
 
 // CreateGroup makes the client the room's first member.
 func (c *Client) CreateGroup() error {
+	c.fence()
 	m, err := c.engine.CreateGroup([]byte(c.cfg.Room))
 	if err != nil {
 		return fmt.Errorf("client %s: create group: %w", c.cfg.ID, err)
@@ -364,6 +370,7 @@ func (c *Client) protect(s Sent) ([]byte, error) {
 		binary.BigEndian.PutUint64(ct, uint64(s.ID))
 		return ct, nil
 	}
+	c.fence()
 	ct, err := c.member.Protect(s.Plaintext)
 	if err != nil {
 		return nil, err
@@ -401,6 +408,7 @@ func (c *Client) CommitUpdate() error {
 	if c.member == nil || c.pending != nil {
 		return errors.New("client has no group or a commit in flight")
 	}
+	c.fence()
 	p, err := c.member.Update()
 	if err != nil {
 		return err
@@ -561,10 +569,12 @@ func (c *Client) finishInvite() {
 	var p *mls.Pending
 	var err error
 	if len(kps) > 0 {
+		c.fence()
 		p, err = c.member.Add(kps)
 	} else {
 		// Nobody real to add (sampled fidelity with one real member): an empty commit carries
 		// the announcement of the modelled members.
+		c.fence()
 		p, err = c.member.Update()
 	}
 	if err != nil {
@@ -647,6 +657,7 @@ func (c *Client) join(ev mimi.Event) {
 	if c.cfg.Modelled {
 		c.joined, c.epoch = true, ev.Epoch
 	} else {
+		c.fence()
 		m, err := c.engine.Join(ev.Payload)
 		if err != nil {
 			c.rec.Fail(c, fmt.Errorf("join from welcome: %w", err))
@@ -703,6 +714,7 @@ func (c *Client) adoptOwn(ev mimi.Event) {
 		return
 	}
 	c.pending = nil
+	c.fence()
 	if err := c.member.Adopt(p); err != nil {
 		c.rec.Fail(c, fmt.Errorf("adopt accepted commit: %w", err))
 		return
@@ -748,6 +760,7 @@ func (c *Client) processMember(ev *mimi.Event) error {
 	if ok {
 		return err
 	}
+	c.fence()
 	return c.member.Process(ev.Handshake)
 }
 
@@ -772,6 +785,7 @@ func (c *Client) decrypt(ev mimi.Event) {
 			return // the run has failed
 		}
 		if !ok {
+			c.fence()
 			pt, err = c.member.Unprotect(ev.Payload)
 		}
 		if err != nil {

@@ -146,8 +146,10 @@ func (c *Client) tryCommit() {
 	var p *mls.Pending
 	var err error
 	if held := c.heldNow(); len(held) > 0 {
+		c.fence()
 		p, err = c.member.CommitProposals(held) // the designated committer: others' proposals too
 	} else {
+		c.fence()
 		p, err = c.member.Update()
 	}
 	if err != nil {

@@ -3,6 +3,7 @@ package client
 import (
 	"bytes"
 	"fmt"
+	"sync/atomic"
 
 	"github.com/mimisim/mimisim/models/mimi"
 )
@@ -25,9 +26,55 @@ import (
 // prefetched is one member operation made ahead of its delivery: the decryption of a message
 // or the processing of a commit.
 type prefetched struct {
-	ev  *mimi.Event
-	pt  []byte
-	err error
+	ev   *mimi.Event
+	pt   []byte
+	err  error
+	slot *PrefetchSlot // queued (QueuePrefetch): the result is there once the slot is done
+}
+
+// PrefetchSlot holds the result of one queued decryption (QueuePrefetch, RunPrefetch): a
+// worker writes it and then marks it done; the kernel reads it only after that.
+type PrefetchSlot struct {
+	pt   []byte
+	err  error
+	done atomic.Bool
+}
+
+// SetFence sets the function the client calls on the kernel's thread before it uses its
+// member itself (any engine call other than reading the epoch or the group size), and before
+// it waits for a queued decryption of its own: the world's prefetch waits there for every
+// queued decryption to finish, so that no member works while the kernel's members do.
+func (c *Client) SetFence(f func()) { c.fenceFn = f }
+
+// fence calls the fence function, if any (see SetFence).
+func (c *Client) fence() {
+	if c.fenceFn != nil {
+		c.fenceFn()
+	}
+}
+
+// QueuePrefetch records, on the kernel's thread, that evs (which CanPrefetch accepted, all
+// application messages) will be decrypted by RunPrefetch(evs, slots) on another goroutine;
+// their deliveries take the results from slots, waiting (SetFence) for those not yet done.
+func (c *Client) QueuePrefetch(evs []*mimi.Event, slots []PrefetchSlot) {
+	for i, ev := range evs {
+		if ev.Kind != mimi.EventMessage {
+			panic("client: QueuePrefetch of a commit")
+		}
+		c.pre = append(c.pre, prefetched{ev: ev, slot: &slots[i]})
+		c.covered = ev.Seq
+	}
+}
+
+// RunPrefetch decrypts evs, queued by QueuePrefetch, into slots. It touches only the client's
+// member and slots, so it may run while the kernel goes on; the engine must allow the member's
+// epoch and size to be read meanwhile (mls.ConcurrentMembers).
+func (c *Client) RunPrefetch(evs []*mimi.Event, slots []PrefetchSlot) {
+	for i, ev := range evs {
+		s := &slots[i]
+		s.pt, s.err = c.member.Unprotect(ev.Payload)
+		s.done.Store(true)
+	}
 }
 
 // Covered returns the hub sequence number of the newest event the client has applied or
@@ -102,6 +149,15 @@ func (c *Client) takePrefetched(ev *mimi.Event) (pt []byte, err error, ok, misma
 		return nil, nil, false, true
 	}
 	pt, err = p.pt, p.err
+	if p.slot != nil {
+		if !p.slot.done.Load() {
+			c.fence() // waits for the queued decryptions
+			if !p.slot.done.Load() {
+				panic("client: a queued decryption is not done after the fence")
+			}
+		}
+		pt, err = p.slot.pt, p.slot.err
+	}
 	if ev.Kind == mimi.EventCommit && err == nil {
 		c.preCommits--
 	}

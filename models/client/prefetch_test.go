@@ -69,3 +69,54 @@ func TestPrefetch(t *testing.T) {
 		t.Fatalf("a mismatched delivery: fails %v", rec.fails)
 	}
 }
+
+// TestQueuedPrefetch: decryptions queued on the kernel's thread and run elsewhere; a delivery
+// whose result is not there yet calls the fence, which must leave it done.
+func TestQueuedPrefetch(t *testing.T) {
+	p := newPair(t)
+	a, b, k, rec, ledger := p.a, p.b, p.k, p.rec, p.ledger
+	k.RunAll()
+	e := b.Epoch()
+	var evs []*mimi.Event
+	var sent []Sent
+	for seq := uint64(2); seq <= 4; seq++ {
+		s := ledger.New("a@hub", 0, 100)
+		ct, err := a.Protect(s.Plaintext)
+		if err != nil {
+			t.Fatal(err)
+		}
+		evs = append(evs, &mimi.Event{Kind: mimi.EventMessage, Seq: seq, Epoch: e, Sender: "a@hub", Payload: ct})
+		sent = append(sent, s)
+	}
+	if !b.CanPrefetch(evs) {
+		t.Fatal("messages not prefetchable")
+	}
+	slots := make([]PrefetchSlot, len(evs))
+	b.QueuePrefetch(evs, slots)
+	if b.Covered() != 4 || b.CanPrefetch(evs) {
+		t.Fatalf("after queueing: covered %d, want 4, and the same messages must not be prefetchable again", b.Covered())
+	}
+	// The first is done before its delivery; the others only when the fence runs them.
+	b.RunPrefetch(evs[:1], slots[:1])
+	fences := 0
+	b.SetFence(func() {
+		fences++
+		b.RunPrefetch(evs[1:], slots[1:])
+	})
+	deliver(b, 2, *evs[0])
+	if fences != 0 {
+		t.Fatalf("a delivery whose result was there called the fence %d times", fences)
+	}
+	deliver(b, 3, *evs[1])
+	deliver(b, 4, *evs[2])
+	k.RunAll()
+	if fences != 1 {
+		t.Fatalf("fence called %d times, want 1", fences)
+	}
+	if len(rec.fails) != 0 || len(rec.refused) != 0 {
+		t.Fatalf("fails %v, refused %v", rec.fails, rec.refused)
+	}
+	if len(rec.decrypted) != 3 || rec.decrypted[0] != sent[0].ID || rec.decrypted[2] != sent[2].ID {
+		t.Fatalf("decrypted %v, want the three messages in order", rec.decrypted)
+	}
+}

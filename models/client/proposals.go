@@ -119,6 +119,7 @@ func (c *Client) commitProposals() {
 	if len(held) == 0 || c.pending != nil {
 		return
 	}
+	c.fence()
 	p, err := c.member.CommitProposals(held)
 	if err != nil {
 		c.rec.Fail(c, fmt.Errorf("commit %d proposals: %w", len(held), err))
@@ -142,6 +143,7 @@ func (c *Client) propose() {
 	if w.proposal != nil {
 		w.wasted += w.lastCost // the epoch passed it by
 	}
+	c.fence()
 	prop, err := c.member.ProposeUpdate()
 	if err != nil {
 		c.rec.Fail(c, fmt.Errorf("propose update: %w", err))

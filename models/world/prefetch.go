@@ -32,8 +32,15 @@ import (
 //   - a recipient prefetches only when every event the hub accepted for it earlier has been
 //     applied or prefetched, and it is a member of the message's epoch with nothing held back
 //     (client.Client.CanPrefetch), so its member performs its operations in the same order;
-//   - each worker touches one client at a time; the kernel waits for all of them before it
-//     goes on, so no simulated event runs while members decrypt.
+//   - each worker touches one client at a time. A batch with a commit in it is processed at
+//     once: the kernel waits for it. A batch of application messages only is queued: the
+//     kernel goes on while workers decrypt (overlap), and waits for every queued batch before
+//     the next batch with a commit, before any member is used on the kernel's thread (the
+//     clients' fence: senders' own decryptions, encryptions, commits), when a delivery needs a
+//     result not yet there, and at the end of the run. Queued batches run one after the other.
+//     So the engine sees the same operations in the same order, per member and on what members
+//     share, as when the kernel waits for each batch; meanwhile the kernel's thread reads only
+//     a member's epoch and group size (allowed by mls.ConcurrentMembers).
 //
 // The counts of prefetched and sequential decryptions go into the manifest's notes; they depend
 // on the scenario only.
@@ -48,6 +55,35 @@ type prefetcher struct {
 	batch   []int
 	done    uint64 // member operations made ahead of delivery
 	commits uint64 // of which commits processed
+	// wait: the kernel waits for every batch (no overlap; Options.PrefetchWait); queued: the
+	// batches of messages queued and not yet known done, oldest first.
+	wait    bool
+	queued  []*job
+	batches uint64 // batches queued (for tests)
+}
+
+// job is one queued batch: run(0) … run(n-1) on background goroutines, once the batch before it
+// is done; the kernel helps when it waits for it.
+type job struct {
+	n    int
+	run  func(int)
+	next atomic.Int64
+	left atomic.Int64
+	done chan struct{}
+}
+
+// work runs the job's calls not yet taken until none is left.
+func (j *job) work() {
+	for {
+		i := int(j.next.Add(1)) - 1
+		if i >= j.n {
+			return
+		}
+		j.run(i)
+		if j.left.Add(-1) == 0 {
+			close(j.done)
+		}
+	}
 }
 
 // newPrefetcher returns the world's prefetcher; it is on when the engine and the scenario allow it.
@@ -57,10 +93,80 @@ func newPrefetcher(w *World) *prefetcher {
 		p.workers = runtime.GOMAXPROCS(0)
 	}
 	p.on = !w.opts.NoPrefetch && prefetchable(w.sc, w.opts)
+	p.wait = w.opts.PrefetchWait
 	if p.on {
 		p.pending = make([][]*mimi.Event, len(w.Clients))
+		if !p.wait {
+			for _, c := range w.Clients {
+				c.SetFence(p.drain)
+			}
+		}
 	}
 	return p
+}
+
+// drain waits, on the kernel's thread, until every queued batch is done, helping with each.
+func (p *prefetcher) drain() {
+	for _, j := range p.queued {
+		j.work()
+		<-j.done
+	}
+	clear(p.queued)
+	p.queued = p.queued[:0]
+}
+
+// queue hands the batch (application messages only) to background goroutines and returns.
+func (p *prefetcher) queue() {
+	n := 0
+	for _, i := range p.batch {
+		n += len(p.pending[i])
+	}
+	evs := make([]*mimi.Event, 0, n)
+	slots := make([]client.PrefetchSlot, n)
+	starts := make([]int32, len(p.batch)+1)
+	clients := make([]*client.Client, len(p.batch))
+	for b, i := range p.batch {
+		c := p.w.Clients[i]
+		from := len(evs)
+		evs = append(evs, p.pending[i]...)
+		c.QueuePrefetch(evs[from:], slots[from:len(evs)])
+		clients[b], starts[b+1] = c, int32(len(evs))
+		p.pending[i] = p.pending[i][:0]
+	}
+	j := &job{n: len(clients), done: make(chan struct{}), run: func(b int) {
+		from, to := starts[b], starts[b+1]
+		clients[b].RunPrefetch(evs[from:to], slots[from:to])
+	}}
+	j.left.Store(int64(j.n))
+	// Forget batches known done; the new one starts after the newest still queued.
+	for len(p.queued) > 0 && isClosed(p.queued[0].done) {
+		p.queued[0] = nil
+		p.queued = p.queued[1:]
+	}
+	var prev *job
+	if len(p.queued) > 0 {
+		prev = p.queued[len(p.queued)-1]
+	}
+	p.queued = append(p.queued, j)
+	p.batches++
+	for range max(1, p.workers-1) { // the kernel's thread is the other worker, when it waits
+		go func() {
+			if prev != nil {
+				<-prev.done
+			}
+			j.work()
+		}()
+	}
+}
+
+// isClosed reports whether ch is closed, without blocking.
+func isClosed(ch chan struct{}) bool {
+	select {
+	case <-ch:
+		return true
+	default:
+		return false
+	}
 }
 
 // prefetchable reports whether the scenario and options allow prefetch (see above).
@@ -122,14 +228,21 @@ func (p *prefetcher) accepted(a mimi.Accepted, rcpt []int32) {
 	if len(p.batch) == 0 {
 		return
 	}
+	commit := false
 	for _, i := range p.batch {
 		p.done += uint64(len(p.pending[i]))
 		for _, e := range p.pending[i] {
 			if e.Kind == mimi.EventCommit {
 				p.commits++
+				commit = true
 			}
 		}
 	}
+	if !p.wait && !commit {
+		p.queue()
+		return
+	}
+	p.drain()
 	parallelFor(len(p.batch), p.workers, func(j int) {
 		i := p.batch[j]
 		p.w.Clients[i].Prefetch(p.pending[i])

@@ -1,6 +1,7 @@
 package world
 
 import (
+	"fmt"
 	"reflect"
 	"testing"
 
@@ -51,23 +52,27 @@ func TestPrefetchEquivalent(t *testing.T) {
 			if base.note != "" {
 				t.Errorf("prefetch off, but noted: %q", base.note)
 			}
-			for _, workers := range []int{1, 2, 7} {
-				got := do(Options{Workers: workers})
+			for _, o := range []Options{{Workers: 1}, {Workers: 2}, {Workers: 7}, {Workers: 2, PrefetchWait: true}, {Workers: 7, PrefetchWait: true}} {
+				workers := fmt.Sprintf("%d (wait %v)", o.Workers, o.PrefetchWait)
+				got := do(o)
 				if !reflect.DeepEqual(got.res.Observations.Slice(), base.res.Observations.Slice()) ||
 					got.res.Events != base.res.Events || got.res.SetupTime != base.res.SetupTime {
-					t.Fatalf("workers %d: the run differs from the run without prefetch", workers)
+					t.Fatalf("workers %s: the run differs from the run without prefetch", workers)
 				}
 				if !reflect.DeepEqual(got.stats, base.stats) {
-					t.Fatalf("workers %d: sharing counters %+v, without prefetch %+v", workers, got.stats, base.stats)
+					t.Fatalf("workers %s: sharing counters %+v, without prefetch %+v", workers, got.stats, base.stats)
 				}
 				if got.res.World.prefetch.done < uint64(base.res.Deliveries)/2 {
-					t.Fatalf("workers %d: %d of %d deliveries prefetched", workers, got.res.World.prefetch.done, base.res.Deliveries)
+					t.Fatalf("workers %s: %d of %d deliveries prefetched", workers, got.res.World.prefetch.done, base.res.Deliveries)
 				}
 				if got.res.World.prefetch.commits == 0 {
-					t.Fatalf("workers %d: the scripted commit was not prefetched", workers)
+					t.Fatalf("workers %s: the scripted commit was not prefetched", workers)
+				}
+				if queued := got.res.World.prefetch.batches; (queued == 0) != o.PrefetchWait {
+					t.Fatalf("workers %s: %d batches queued", workers, queued)
 				}
 				if got.note == "" {
-					t.Fatalf("workers %d: no prefetch note", workers)
+					t.Fatalf("workers %s: no prefetch note", workers)
 				}
 			}
 		})

@@ -165,6 +165,7 @@ func (w *World) Run() (*Result, error) {
 // runUntil steps the kernel until the next event is due after limit, the queue is empty, done
 // reports true, or a client failed.
 func (w *World) runUntil(limit, end sim.Time, done func() bool) {
+	defer w.prefetch.drain() // nothing is left running in the background
 	k := w.K
 	for n := 1; w.failure == nil; n++ {
 		if done != nil && done() {

@@ -53,6 +53,9 @@ type Options struct {
 	Workers int
 	// NoPrefetch turns the prefetch off (tests compare runs with and without it).
 	NoPrefetch bool
+	// PrefetchWait makes the kernel wait for every prefetched batch instead of going on while
+	// workers decrypt application messages (prefetch.go). Results do not depend on it.
+	PrefetchWait bool
 	// SetupDone, when set, is called once when set-up ends (every member has joined), before
 	// the measurement window opens. The CLI times set-up in wall-clock time with it.
 	SetupDone func()
