@@ -18,11 +18,37 @@ type HPKEPrivateKey struct {
 	kem   kemImpl
 	std   hpke.PrivateKey
 	circl kem.PrivateKey
-	pub   []byte
+	// raw is the private key of a key made by x25519KEM, whose std is built on first use.
+	raw []byte
+	pub []byte
+}
+
+// stdKey returns the crypto/hpke private key, building it from raw on first use. A key belongs
+// to one member, which is never used from two goroutines at once.
+func (k *HPKEPrivateKey) stdKey(kem hpke.KEM) (hpke.PrivateKey, error) {
+	if k.std == nil && k.raw != nil {
+		sk, err := kem.NewPrivateKey(k.raw)
+		if err != nil {
+			return nil, fmt.Errorf("%w: %v", ErrBadKey, err)
+		}
+		k.std = sk
+	}
+	if k.std == nil {
+		return nil, ErrBadKey
+	}
+	return k.std, nil
 }
 
 // Bytes returns SerializePrivateKey(sk).
 func (k *HPKEPrivateKey) Bytes() ([]byte, error) {
+	if k.raw != nil {
+		// SerializePrivateKey clamps an X25519 key (RFC 9180 §7.1.2), as crypto/hpke does.
+		b := append([]byte(nil), k.raw...)
+		b[0] &= 248
+		b[31] &= 127
+		b[31] |= 64
+		return b, nil
+	}
 	if k.std != nil {
 		return k.std.Bytes()
 	}
@@ -100,8 +126,9 @@ func (k stdKEM) sender(s *Suite, pub, info []byte) ([]byte, *hpke.Sender, error)
 // recipient sets up the base-mode HPKE recipient context for priv and enc under s's KDF and
 // AEAD; openBase and receiveExportBase differ only in what they do with it.
 func (k stdKEM) recipient(s *Suite, priv *HPKEPrivateKey, enc, info []byte) (*hpke.Recipient, error) {
-	if priv.std == nil {
-		return nil, ErrBadKey
+	sk, err := priv.stdKey(k.kem)
+	if err != nil {
+		return nil, err
 	}
 	kdf, err := hpke.NewKDF(s.kdfID)
 	if err != nil {
@@ -111,7 +138,7 @@ func (k stdKEM) recipient(s *Suite, priv *HPKEPrivateKey, enc, info []byte) (*hp
 	if err != nil {
 		return nil, err
 	}
-	r, err := hpke.NewRecipient(enc, priv.std, kdf, aead, info)
+	r, err := hpke.NewRecipient(enc, sk, kdf, aead, info)
 	if err != nil {
 		return nil, fmt.Errorf("%w: %v", ErrDecrypt, err)
 	}

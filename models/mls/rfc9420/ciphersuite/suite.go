@@ -62,7 +62,7 @@ var registry = map[ID]*Suite{}
 func register(s *Suite) { registry[s.id] = s }
 
 func init() {
-	x25519 := newStdKEM(0x0020)
+	x25519 := newX25519KEM()
 	register(&Suite{id: MLS128DHKEMX25519AES128GCMSHA256Ed25519, name: "MLS_128_DHKEMX25519_AES128GCM_SHA256_Ed25519",
 		hash: crypto.SHA256, newHash: sha256.New, kem: x25519, kdfID: 0x0001, aead: aeadAES128GCM, sig: Ed25519})
 	register(&Suite{id: MLS128DHKEMP256AES128GCMSHA256P256, name: "MLS_128_DHKEMP256_AES128GCM_SHA256_P256",
