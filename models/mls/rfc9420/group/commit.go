@@ -185,14 +185,20 @@ func (g *Group) applyProposals(committer tm.LeafIndex, list []wire.ProposalOrRef
 		}
 		a.removed = append(a.removed, l)
 	}
+	// The KeyPackages' checks (two signatures each) are independent: on all cores, reporting
+	// the first failing Add as a loop would.
+	params := g.leafParams()
+	if err := forEach(len(adds), func(i int) error {
+		kp := adds[i].p.KeyPackage
+		if kp == nil {
+			return fmt.Errorf("%w: empty Add", ErrInvalidCommit)
+		}
+		return ValidateKeyPackage(kp, params)
+	}); err != nil {
+		return nil, err
+	}
 	for _, r := range adds {
 		kp := r.p.KeyPackage
-		if kp == nil {
-			return nil, fmt.Errorf("%w: empty Add", ErrInvalidCommit)
-		}
-		if err := ValidateKeyPackage(kp, g.leafParams()); err != nil {
-			return nil, err
-		}
 		if _, dup := a.ed.EncryptionKeyNode(kp.LeafNode.EncryptionKey); dup {
 			return nil, fmt.Errorf("%w: duplicate encryption key among Adds", ErrInvalidCommit)
 		}
@@ -460,7 +466,8 @@ func (next *Group) welcome(pc *PendingCommit, a *applied, res *treekem.CreateRes
 	if err != nil {
 		return err
 	}
-	w := &wire.Welcome{CipherSuite: s.ID(), EncryptedGroupInfo: egi}
+	w := &wire.Welcome{CipherSuite: s.ID(), EncryptedGroupInfo: egi, Secrets: make([]wire.EncryptedGroupSecrets, len(a.addKPs))}
+	gsbs := make([][]byte, len(a.addKPs))
 	for i, kp := range a.addKPs {
 		ref, err := kp.Ref(s)
 		if err != nil {
@@ -470,15 +477,18 @@ func (next *Group) welcome(pc *PendingCommit, a *applied, res *treekem.CreateRes
 		if ps, ok := res.PathSecretFor(a.added[i]); ok {
 			gs.PathSecret = ps
 		}
-		gsb, err := codec.Marshal(&gs)
-		if err != nil {
+		if gsbs[i], err = codec.Marshal(&gs); err != nil {
 			return err
 		}
-		kem, ct, err := s.EncryptWithLabel(kp.InitKey, LabelWelcome, egi, gsb)
-		if err != nil {
-			return err
-		}
-		w.Secrets = append(w.Secrets, wire.EncryptedGroupSecrets{NewMember: ref, EncryptedGroupSecrets: wire.HPKECiphertext{KEMOutput: kem, Ciphertext: ct}})
+		w.Secrets[i].NewMember = ref
+	}
+	// One HPKE encryption per joiner, independent of each other: on all cores, in place.
+	if err := forEach(len(a.addKPs), func(i int) error {
+		kem, ct, err := s.EncryptWithLabel(a.addKPs[i].InitKey, LabelWelcome, egi, gsbs[i])
+		w.Secrets[i].EncryptedGroupSecrets = wire.HPKECiphertext{KEMOutput: kem, Ciphertext: ct}
+		return err
+	}); err != nil {
+		return err
 	}
 	pc.GroupInfo = gi
 	pc.Welcome, err = (&framing.MLSMessage{Version: wire.MLS10, WireFormat: framing.WireFormatWelcome, Welcome: w}).Encode()
