@@ -136,7 +136,7 @@ type Pending struct {
 // several) may be used from different goroutines at the same time: a member's operations touch
 // only that member and state the engine guards and whose effects do not depend on the order
 // of concurrent calls. The world then lets members decrypt ahead of delivery in parallel
-// (models/world/prefetch.go). One member is never used from two goroutines at once, except
+// (models/world/prefetch.go), and makes distinct clients' first KeyPackages in parallel. One member is never used from two goroutines at once, except
 // that its Epoch and Size may be read while it decrypts an application message (Unprotect) on
 // another goroutine: decrypting must not change them.
 type ConcurrentMembers interface {

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"runtime"
 	"slices"
 	"time"
 
@@ -277,6 +278,16 @@ func Build(sc *scenarios.Scenario, opts Options) (*World, error) {
 			next[i]++
 		}
 	}
+	// Every real client's first KeyPackage, made after the loop (on all cores when the engine's
+	// clients may be used concurrently) and stocked in the clients' order.
+	type stocked struct {
+		prov *mimi.Provider
+		id   string
+		ec   mls.Client
+		kp   []byte
+		err  error
+	}
+	var stock []stocked
 	for _, sl := range slots {
 		i, j, prov := sl.provider, sl.j, w.Providers[sl.provider]
 		{
@@ -302,11 +313,7 @@ func Build(sc *scenarios.Scenario, opts Options) (*World, error) {
 				if ec, err = opts.Engine.NewClient(id, seed); err != nil {
 					return nil, fmt.Errorf("client %s: %w", id, err)
 				}
-				kp, err := ec.KeyPackage()
-				if err != nil {
-					return nil, fmt.Errorf("client %s: key package: %w", id, err)
-				}
-				prov.StockKeyPackage(id, kp)
+				stock = append(stock, stocked{prov: prov, id: id, ec: ec})
 			}
 			prov.AddClient(id, node)
 			c := client.New(k, w.Wire, cfg, ec, opts.Cost, (*recorder)(w), w.Ledger)
@@ -316,6 +323,17 @@ func Build(sc *scenarios.Scenario, opts Options) (*World, error) {
 			w.accessOf[id] = access[n%len(access)]
 			n++
 		}
+	}
+	workers := 1
+	if cm, ok := opts.Engine.(mls.ConcurrentMembers); ok && cm.ConcurrentMembers() {
+		workers = runtime.GOMAXPROCS(0)
+	}
+	parallelFor(len(stock), workers, func(i int) { stock[i].kp, stock[i].err = stock[i].ec.KeyPackage() })
+	for _, st := range stock {
+		if st.err != nil {
+			return nil, fmt.Errorf("client %s: key package: %w", st.id, st.err)
+		}
+		st.prov.StockKeyPackage(st.id, st.kp)
 	}
 	if err := w.buildJoiners(keys); err != nil {
 		return nil, err
