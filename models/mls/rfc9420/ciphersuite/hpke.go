@@ -2,6 +2,7 @@ package ciphersuite
 
 import (
 	"bytes"
+	"crypto/ecdh"
 	"crypto/hkdf"
 	"crypto/hmac"
 	"crypto/hpke"
@@ -25,9 +26,14 @@ type HPKEPrivateKey struct {
 
 // stdKey returns the crypto/hpke private key, building it from raw on first use. A key belongs
 // to one member, which is never used from two goroutines at once.
-func (k *HPKEPrivateKey) stdKey(kem hpke.KEM) (hpke.PrivateKey, error) {
+func (k *HPKEPrivateKey) stdKey() (hpke.PrivateKey, error) {
 	if k.std == nil && k.raw != nil {
-		sk, err := kem.NewPrivateKey(k.raw)
+		// The public key is known: a key exchanger that does not compute it again.
+		pub, err := ecdh.X25519().NewPublicKey(k.pub)
+		if err != nil {
+			return nil, fmt.Errorf("%w: %v", ErrBadKey, err)
+		}
+		sk, err := hpke.NewDHKEMPrivateKey(&x25519Exchanger{sk: k.raw, pub: pub})
 		if err != nil {
 			return nil, fmt.Errorf("%w: %v", ErrBadKey, err)
 		}
@@ -126,7 +132,7 @@ func (k stdKEM) sender(s *Suite, pub, info []byte) ([]byte, *hpke.Sender, error)
 // recipient sets up the base-mode HPKE recipient context for priv and enc under s's KDF and
 // AEAD; openBase and receiveExportBase differ only in what they do with it.
 func (k stdKEM) recipient(s *Suite, priv *HPKEPrivateKey, enc, info []byte) (*hpke.Recipient, error) {
-	sk, err := priv.stdKey(k.kem)
+	sk, err := priv.stdKey()
 	if err != nil {
 		return nil, err
 	}

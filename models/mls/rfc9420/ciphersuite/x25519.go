@@ -1,12 +1,16 @@
 package ciphersuite
 
 import (
+	"crypto/ecdh"
 	"crypto/hkdf"
 	"crypto/rand"
 	"crypto/sha256"
+	"crypto/subtle"
+	"errors"
 	"fmt"
 
 	"filippo.io/edwards25519"
+	"filippo.io/edwards25519/field"
 )
 
 // x25519KEM is DHKEM(X25519, HKDF-SHA256) (RFC 9180 §4.1) on crypto/hpke, except that key pairs
@@ -66,3 +70,79 @@ func (k x25519KEM) derive(ikm []byte) (*HPKEPrivateKey, error) {
 
 // parsePrivate is DeserializePrivateKey.
 func (k x25519KEM) parsePrivate(b []byte) (*HPKEPrivateKey, error) { return k.fromScalar(b) }
+
+// x25519Exchanger is an X25519 private key for crypto/hpke (hpke.NewDHKEMPrivateKey) whose
+// public key is already known: unlike crypto/ecdh's PrivateKey, making it computes nothing, and
+// ECDH runs one Montgomery ladder (x25519).
+type x25519Exchanger struct {
+	sk  []byte
+	pub *ecdh.PublicKey
+}
+
+func (x *x25519Exchanger) PublicKey() *ecdh.PublicKey { return x.pub }
+func (x *x25519Exchanger) Curve() ecdh.Curve          { return ecdh.X25519() }
+func (x *x25519Exchanger) ECDH(peer *ecdh.PublicKey) ([]byte, error) {
+	if peer.Curve() != ecdh.X25519() {
+		return nil, errors.New("ciphersuite: X25519 key exchange with a key of another curve")
+	}
+	return x25519(x.sk, peer.Bytes())
+}
+
+// x25519 is the X25519 function of RFC 7748 §5: the Montgomery ladder over the clamped scalar,
+// on edwards25519's field arithmetic, in constant time. An all-zero result (u of small order)
+// is an error, as crypto/ecdh has it.
+func x25519(scalar, u []byte) ([]byte, error) {
+	if len(scalar) != x25519Size || len(u) != x25519Size {
+		return nil, fmt.Errorf("%w: X25519 input of %d and %d bytes", ErrBadKey, len(scalar), len(u))
+	}
+	var k [x25519Size]byte
+	copy(k[:], scalar)
+	k[0] &= 248
+	k[31] &= 127
+	k[31] |= 64
+
+	var x1, x2, z2, x3, z3, da, cb, aa, bb, e field.Element
+	if _, err := x1.SetBytes(u); err != nil { // ignores the top bit, as §5 asks
+		return nil, err
+	}
+	x2.One()
+	x3.Set(&x1)
+	z3.One()
+	swap := 0
+	for t := 254; t >= 0; t-- {
+		bit := int(k[t/8]>>(t%8)) & 1
+		swap ^= bit
+		x2.Swap(&x3, swap)
+		z2.Swap(&z3, swap)
+		swap = bit
+
+		var a, b, c, d field.Element
+		a.Add(&x2, &z2)      // A = x2 + z2
+		aa.Square(&a)        // AA = A²
+		b.Subtract(&x2, &z2) // B = x2 − z2
+		bb.Square(&b)        // BB = B²
+		e.Subtract(&aa, &bb) // E = AA − BB
+		c.Add(&x3, &z3)      // C = x3 + z3
+		d.Subtract(&x3, &z3) // D = x3 − z3
+		da.Multiply(&d, &a)  // DA = D·A
+		cb.Multiply(&c, &b)  // CB = C·B
+		x3.Add(&da, &cb)
+		x3.Square(&x3) // x3 = (DA + CB)²
+		z3.Subtract(&da, &cb)
+		z3.Square(&z3)
+		z3.Multiply(&x1, &z3) // z3 = x1·(DA − CB)²
+		x2.Multiply(&aa, &bb) // x2 = AA·BB
+		z2.Mult32(&e, 121665)
+		z2.Add(&aa, &z2)
+		z2.Multiply(&e, &z2) // z2 = E·(AA + a24·E)
+	}
+	x2.Swap(&x3, swap)
+	z2.Swap(&z3, swap)
+	z2.Invert(&z2)
+	x2.Multiply(&x2, &z2)
+	out := x2.Bytes()
+	if subtle.ConstantTimeCompare(out, make([]byte, x25519Size)) == 1 {
+		return nil, fmt.Errorf("%w: X25519 output is all zeros (a small-order point)", ErrBadKey)
+	}
+	return out, nil
+}

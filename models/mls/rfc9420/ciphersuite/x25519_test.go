@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"crypto/ecdh"
 	"crypto/hpke"
+	"encoding/hex"
 	"fmt"
 	"testing"
 )
@@ -97,4 +98,53 @@ func BenchmarkX25519DeriveKeyPair(b *testing.B) {
 			}
 		}
 	})
+}
+
+// TestX25519Ladder: the ladder against RFC 7748 §5.2's test vectors and crypto/ecdh on random
+// inputs, including u-coordinates with the top bit set; a small-order u is refused.
+func TestX25519Ladder(t *testing.T) {
+	for _, v := range []struct{ k, u, out string }{ // RFC 7748 §5.2
+		{"a546e36bf0527c9d3b16154b82465edd62144c0ac1fc5a18506a2244ba449ac4",
+			"e6db6867583030db3594c1a424b15f7c726624ec26b3353b10a903a6d0ab1c4c",
+			"c3da55379de9c6908e94ea4df28d084f32eccf03491c71f754b4075577a28552"},
+		{"4b66e9d4d1b4673c5ad22691957d6af5c11b6421e0ea01d42ca4169e7918ba0d",
+			"e5210f12786811d3f4b7959d0538ae2c31dbe7106fc03c3efc4cd549c715a493",
+			"95cbde9476e8907d7aade45cb4b873f88b595a68799fa152e6f8f7647aac7957"},
+	} {
+		got, err := x25519(unhex(t, v.k), unhex(t, v.u))
+		if err != nil || fmt.Sprintf("%x", got) != v.out {
+			t.Fatalf("X25519(%s…) = %x, %v; want %s", v.k[:8], got, err, v.out)
+		}
+	}
+	for i := range 200 {
+		sk, peer := make([]byte, 32), make([]byte, 32)
+		for j := range sk {
+			sk[j], peer[j] = byte(i*31+j*7), byte(i*17+j*13+1)
+		}
+		e, err := ecdh.X25519().NewPrivateKey(sk)
+		if err != nil {
+			t.Fatal(err)
+		}
+		p, err := ecdh.X25519().NewPublicKey(peer)
+		if err != nil {
+			t.Fatal(err)
+		}
+		want, werr := e.ECDH(p)
+		got, gerr := x25519(sk, peer)
+		if (werr == nil) != (gerr == nil) || !bytes.Equal(got, want) {
+			t.Fatalf("input %d: %x (%v), crypto/ecdh %x (%v)", i, got, gerr, want, werr)
+		}
+	}
+	if _, err := x25519(bytes.Repeat([]byte{9}, 32), make([]byte, 32)); err == nil {
+		t.Fatal("u = 0 (small order) was accepted")
+	}
+}
+
+func unhex(t *testing.T, s string) []byte {
+	t.Helper()
+	b, err := hex.DecodeString(s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
 }
