@@ -8,6 +8,7 @@ import (
 	"github.com/mimisim/mimisim/models/mls/rfc9420/ciphersuite"
 	"github.com/mimisim/mimisim/models/mls/rfc9420/codec"
 	"github.com/mimisim/mimisim/models/mls/rfc9420/framing"
+	"github.com/mimisim/mimisim/models/mls/rfc9420/internal/parallel"
 	"github.com/mimisim/mimisim/models/mls/rfc9420/keyschedule"
 	"github.com/mimisim/mimisim/models/mls/rfc9420/ratchettree"
 	"github.com/mimisim/mimisim/models/mls/rfc9420/secrettree"
@@ -188,7 +189,7 @@ func (g *Group) applyProposals(committer tm.LeafIndex, list []wire.ProposalOrRef
 	// The KeyPackages' checks (two signatures each) are independent: on all cores, reporting
 	// the first failing Add as a loop would.
 	params := g.leafParams()
-	if err := forEach(len(adds), func(i int) error {
+	if err := parallel.ForEach(len(adds), func(i int) error {
 		kp := adds[i].p.KeyPackage
 		if kp == nil {
 			return fmt.Errorf("%w: empty Add", ErrInvalidCommit)
@@ -483,7 +484,7 @@ func (next *Group) welcome(pc *PendingCommit, a *applied, res *treekem.CreateRes
 		w.Secrets[i].NewMember = ref
 	}
 	// One HPKE encryption per joiner, independent of each other: on all cores, in place.
-	if err := forEach(len(a.addKPs), func(i int) error {
+	if err := parallel.ForEach(len(a.addKPs), func(i int) error {
 		kem, ct, err := s.EncryptWithLabel(a.addKPs[i].InitKey, LabelWelcome, egi, gsbs[i])
 		w.Secrets[i].EncryptedGroupSecrets = wire.HPKECiphertext{KEMOutput: kem, Ciphertext: ct}
 		return err

@@ -6,6 +6,7 @@ import (
 	"io"
 
 	"github.com/mimisim/mimisim/models/mls/rfc9420/ciphersuite"
+	"github.com/mimisim/mimisim/models/mls/rfc9420/internal/parallel"
 	"github.com/mimisim/mimisim/models/mls/rfc9420/ratchettree"
 	tm "github.com/mimisim/mimisim/models/mls/rfc9420/treemath"
 	"github.com/mimisim/mimisim/models/mls/rfc9420/wire"
@@ -165,18 +166,33 @@ func CreateUpdatePath(ed *ratchettree.Editor, st *PrivateState, p *CreateParams)
 		return nil, err
 	}
 	path := &wire.UpdatePath{LeafNode: leaf, Nodes: make([]wire.UpdatePathNode, len(fdp))}
+	// Every (path node, resolution node) pair is one HPKE encryption, independent of the others:
+	// listed in order first, then sealed on all cores (a commit after a large Add encrypts to
+	// every member).
+	type seal struct {
+		i, j int
+		to   tm.NodeIndex
+		key  []byte
+	}
+	var seals []seal
 	var res []tm.NodeIndex
 	for i := range fdp {
 		res = excludeLeaves(ed.AppendResolution(res[:0], copath[i]), p.Exclude)
-		cts := make([]wire.HPKECiphertext, len(res))
+		path.Nodes[i] = wire.UpdatePathNode{EncryptionKey: keys[i], EncryptedPathSecret: make([]wire.HPKECiphertext, len(res))}
 		for j, r := range res {
-			kemOut, ct, err := s.EncryptWithLabel(ed.EncryptionKey(r), LabelUpdatePathNode, gcBytes, secrets[i].Secret)
-			if err != nil {
-				return nil, fmt.Errorf("treekem: encrypting to node %d: %w", r, err)
-			}
-			cts[j] = wire.HPKECiphertext{KEMOutput: kemOut, Ciphertext: ct}
+			seals = append(seals, seal{i: i, j: j, to: r, key: ed.EncryptionKey(r)})
 		}
-		path.Nodes[i] = wire.UpdatePathNode{EncryptionKey: keys[i], EncryptedPathSecret: cts}
+	}
+	if err := parallel.ForEach(len(seals), func(k int) error {
+		x := seals[k]
+		kemOut, ct, err := s.EncryptWithLabel(x.key, LabelUpdatePathNode, gcBytes, secrets[x.i].Secret)
+		if err != nil {
+			return fmt.Errorf("treekem: encrypting to node %d: %w", x.to, err)
+		}
+		path.Nodes[x.i].EncryptedPathSecret[x.j] = wire.HPKECiphertext{KEMOutput: kemOut, Ciphertext: ct}
+		return nil
+	}); err != nil {
+		return nil, err
 	}
 	return &CreateResult{
 		Path:         path,

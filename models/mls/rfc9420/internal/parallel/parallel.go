@@ -1,19 +1,22 @@
-package group
+// Package parallel runs independent public-key operations of one MLS operation (the checks of
+// many KeyPackages, the HPKE encryptions of a large Welcome or UpdatePath) on all cores, with the
+// error a loop would give.
+package parallel
 
 import (
 	"runtime"
 	"sync"
 )
 
-// minParallel is the number of independent public-key operations below which forEach runs them
+// MinParallel is the number of independent public-key operations below which forEach runs them
 // on the calling goroutine (starting goroutines costs more than a few signature checks).
-const minParallel = 64
+const MinParallel = 64
 
-// forEach calls f(0) … f(n-1), on up to GOMAXPROCS goroutines when n is large, each with a fixed
+// ForEach calls f(0) … f(n-1), on up to GOMAXPROCS goroutines when n is large, each with a fixed
 // stride of indices. The calls must be independent. The error returned is that of the lowest
 // index that failed, whatever the number of goroutines and their scheduling (all calls run).
-func forEach(n int, f func(i int) error) error {
-	workers := min(runtime.GOMAXPROCS(0), n/minParallel+1)
+func ForEach(n int, f func(i int) error) error {
+	workers := min(runtime.GOMAXPROCS(0), n/MinParallel+1)
 	if workers <= 1 {
 		for i := range n {
 			if err := f(i); err != nil {

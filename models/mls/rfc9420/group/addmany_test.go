@@ -7,41 +7,16 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/mimisim/mimisim/models/mls/rfc9420/internal/parallel"
 	"github.com/mimisim/mimisim/models/mls/rfc9420/wire"
 )
-
-// TestForEachLowestError: every call runs, and the error is the lowest failing index's, on one
-// goroutine or many.
-func TestForEachLowestError(t *testing.T) {
-	for _, n := range []int{0, 1, minParallel - 1, 5 * minParallel} {
-		ran := make([]bool, n)
-		err := forEach(n, func(i int) error {
-			ran[i] = true
-			if i%7 == 3 {
-				return fmt.Errorf("fail %d", i)
-			}
-			return nil
-		})
-		for i, ok := range ran {
-			if !ok && (n > minParallel || i <= 3) {
-				t.Fatalf("n=%d: call %d did not run", n, i)
-			}
-		}
-		if n > 3 && (err == nil || err.Error() != "fail 3") {
-			t.Fatalf("n=%d: error %v, want fail 3", n, err)
-		}
-		if n <= 3 && err != nil {
-			t.Fatalf("n=%d: error %v", n, err)
-		}
-	}
-}
 
 // TestAddManyAtOnce: an Add of enough members to check their KeyPackages and seal their
 // GroupSecrets on several goroutines gives a Welcome every joiner can use, and a bad KeyPackage
 // is reported as the first bad one in the list.
 func TestAddManyAtOnce(t *testing.T) {
 	x := newSim(t, suite1(t), Config{})
-	const n = 3*minParallel + 5
+	const n = 3*parallel.MinParallel + 5
 	var kps []*wire.KeyPackage
 	var kbs []*KeyPackageBundle
 	for i := range n {
@@ -53,11 +28,11 @@ func TestAddManyAtOnce(t *testing.T) {
 	}
 
 	bad := func(i int) *wire.KeyPackage { c := *kps[i]; return &c }
-	first, second := bad(minParallel+1), bad(2*minParallel+2)
+	first, second := bad(parallel.MinParallel+1), bad(2*parallel.MinParallel+2)
 	first.InitKey = first.LeafNode.EncryptionKey // fails before the signature check
 	second.Signature = bytes.Repeat([]byte{1}, len(second.Signature))
 	list := append([]*wire.KeyPackage(nil), kps...)
-	list[minParallel+1], list[2*minParallel+2] = first, second
+	list[parallel.MinParallel+1], list[2*parallel.MinParallel+2] = first, second
 	if _, err := x.members["m0"].Commit(CommitOptions{Add: list}); !errors.Is(err, ErrInvalidKeyPackage) || !strings.Contains(err.Error(), "init_key") {
 		t.Fatalf("two bad KeyPackages: error %v, want the first one's (init_key)", err)
 	}
@@ -70,6 +45,7 @@ func TestAddManyAtOnce(t *testing.T) {
 		t.Fatal(err)
 	}
 	want := x.members["m0"].EpochAuthenticator()
+	var joined []*Group
 	for i, kb := range kbs {
 		g, err := Join(pc.Welcome, kb, x.cfg)
 		if err != nil {
@@ -77,6 +53,30 @@ func TestAddManyAtOnce(t *testing.T) {
 		}
 		if !bytes.Equal(g.EpochAuthenticator(), want) || g.Tree().MemberCount() != n+1 {
 			t.Fatalf("joiner %d disagrees with the committer", i)
+		}
+		joined = append(joined, g)
+	}
+
+	// The next commit with a path encrypts its path secrets to every other member (the tree's
+	// parents are blank after the Add): many encryptions at once, each where its recipient
+	// looks for it.
+	up, err := joined[0].Commit(CommitOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := len(up.Commit); got < n*32 {
+		t.Fatalf("commit of %d bytes: not one encryption per member?", got)
+	}
+	if err := joined[0].Adopt(up); err != nil {
+		t.Fatal(err)
+	}
+	want = joined[0].EpochAuthenticator()
+	for i, g := range append([]*Group{x.members["m0"]}, joined[1:]...) {
+		if _, err := g.Process(up.Commit); err != nil {
+			t.Fatalf("member %d processing the commit: %v", i, err)
+		}
+		if !bytes.Equal(g.EpochAuthenticator(), want) {
+			t.Fatalf("member %d disagrees after the commit", i)
 		}
 	}
 }
