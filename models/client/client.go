@@ -148,6 +148,8 @@ type Client struct {
 	preCommits int
 	// fenceFn, when set, is called before the kernel's thread uses the member (SetFence).
 	fenceFn func()
+	// preJoin is a join made ahead of its Welcome's delivery (prefetch.go).
+	preJoin *preJoin
 
 	// proposal policies (proposals.go)
 	role            *proposalRole
@@ -657,8 +659,14 @@ func (c *Client) join(ev mimi.Event) {
 	if c.cfg.Modelled {
 		c.joined, c.epoch = true, ev.Epoch
 	} else {
-		c.fence()
-		m, err := c.engine.Join(ev.Payload)
+		m, err, ok, mismatch := c.takePrefetchedJoin(&ev)
+		if mismatch {
+			return // the run has failed
+		}
+		if !ok {
+			c.fence()
+			m, err = c.engine.Join(ev.Payload)
+		}
 		if err != nil {
 			c.rec.Fail(c, fmt.Errorf("join from welcome: %w", err))
 			return

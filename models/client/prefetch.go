@@ -6,6 +6,7 @@ import (
 	"sync/atomic"
 
 	"github.com/mimisim/mimisim/models/mimi"
+	"github.com/mimisim/mimisim/models/mls"
 )
 
 // Prefetched decryption (used by the world's parallel prefetch, models/world/prefetch.go).
@@ -169,4 +170,41 @@ func (c *Client) takePrefetched(ev *mimi.Event) (pt []byte, err error, ok, misma
 		}
 	}
 	return pt, err, true, false
+}
+
+// preJoin is a join made ahead of the Welcome's delivery (PrefetchJoin).
+type preJoin struct {
+	seq    uint64
+	member mls.Member
+	err    error
+}
+
+// CanPrefetchJoin reports whether the client may join now from the Welcome the hub accepted
+// with sequence number seq: it is a real client that has not joined, and nothing else about
+// its member is pending.
+func (c *Client) CanPrefetchJoin() bool {
+	return !c.cfg.Modelled && c.engine != nil && c.member == nil && !c.joined && c.preJoin == nil && !c.left && !c.offline
+}
+
+// PrefetchJoin joins from welcome (the client's own part of the Welcome the hub accepted as
+// event seq) and keeps the member for the delivery of that Welcome. Calls for distinct clients
+// may run concurrently (the engine must allow it: mls.ConcurrentMembers).
+func (c *Client) PrefetchJoin(seq uint64, welcome []byte) {
+	m, err := c.engine.Join(welcome)
+	c.preJoin = &preJoin{seq: seq, member: m, err: err}
+}
+
+// takePrefetchedJoin returns the prefetched join of the Welcome ev, if there is one; a
+// prefetched join of another Welcome fails the run (mismatch true).
+func (c *Client) takePrefetchedJoin(ev *mimi.Event) (m mls.Member, err error, ok, mismatch bool) {
+	p := c.preJoin
+	if p == nil {
+		return nil, nil, false, false
+	}
+	c.preJoin = nil
+	if p.seq != ev.Seq {
+		c.rec.Fail(c, fmt.Errorf("prefetched join of Welcome %d, delivered Welcome %d: a prefetch-ordering bug", p.seq, ev.Seq))
+		return nil, nil, false, true
+	}
+	return p.member, p.err, true, false
 }

@@ -13,6 +13,9 @@ type Accepted struct {
 	Adds, Removes []string
 	// NewEpoch is the room's epoch after the event.
 	NewEpoch uint64
+	// Welcome is the Welcome event a commit with Adds is followed by (fanned out to Adds), or
+	// nil.
+	Welcome *Event
 }
 
 // OnAccept makes the hub call f with every commit and message it accepts, before it fans them

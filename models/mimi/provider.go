@@ -462,6 +462,13 @@ func (p *Provider) keyMaterial(from network.NodeID, m *KeyMaterialRequest) {
 	p.send(from, &KeyMaterialResponse{ReqID: m.ReqID, Code: CodeSuccess, User: m.User, KeyPackage: kp})
 }
 
+// HandedOut returns the KeyPackage the provider last handed out for its user, which it will
+// cut a Welcome down to (Config.SplitWelcome), if any.
+func (p *Provider) HandedOut(user string) ([]byte, bool) {
+	kp, ok := p.handedOut[user]
+	return kp, ok
+}
+
 // room is the hub's state of one room.
 type room struct {
 	id        string
@@ -588,13 +595,16 @@ func (p *Provider) update(from network.NodeID, m *UpdateRequest) {
 	// comes through its ordered delivery stream, after every event the hub sequenced before it
 	// (the response alone could overtake earlier messages on another path).
 	recipients := [][]string{old}
+	var welcome *Event
 	if len(m.Adds) > 0 && len(m.Welcome) > 0 {
 		r.seq++
 		events = append(events, Event{Kind: EventWelcome, Seq: r.seq, Epoch: r.epoch, Sender: m.Sender, Payload: m.Welcome, AcceptedNs: now, Pad: m.WelcomePad})
 		recipients = append(recipients, slices.Clone(m.Adds))
+		w := events[1]
+		welcome = &w
 	}
 	if p.onAccept != nil {
-		p.onAccept(Accepted{Room: r.id, Event: commit, Recipients: old, Adds: m.Adds, Removes: m.Removes, NewEpoch: r.epoch})
+		p.onAccept(Accepted{Room: r.id, Event: commit, Recipients: old, Adds: m.Adds, Removes: m.Removes, NewEpoch: r.epoch, Welcome: welcome})
 	}
 	p.fanout(r, events, recipients)
 }

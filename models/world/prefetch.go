@@ -55,6 +55,7 @@ type prefetcher struct {
 	batch   []int
 	done    uint64 // member operations made ahead of delivery
 	commits uint64 // of which commits processed
+	joins   uint64 // joins made ahead of their Welcome's delivery
 	// wait: the kernel waits for every batch (no overlap; Options.PrefetchWait); queued: the
 	// batches of messages queued and not yet known done, oldest first.
 	wait    bool
@@ -200,6 +201,9 @@ func (p *prefetcher) accepted(a mimi.Accepted, rcpt []int32) {
 	if !p.on || a.Room != RoomID {
 		return
 	}
+	if a.Welcome != nil {
+		p.joinAhead(a.Welcome, a.Adds)
+	}
 	ev := &a.Event // a copy of the hub's event, kept by the pending lists
 	if len(ev.Payload) >= largeLimit {
 		ev.Kind = 0 // never prefetched (CanPrefetch wants a message), still ordered
@@ -250,15 +254,59 @@ func (p *prefetcher) accepted(a mimi.Accepted, rcpt []int32) {
 	})
 }
 
+// joinAhead has every joiner of an accepted Welcome w (to adds) that may do so join at once, on the
+// workers, from its own part of the Welcome (cut as its provider will cut it for delivery:
+// mls.WelcomeSplitter with the KeyPackage the provider handed out); the Welcome's delivery then
+// takes the member (client.Client.PrefetchJoin). A join is a client's first member operation,
+// and the kernel waits for all of them.
+func (p *prefetcher) joinAhead(w *mimi.Event, adds []string) {
+	sp, ok := p.w.opts.Engine.(mls.WelcomeSplitter)
+	if !ok {
+		return
+	}
+	rcpt := p.w.checks.recipients(adds)
+	byName := make(map[string]*mimi.Provider, len(p.w.Providers))
+	for _, prov := range p.w.Providers {
+		byName[prov.Name()] = prov
+	}
+	type join struct {
+		c  *client.Client
+		kp []byte
+	}
+	var joins []join
+	for _, i := range rcpt {
+		c := p.w.Clients[i]
+		if !c.CanPrefetchJoin() {
+			continue
+		}
+		if kp, ok := byName[p.w.homeOf[c.ID()]].HandedOut(c.ID()); ok {
+			joins = append(joins, join{c, kp})
+		}
+	}
+	if len(joins) == 0 {
+		return
+	}
+	p.drain()
+	p.joins += uint64(len(joins))
+	welcome, seq := w.Payload, w.Seq
+	parallelFor(len(joins), p.workers, func(j int) {
+		part, err := sp.SplitWelcome(welcome, joins[j].kp)
+		if err != nil {
+			return // not prefetched: the delivery joins (and reports) as without prefetch
+		}
+		joins[j].c.PrefetchJoin(seq, part)
+	})
+}
+
 // note describes the prefetch for the manifest (empty when it was off).
 func (p *prefetcher) note() string {
 	if !p.on {
 		return ""
 	}
-	return fmt.Sprintf("member work prefetched: %d message deliveries and %d commit deliveries were processed by their recipients' "+
+	return fmt.Sprintf("member work prefetched: %d message deliveries, %d commit deliveries and %d joins were processed by their recipients' "+
 		"members when the hub accepted the event, on parallel workers, instead of on arrival (the same member operations in the "+
 		"same order per member; results are identical with any number of workers and without prefetch; models/world/prefetch.go)",
-		p.done-p.commits, p.commits)
+		p.done-p.commits, p.commits, p.joins)
 }
 
 // parallelFor calls f(0) … f(n-1) on up to workers goroutines and returns when all are done.

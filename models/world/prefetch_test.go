@@ -65,6 +65,9 @@ func TestPrefetchEquivalent(t *testing.T) {
 				if got.res.World.prefetch.done < uint64(base.res.Deliveries)/2 {
 					t.Fatalf("workers %s: %d of %d deliveries prefetched", workers, got.res.World.prefetch.done, base.res.Deliveries)
 				}
+				if j := got.res.World.prefetch.joins; j != uint64(base.res.Members-1) {
+					t.Fatalf("workers %s: %d of %d joins prefetched", workers, j, base.res.Members-1)
+				}
 				if got.res.World.prefetch.commits == 0 {
 					t.Fatalf("workers %s: the scripted commit was not prefetched", workers)
 				}
