@@ -278,6 +278,7 @@ func FuzzDecodeMLSMessage(f *testing.F) {
 	}
 	f.Fuzz(func(t *testing.T, b []byte) {
 		m, err := Decode(b)
+		checkDecodePrivate(t, b, m, err)
 		if err != nil {
 			return
 		}
@@ -286,6 +287,90 @@ func FuzzDecodeMLSMessage(f *testing.F) {
 			t.Fatalf("accepted %x but re-encodes to %x (%v)", b, re, err)
 		}
 	})
+}
+
+// checkDecodePrivate checks DecodePrivate(b) against Decode(b) = (m, err): it takes exactly the
+// mls10 PrivateMessages, with Decode's error, the same fields, and no copies.
+func checkDecodePrivate(t *testing.T, b []byte, m *MLSMessage, err error) {
+	t.Helper()
+	var pm PrivateMessage
+	ok, perr := DecodePrivate(b, &pm)
+	if !ok {
+		if err == nil && m.WireFormat == WireFormatPrivateMessage {
+			t.Fatalf("DecodePrivate refused the PrivateMessage %x", b)
+		}
+		return
+	}
+	if fmt.Sprint(perr) != fmt.Sprint(err) {
+		t.Fatalf("DecodePrivate: err %v, Decode: %v", perr, err)
+	}
+	if err != nil {
+		return
+	}
+	if m.WireFormat != WireFormatPrivateMessage {
+		t.Fatalf("DecodePrivate took wire format %d", m.WireFormat)
+	}
+	want := m.PrivateMessage
+	if !bytes.Equal(pm.GroupID, want.GroupID) || pm.Epoch != want.Epoch || pm.ContentType != want.ContentType ||
+		!bytes.Equal(pm.AuthenticatedData, want.AuthenticatedData) || !bytes.Equal(pm.EncryptedSenderData, want.EncryptedSenderData) ||
+		!bytes.Equal(pm.Ciphertext, want.Ciphertext) {
+		t.Fatalf("DecodePrivate: %+v, Decode: %+v", pm, *want)
+	}
+	if n := len(pm.Ciphertext); n > 0 && (&pm.Ciphertext[n-1] != &b[len(b)-1] || cap(pm.Ciphertext) != n) {
+		t.Fatal("DecodePrivate copied the ciphertext (or left capacity beyond it)")
+	}
+}
+
+// TestDecodePrivate: DecodePrivate agrees with Decode on a PrivateMessage, its truncations and
+// corruptions, and leaves other wire formats to Decode.
+func TestDecodePrivate(t *testing.T) {
+	fx := newFixture(t, ciphersuite.MLS128DHKEMX25519AES128GCMSHA256Ed25519)
+	priv, err := ProtectPrivate(fx.s, fx.signer, fx.content(ContentApplication), fx.gc, nil, fx.tree(t), fx.senderDataSecret, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	valid, err := (&MLSMessage{Version: wire.MLS10, WireFormat: WireFormatPrivateMessage, PrivateMessage: priv}).Encode()
+	if err != nil {
+		t.Fatal(err)
+	}
+	pub, err := ProtectPublic(fx.s, fx.signer, fx.content(ContentCommit), fx.gc, []byte("tag"), fx.membershipKey)
+	if err != nil {
+		t.Fatal(err)
+	}
+	public, err := (&MLSMessage{Version: wire.MLS10, WireFormat: WireFormatPublicMessage, PublicMessage: pub}).Encode()
+	if err != nil {
+		t.Fatal(err)
+	}
+	edit := func(i int, v byte) []byte {
+		b := append([]byte(nil), valid...)
+		b[i] = v
+		return b
+	}
+	ctOffset := 4 + 1 + len(priv.GroupID) + 8 // version, wire format, group_id<V>, epoch
+	tests := []struct {
+		name   string
+		in     []byte
+		wantOK bool
+	}{
+		{"valid", valid, true},
+		{"truncated", valid[:len(valid)-1], true},
+		{"trailing", append(append([]byte(nil), valid...), 0), true},
+		{"bad-content-type", edit(ctOffset, 9), true},
+		{"version", edit(1, 2), false},
+		{"header-only", valid[:3], false},
+		{"public", public, false},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			var pm PrivateMessage
+			ok, _ := DecodePrivate(tc.in, &pm)
+			if ok != tc.wantOK {
+				t.Fatalf("ok = %v, want %v", ok, tc.wantOK)
+			}
+			m, err := Decode(tc.in)
+			checkDecodePrivate(t, tc.in, m, err)
+		})
+	}
 }
 
 func FuzzUnprotectPrivate(f *testing.F) {

@@ -32,16 +32,27 @@ func (p *PrivateMessage) MarshalMLS(w *codec.Writer) {
 }
 
 // UnmarshalMLS decodes the message.
-func (p *PrivateMessage) UnmarshalMLS(r *codec.Reader) {
-	p.GroupID = r.Opaque()
+func (p *PrivateMessage) UnmarshalMLS(r *codec.Reader) { p.unmarshal(r, false) }
+
+// unmarshal decodes the message; with view, its byte fields are sub-slices of the input.
+func (p *PrivateMessage) unmarshal(r *codec.Reader, view bool) {
+	p.GroupID = opaque(r, view)
 	p.Epoch = r.Uint64()
 	p.ContentType = ContentType(r.Uint8())
 	if !p.ContentType.valid() {
 		r.Fail(fmt.Errorf("%w: content type %d", codec.ErrUnknownVariant, p.ContentType))
 	}
-	p.AuthenticatedData = r.Opaque()
-	p.EncryptedSenderData = r.Opaque()
-	p.Ciphertext = r.Opaque()
+	p.AuthenticatedData = opaque(r, view)
+	p.EncryptedSenderData = opaque(r, view)
+	p.Ciphertext = opaque(r, view)
+}
+
+// opaque reads opaque data<V>: a sub-slice of the input with view, else a copy.
+func opaque(r *codec.Reader, view bool) []byte {
+	if view {
+		return r.OpaqueView()
+	}
+	return r.Opaque()
 }
 
 // SenderData is the encrypted header of a PrivateMessage.

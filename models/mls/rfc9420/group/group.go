@@ -291,6 +291,13 @@ func (g *Group) unframe(b []byte) (*framing.AuthenticatedContent, error) {
 			}
 		}
 	}
+	var pm framing.PrivateMessage
+	if ok, err := framing.DecodePrivate(b, &pm); ok { // the usual case, decoded without copies
+		if err != nil {
+			return nil, err
+		}
+		return framing.UnprotectPrivateCached(g.s, &pm, &g.gc, g.st, g.ep.SenderDataSecret, g.memberKey, verify, aeads)
+	}
 	msg, err := framing.Decode(b)
 	if err != nil {
 		return nil, err
