@@ -196,6 +196,56 @@ func TestPrivateReplayAndReorder(t *testing.T) {
 	}
 }
 
+// TestUnprotectPrivateConcurrent: receivers decrypting on several goroutines at once (as a
+// world's prefetch does) each get the message, in memory of their own, while the scratch memory of
+// a decryption is reused.
+func TestUnprotectPrivateConcurrent(t *testing.T) {
+	f := newFixture(t, ciphersuite.MLS128DHKEMX25519AES128GCMSHA256Ed25519)
+	send := f.tree(t)
+	const messages, receivers = 20, 8
+	var pms []*PrivateMessage
+	for i := range messages {
+		c := f.content(ContentApplication)
+		c.ApplicationData = []byte(fmt.Sprint("message ", i))
+		pm, err := ProtectPrivate(f.s, f.signer, c, f.gc, nil, send, f.senderDataSecret, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		pms = append(pms, pm)
+	}
+	got := make([][][]byte, receivers)
+	errs := make(chan error, receivers)
+	for r := range receivers {
+		tree := f.tree(t)
+		go func() {
+			for _, pm := range pms {
+				ac, err := UnprotectPrivate(f.s, pm, f.gc, tree, f.senderDataSecret, f.keyFunc)
+				if err != nil {
+					errs <- err
+					return
+				}
+				got[r] = append(got[r], ac.Content.ApplicationData)
+			}
+			errs <- nil
+		}()
+	}
+	for range receivers {
+		if err := <-errs; err != nil {
+			t.Fatal(err)
+		}
+	}
+	for r := range receivers {
+		for i, data := range got[r] {
+			if want := fmt.Sprint("message ", i); string(data) != want {
+				t.Fatalf("receiver %d, message %d: %q", r, i, data)
+			}
+			if r > 0 && &data[0] == &got[0][i][0] {
+				t.Fatalf("receivers 0 and %d share the plaintext of message %d", r, i)
+			}
+		}
+	}
+}
+
 func TestBadPadding(t *testing.T) {
 	// Build a PrivateMessage whose padding has a non-zero byte by encrypting by hand.
 	f := newFixture(t, ciphersuite.MLS128DHKEMX25519AES128GCMSHA256Ed25519)

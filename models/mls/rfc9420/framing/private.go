@@ -3,6 +3,7 @@ package framing
 import (
 	"crypto/rand"
 	"fmt"
+	"sync"
 
 	"github.com/mimisim/mimisim/models/mls/rfc9420/ciphersuite"
 	"github.com/mimisim/mimisim/models/mls/rfc9420/codec"
@@ -65,22 +66,34 @@ type SenderData struct {
 // SenderDataKeyNonce derives the sender-data AEAD key and nonce from the first Nh bytes of the
 // content ciphertext (all of it when shorter) (§6.3.2).
 func SenderDataKeyNonce(s *ciphersuite.Suite, senderDataSecret, ciphertext []byte) (key, nonce []byte, err error) {
-	sample := ciphertext
-	if len(sample) > s.Nh() {
-		sample = sample[:s.Nh()]
-	}
-	if key, err = s.ExpandWithLabel(senderDataSecret, "key", sample, s.Nk()); err != nil {
-		return nil, nil, err
-	}
-	if nonce, err = s.ExpandWithLabel(senderDataSecret, "nonce", sample, s.Nn()); err != nil {
+	key, nonce = make([]byte, s.Nk()), make([]byte, s.Nn())
+	if err := senderDataKeyNonceTo(s, key, nonce, senderDataSecret, ciphertext); err != nil {
 		return nil, nil, err
 	}
 	return key, nonce, nil
 }
 
+// senderDataKeyNonceTo is SenderDataKeyNonce writing the key and nonce into key and nonce (of Nk
+// and Nn bytes).
+func senderDataKeyNonceTo(s *ciphersuite.Suite, key, nonce, senderDataSecret, ciphertext []byte) error {
+	sample := ciphertext
+	if len(sample) > s.Nh() {
+		sample = sample[:s.Nh()]
+	}
+	if err := s.ExpandWithLabelTo(key, senderDataSecret, "key", sample); err != nil {
+		return err
+	}
+	return s.ExpandWithLabelTo(nonce, senderDataSecret, "nonce", sample)
+}
+
 func senderDataAAD(groupID []byte, epoch uint64, ct ContentType) ([]byte, error) {
 	var w codec.Writer
 	w.Grow(len(groupID) + 16)
+	return writeSenderDataAAD(&w, groupID, epoch, ct)
+}
+
+// writeSenderDataAAD writes SenderDataAAD to w and returns w's bytes.
+func writeSenderDataAAD(w *codec.Writer, groupID []byte, epoch uint64, ct ContentType) ([]byte, error) {
 	w.Opaque(groupID)
 	w.Uint64(epoch)
 	w.Uint8(uint8(ct))
@@ -90,11 +103,49 @@ func senderDataAAD(groupID []byte, epoch uint64, ct ContentType) ([]byte, error)
 func contentAAD(groupID []byte, epoch uint64, ct ContentType, authenticatedData []byte) ([]byte, error) {
 	var w codec.Writer
 	w.Grow(len(groupID) + len(authenticatedData) + 24)
+	return writeContentAAD(&w, groupID, epoch, ct, authenticatedData)
+}
+
+// writeContentAAD writes PrivateContentAAD to w and returns w's bytes.
+func writeContentAAD(w *codec.Writer, groupID []byte, epoch uint64, ct ContentType, authenticatedData []byte) ([]byte, error) {
 	w.Opaque(groupID)
 	w.Uint64(epoch)
 	w.Uint8(uint8(ct))
 	w.Opaque(authenticatedData)
 	return w.Bytes()
+}
+
+// openScratch is the working memory of one decryption (UnprotectPrivateCached): the sender-data
+// key and nonce, the sender data, the AADs and the reuse-guarded nonce are only read by the
+// AEAD, so they live in a pooled scratch instead of a few small allocations per message.
+type openScratch struct {
+	w     codec.Writer
+	key   [32]byte
+	nonce [32]byte
+	sd    [16]byte
+}
+
+var openPool = sync.Pool{New: func() any { return new(openScratch) }}
+
+// maxPooledAAD is the largest AAD buffer kept in openPool.
+const maxPooledAAD = 4 << 10
+
+func getScratch() *openScratch { return openPool.Get().(*openScratch) }
+
+func putScratch(sc *openScratch) {
+	if sc.w.Cap() > maxPooledAAD {
+		sc.w = codec.Writer{}
+	}
+	sc.w.Reset()
+	openPool.Put(sc)
+}
+
+// part returns n bytes of arr, or new memory when arr is too short.
+func part(arr []byte, n int) []byte {
+	if n <= len(arr) {
+		return arr[:n:n]
+	}
+	return make([]byte, n)
 }
 
 func ratchetFor(ct ContentType) secrettree.RatchetType {
@@ -105,7 +156,12 @@ func ratchetFor(ct ContentType) secrettree.RatchetType {
 }
 
 func applyReuseGuard(nonce []byte, guard [4]byte) []byte {
-	out := append([]byte(nil), nonce...)
+	return reuseGuardTo(make([]byte, len(nonce)), nonce, guard)
+}
+
+// reuseGuardTo writes nonce XOR guard (on its first four bytes) into out (len(nonce) bytes).
+func reuseGuardTo(out, nonce []byte, guard [4]byte) []byte {
+	copy(out, nonce)
 	for i := range guard {
 		out[i] ^= guard[i]
 	}
@@ -223,27 +279,36 @@ func EncryptPrivate(s *ciphersuite.Suite, ac *AuthenticatedContent, tree *secret
 
 // DecryptSenderData recovers the sender data of pm.
 func DecryptSenderData(s *ciphersuite.Suite, pm *PrivateMessage, senderDataSecret []byte) (*SenderData, error) {
-	return decryptSenderData(s, pm, senderDataSecret, nil)
+	sc := getScratch()
+	defer putScratch(sc)
+	sd, err := decryptSenderData(s, pm, senderDataSecret, nil, sc)
+	if err != nil {
+		return nil, err
+	}
+	return &sd, nil
 }
 
-func decryptSenderData(s *ciphersuite.Suite, pm *PrivateMessage, senderDataSecret []byte, aeads *ciphersuite.AEADCache) (*SenderData, error) {
-	key, nonce, err := SenderDataKeyNonce(s, senderDataSecret, pm.Ciphertext)
-	if err != nil {
-		return nil, err
+// decryptSenderData decrypts pm's sender data with the scratch memory sc (its writer left with
+// the sender-data AAD).
+func decryptSenderData(s *ciphersuite.Suite, pm *PrivateMessage, senderDataSecret []byte, aeads *ciphersuite.AEADCache, sc *openScratch) (SenderData, error) {
+	key, nonce := part(sc.key[:], s.Nk()), part(sc.nonce[:], s.Nn())
+	if err := senderDataKeyNonceTo(s, key, nonce, senderDataSecret, pm.Ciphertext); err != nil {
+		return SenderData{}, err
 	}
-	aad, err := senderDataAAD(pm.GroupID, pm.Epoch, pm.ContentType)
+	sc.w.Reset()
+	aad, err := writeSenderDataAAD(&sc.w, pm.GroupID, pm.Epoch, pm.ContentType)
 	if err != nil {
-		return nil, err
+		return SenderData{}, err
 	}
-	pt, err := s.OpenCached(aeads, key, nonce, aad, pm.EncryptedSenderData)
+	pt, err := s.OpenCachedTo(aeads, sc.sd[:0], key, nonce, aad, pm.EncryptedSenderData)
 	if err != nil {
-		return nil, ErrSenderData
+		return SenderData{}, ErrSenderData
 	}
 	r := codec.NewReader(pt)
-	sd := &SenderData{LeafIndex: r.Uint32(), Generation: r.Uint32()}
-	copy(sd.ReuseGuard[:], r.Fixed(4))
+	sd := SenderData{LeafIndex: r.Uint32(), Generation: r.Uint32()}
+	copy(sd.ReuseGuard[:], r.View(4))
 	if err := r.Finish(); err != nil {
-		return nil, fmt.Errorf("%w: %v", ErrSenderData, err)
+		return SenderData{}, fmt.Errorf("%w: %v", ErrSenderData, err)
 	}
 	return sd, nil
 }
@@ -271,7 +336,9 @@ func UnprotectPrivateCached(s *ciphersuite.Suite, pm *PrivateMessage, gc *wire.G
 	if err := checkGroup(&hdr, gc); err != nil {
 		return nil, err
 	}
-	sd, err := decryptSenderData(s, pm, senderDataSecret, aeads)
+	sc := getScratch()
+	defer putScratch(sc)
+	sd, err := decryptSenderData(s, pm, senderDataSecret, aeads, sc)
 	if err != nil {
 		return nil, err
 	}
@@ -283,11 +350,13 @@ func UnprotectPrivateCached(s *ciphersuite.Suite, pm *PrivateMessage, gc *wire.G
 	if err != nil {
 		return nil, err
 	}
-	aad, err := contentAAD(pm.GroupID, pm.Epoch, pm.ContentType, pm.AuthenticatedData)
+	sc.w.Reset()
+	aad, err := writeContentAAD(&sc.w, pm.GroupID, pm.Epoch, pm.ContentType, pm.AuthenticatedData)
 	if err != nil {
 		return nil, err
 	}
-	plaintext, err := s.OpenCached(aeads, kn.Key, applyReuseGuard(kn.Nonce, sd.ReuseGuard), aad, pm.Ciphertext)
+	nonce := reuseGuardTo(part(sc.nonce[:], len(kn.Nonce)), kn.Nonce, sd.ReuseGuard)
+	plaintext, err := s.OpenCached(aeads, kn.Key, nonce, aad, pm.Ciphertext)
 	if err != nil {
 		ratchet.Restore(kn)
 		return nil, ErrContentDecrypt
@@ -304,14 +373,28 @@ func UnprotectPrivateCached(s *ciphersuite.Suite, pm *PrivateMessage, gc *wire.G
 			ContentType:       pm.ContentType,
 		},
 	}
-	r := codec.NewReader(plaintext)
-	ac.Content.unmarshalBody(r)
-	ac.Auth.unmarshal(r, pm.ContentType)
-	if err := r.Err(); err != nil {
-		return nil, err
+	// The plaintext is this call's own memory: an application message's data and signature are
+	// left in it (sub-slices) rather than copied out.
+	var padding []byte
+	if pm.ContentType == ContentApplication {
+		r := codec.NewReader(plaintext)
+		ac.Content.ApplicationData = r.OpaqueView()
+		ac.Auth.Signature = r.OpaqueView()
+		if err := r.Err(); err != nil {
+			return nil, err
+		}
+		padding = r.View(r.Remaining())
+	} else {
+		r := codec.NewReader(plaintext)
+		ac.Content.unmarshalBody(r)
+		ac.Auth.unmarshal(r, pm.ContentType)
+		if err := r.Err(); err != nil {
+			return nil, err
+		}
+		padding = r.View(r.Remaining())
 	}
 	var nonzero byte
-	for _, b := range r.Rest() {
+	for _, b := range padding {
 		nonzero |= b
 	}
 	if nonzero != 0 {
