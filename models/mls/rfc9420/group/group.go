@@ -351,77 +351,95 @@ type Received struct {
 // Process authenticates and applies a received group message of the current epoch: application
 // data is decrypted (out-of-order within the secret tree's window), proposals are validated and
 // cached, and commits move the group to the next epoch. On any error the group is unchanged
-// (except that a PrivateMessage key used by an authentic message is consumed).
+// (except that a PrivateMessage key used by an authentic message is consumed). See also ProcessTo.
 func (g *Group) Process(b []byte) (*Received, error) {
+	r := new(Received)
+	err := g.ProcessTo(b, r)
+	if err != nil && !r.Removed {
+		return nil, err
+	}
+	return r, err
+}
+
+// ProcessTo is Process writing the outcome into *r, which it overwrites (a caller can keep r in
+// its own memory): on an error r is left zero except for a commit that removes this member (then
+// r.Removed is set, with ErrRemoved).
+func (g *Group) ProcessTo(b []byte, r *Received) error {
+	*r = Received{}
 	if g.removed {
-		return nil, ErrInactive
+		return ErrInactive
 	}
 	ac, err := g.unframe(b)
 	if err != nil {
-		return nil, err
+		return err
 	}
 	sender := tm.LeafIndex(ac.Content.Sender.LeafIndex)
 	member := ac.Content.Sender.Type == framing.SenderMember
 	if ac.Content.Sender.Type == framing.SenderExternal {
 		sender = tm.LeafIndex(ac.Content.Sender.SenderIndex)
 	}
-	r := &Received{ContentType: ac.Content.ContentType, SenderType: ac.Content.Sender.Type, Sender: sender, AuthenticatedData: ac.Content.AuthenticatedData}
+	out := Received{ContentType: ac.Content.ContentType, SenderType: ac.Content.Sender.Type, Sender: sender, AuthenticatedData: ac.Content.AuthenticatedData}
 	switch ac.Content.ContentType {
 	case framing.ContentApplication:
 		if !member {
-			return nil, fmt.Errorf("group: application data from sender type %d", ac.Content.Sender.Type)
+			return fmt.Errorf("group: application data from sender type %d", ac.Content.Sender.Type)
 		}
-		r.ApplicationData = ac.Content.ApplicationData
-		return r, nil
+		out.ApplicationData = ac.Content.ApplicationData
+		*r = out
+		return nil
 	case framing.ContentProposal:
 		if g.reinit != nil {
-			return nil, ErrReInitPending
+			return ErrReInitPending
 		}
 		if member && sender == g.Leaf() {
 			// One's own proposal echoed back: accepted if this member sent it in this epoch.
 			ref, err := ac.ProposalRef(g.s)
 			if err != nil {
-				return nil, err
+				return err
 			}
 			if g.cached(ref) == nil {
-				return nil, fmt.Errorf("group: proposal claims to be from this member but was not sent by it")
+				return fmt.Errorf("group: proposal claims to be from this member but was not sent by it")
 			}
-			r.Proposal = ac.Content.Proposal
-			return r, nil
+			out.Proposal = ac.Content.Proposal
+			*r = out
+			return nil
 		}
 		if err := g.cacheProposal(ac); err != nil {
-			return nil, err
+			return err
 		}
-		r.Proposal = ac.Content.Proposal
-		return r, nil
+		out.Proposal = ac.Content.Proposal
+		*r = out
+		return nil
 	case framing.ContentCommit:
 		if g.reinit != nil {
-			return nil, ErrReInitPending
+			return ErrReInitPending
 		}
 		var next *Group
 		switch {
 		case ac.Content.Sender.Type == framing.SenderNewMemberCommit:
-			next, r.Sender, err = g.processExternalCommit(ac)
+			next, out.Sender, err = g.processExternalCommit(ac)
 		case !member:
-			return nil, fmt.Errorf("%w: commit from sender type %d", ErrInvalidCommit, ac.Content.Sender.Type)
+			return fmt.Errorf("%w: commit from sender type %d", ErrInvalidCommit, ac.Content.Sender.Type)
 		case sender == g.Leaf():
-			return nil, ErrOwnCommit
+			return ErrOwnCommit
 		default:
 			next, err = g.processCommit(ac, b)
 		}
 		if errors.Is(err, ErrRemoved) {
 			// The group stays in its last epoch, inactive.
 			g.removed = true
-			r.Removed = true
-			return r, err
+			out.Removed = true
+			*r = out
+			return err
 		}
 		if err != nil {
-			return nil, err
+			return err
 		}
 		*g = *next
-		return r, nil
+		*r = out
+		return nil
 	}
-	return nil, fmt.Errorf("group: content type %d", ac.Content.ContentType)
+	return fmt.Errorf("group: content type %d", ac.Content.ContentType)
 }
 
 // cacheProposal validates a by-reference proposal against the current epoch and stores it.
