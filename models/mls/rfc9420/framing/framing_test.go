@@ -246,6 +246,49 @@ func TestUnprotectPrivateConcurrent(t *testing.T) {
 	}
 }
 
+// TestUnprotectPrivateInto: the content UnprotectPrivate returns, decrypted into the caller's
+// buffer when it has room; on an error the content is zero and a key whose message failed to
+// decrypt is given back (the genuine message still decrypts).
+func TestUnprotectPrivateInto(t *testing.T) {
+	f := newFixture(t, ciphersuite.MLS128DHKEMX25519AES128GCMSHA256Ed25519)
+	send, ref, recv := f.tree(t), f.tree(t), f.tree(t)
+	buf := make([]byte, 0, 256)
+	for i := range 3 {
+		c := f.content(ContentApplication)
+		c.ApplicationData = []byte(fmt.Sprint("message ", i))
+		pm, err := ProtectPrivate(f.s, f.signer, c, f.gc, nil, send, f.senderDataSecret, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		want, err := UnprotectPrivate(f.s, pm, f.gc, ref, f.senderDataSecret, f.keyFunc)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if i == 1 { // a corrupted copy first: refused, and the key kept for the genuine one
+			bad := *pm
+			bad.Ciphertext = append([]byte(nil), pm.Ciphertext...)
+			bad.Ciphertext[len(bad.Ciphertext)-1] ^= 1
+			ac := AuthenticatedContent{WireFormat: WireFormatPublicMessage}
+			if _, err := UnprotectPrivateInto(&ac, buf, f.s, &bad, f.gc, recv, f.senderDataSecret, f.keyFunc, nil, nil); !errors.Is(err, ErrContentDecrypt) || ac.WireFormat != 0 {
+				t.Fatalf("corrupted: err %v, content %+v", err, ac)
+			}
+		}
+		var ac AuthenticatedContent
+		pt, err := UnprotectPrivateInto(&ac, buf, f.s, pm, f.gc, recv, f.senderDataSecret, f.keyFunc, nil, nil)
+		if err != nil {
+			t.Fatalf("message %d: %v", i, err)
+		}
+		if &pt[:1][0] != &buf[:1][0] {
+			t.Fatalf("message %d: not decrypted into the buffer", i)
+		}
+		if !bytes.Equal(ac.Content.ApplicationData, want.Content.ApplicationData) || !bytes.Equal(ac.Auth.Signature, want.Auth.Signature) ||
+			!bytes.Equal(ac.Content.AuthenticatedData, want.Content.AuthenticatedData) || !bytes.Equal(ac.Content.GroupID, want.Content.GroupID) ||
+			ac.Content.Sender != want.Content.Sender || ac.Content.Epoch != want.Content.Epoch || ac.WireFormat != want.WireFormat {
+			t.Fatalf("message %d: %+v, want %+v", i, ac, *want)
+		}
+	}
+}
+
 func TestBadPadding(t *testing.T) {
 	// Build a PrivateMessage whose padding has a non-zero byte by encrypting by hand.
 	f := newFixture(t, ciphersuite.MLS128DHKEMX25519AES128GCMSHA256Ed25519)

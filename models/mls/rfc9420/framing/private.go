@@ -123,6 +123,8 @@ type openScratch struct {
 	key   [32]byte
 	nonce [32]byte
 	sd    [16]byte
+	ckey  [32]byte // the content key and nonce, derived in order (secrettree.HashRatchet.GetTo)
+	cnon  [32]byte
 }
 
 var openPool = sync.Pool{New: func() any { return new(openScratch) }}
@@ -329,6 +331,30 @@ func UnprotectPrivateWith(s *ciphersuite.Suite, pm *PrivateMessage, gc *wire.Gro
 // content keys taken from aeads (nil: built per call). Holders of one epoch derive the same keys
 // for a message; the cache builds each key schedule once (see ciphersuite.AEADCache).
 func UnprotectPrivateCached(s *ciphersuite.Suite, pm *PrivateMessage, gc *wire.GroupContext, tree *secrettree.SecretTree, senderDataSecret []byte, signerKey SignerKeyFunc, verify Verifier, aeads *ciphersuite.AEADCache) (*AuthenticatedContent, error) {
+	ac := new(AuthenticatedContent)
+	if _, err := unprotectPrivate(ac, nil, true, s, pm, gc, tree, senderDataSecret, signerKey, verify, aeads); err != nil {
+		return nil, err
+	}
+	return ac, nil
+}
+
+// UnprotectPrivateInto is UnprotectPrivateCached writing into memory of the caller's: the content
+// goes to *ac (left zero on an error), and the plaintext is decrypted into buf's memory when it has
+// room (else into new memory), which it returns. ac's byte fields are sub-slices of pm's (so of
+// pm's input) and of that plaintext: a caller that reuses either must first copy what it keeps.
+// A receiver decrypting many messages can so reuse one AuthenticatedContent and one buffer.
+func UnprotectPrivateInto(ac *AuthenticatedContent, buf []byte, s *ciphersuite.Suite, pm *PrivateMessage, gc *wire.GroupContext, tree *secrettree.SecretTree, senderDataSecret []byte, signerKey SignerKeyFunc, verify Verifier, aeads *ciphersuite.AEADCache) ([]byte, error) {
+	pt, err := unprotectPrivate(ac, buf, false, s, pm, gc, tree, senderDataSecret, signerKey, verify, aeads)
+	if err != nil {
+		*ac = AuthenticatedContent{}
+		return nil, err
+	}
+	return pt, nil
+}
+
+// unprotectPrivate decrypts and authenticates pm into *ac, the plaintext appended to buf[:0]; with
+// own, ac's group id and authenticated data are copies (else sub-slices of pm's).
+func unprotectPrivate(ac *AuthenticatedContent, buf []byte, own bool, s *ciphersuite.Suite, pm *PrivateMessage, gc *wire.GroupContext, tree *secrettree.SecretTree, senderDataSecret []byte, signerKey SignerKeyFunc, verify Verifier, aeads *ciphersuite.AEADCache) ([]byte, error) {
 	if !pm.ContentType.valid() {
 		return nil, fmt.Errorf("framing: invalid content type %d", pm.ContentType)
 	}
@@ -346,35 +372,40 @@ func UnprotectPrivateCached(s *ciphersuite.Suite, pm *PrivateMessage, gc *wire.G
 	if err != nil {
 		return nil, err
 	}
-	kn, err := ratchet.Get(sd.Generation)
+	kn, err := ratchet.GetTo(sd.Generation, part(sc.ckey[:], s.Nk()), part(sc.cnon[:], s.Nn()))
 	if err != nil {
 		return nil, err
 	}
+	defer clear(sc.ckey[:])
 	sc.w.Reset()
 	aad, err := writeContentAAD(&sc.w, pm.GroupID, pm.Epoch, pm.ContentType, pm.AuthenticatedData)
 	if err != nil {
 		return nil, err
 	}
 	nonce := reuseGuardTo(part(sc.nonce[:], len(kn.Nonce)), kn.Nonce, sd.ReuseGuard)
-	plaintext, err := s.OpenCached(aeads, kn.Key, nonce, aad, pm.Ciphertext)
+	plaintext, err := s.OpenCachedTo(aeads, buf[:0], kn.Key, nonce, aad, pm.Ciphertext)
 	if err != nil {
-		ratchet.Restore(kn)
+		// The key goes back to the ratchet in memory of its own (kn's is the scratch's).
+		ratchet.Restore(secrettree.KeyNonce{Generation: kn.Generation, Key: append([]byte(nil), kn.Key...), Nonce: append([]byte(nil), kn.Nonce...)})
 		return nil, ErrContentDecrypt
 	}
-	clear(kn.Key)
 
-	ac := &AuthenticatedContent{
+	*ac = AuthenticatedContent{
 		WireFormat: WireFormatPrivateMessage,
 		Content: FramedContent{
-			GroupID:           append([]byte(nil), pm.GroupID...),
+			GroupID:           pm.GroupID,
 			Epoch:             pm.Epoch,
 			Sender:            Sender{Type: SenderMember, LeafIndex: sd.LeafIndex},
-			AuthenticatedData: append([]byte(nil), pm.AuthenticatedData...),
+			AuthenticatedData: pm.AuthenticatedData,
 			ContentType:       pm.ContentType,
 		},
 	}
-	// The plaintext is this call's own memory: an application message's data and signature are
-	// left in it (sub-slices) rather than copied out.
+	if own {
+		ac.Content.GroupID = append([]byte(nil), pm.GroupID...)
+		ac.Content.AuthenticatedData = append([]byte(nil), pm.AuthenticatedData...)
+	}
+	// The plaintext is this call's own memory (or the caller's): an application message's data
+	// and signature are left in it (sub-slices) rather than copied out.
 	var padding []byte
 	if pm.ContentType == ContentApplication {
 		r := codec.NewReader(plaintext)
@@ -407,5 +438,5 @@ func UnprotectPrivateCached(s *ciphersuite.Suite, pm *PrivateMessage, gc *wire.G
 	if err := ac.verifySignatureWith(s, pub, gc, verify); err != nil {
 		return nil, err
 	}
-	return ac, nil
+	return plaintext, nil
 }

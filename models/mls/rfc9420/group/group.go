@@ -5,6 +5,7 @@ import (
 	"crypto/rand"
 	"errors"
 	"fmt"
+	"sync"
 	"time"
 
 	"github.com/mimisim/mimisim/models/mls/rfc9420/ciphersuite"
@@ -369,6 +370,9 @@ func (g *Group) ProcessTo(b []byte, r *Received) error {
 	if g.removed {
 		return ErrInactive
 	}
+	if ok, err := g.processApplication(b, r); ok {
+		return err
+	}
 	ac, err := g.unframe(b)
 	if err != nil {
 		return err
@@ -440,6 +444,58 @@ func (g *Group) ProcessTo(b []byte, r *Received) error {
 		return nil
 	}
 	return fmt.Errorf("group: content type %d", ac.Content.ContentType)
+}
+
+// recvScratch is the memory an application message is decrypted into (processApplication): the
+// content and plaintext are only read until the outcome's data is copied out, so they are reused.
+type recvScratch struct {
+	ac  framing.AuthenticatedContent
+	buf []byte
+}
+
+var recvPool = sync.Pool{New: func() any { return new(recvScratch) }}
+
+// maxPooledPlaintext is the largest plaintext buffer kept in recvPool.
+const maxPooledPlaintext = 4 << 10
+
+// processApplication is ProcessTo for an application PrivateMessage (ok true; false: b is
+// anything else, left to the general path, which would decode and unframe it the same way). The
+// message is decrypted into pooled memory and the outcome holds copies of its data: one
+// allocation per message, the application data's.
+func (g *Group) processApplication(b []byte, r *Received) (ok bool, err error) {
+	var pm framing.PrivateMessage
+	if ok, err := framing.DecodePrivate(b, &pm); !ok || (err == nil && pm.ContentType != framing.ContentApplication) {
+		return false, nil
+	} else if err != nil {
+		return true, err
+	}
+	var verify framing.Verifier
+	var aeads *ciphersuite.AEADCache
+	if g.cfg.Share != nil {
+		verify = g.cfg.Share.verifier(g.gc.Epoch, g.tree.MemberCount()-1)
+		aeads = g.cfg.Share.aeads
+	}
+	sc := recvPool.Get().(*recvScratch)
+	defer func() {
+		sc.ac = framing.AuthenticatedContent{}
+		clear(sc.buf[:cap(sc.buf)])
+		if cap(sc.buf) <= maxPooledPlaintext {
+			recvPool.Put(sc)
+		}
+	}()
+	pt, err := framing.UnprotectPrivateInto(&sc.ac, sc.buf, g.s, &pm, &g.gc, g.st, g.ep.SenderDataSecret, g.memberKey, verify, aeads)
+	if err != nil {
+		return true, err
+	}
+	sc.buf = pt[:0]
+	c := &sc.ac.Content
+	if c.Sender.Type != framing.SenderMember { // never so for a PrivateMessage; as ProcessTo
+		return true, fmt.Errorf("group: application data from sender type %d", c.Sender.Type)
+	}
+	*r = Received{ContentType: c.ContentType, SenderType: c.Sender.Type, Sender: tm.LeafIndex(c.Sender.LeafIndex),
+		ApplicationData:   append([]byte{}, c.ApplicationData...),
+		AuthenticatedData: append([]byte(nil), c.AuthenticatedData...)}
+	return true, nil
 }
 
 // cacheProposal validates a by-reference proposal against the current epoch and stores it.

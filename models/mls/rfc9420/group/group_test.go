@@ -309,6 +309,16 @@ func TestProcessTo(t *testing.T) {
 		!bytes.Equal(r.ApplicationData, want.ApplicationData) || !bytes.Equal(r.AuthenticatedData, want.AuthenticatedData) || r.Removed {
 		t.Fatalf("ProcessTo %+v, Process %+v", r, *want)
 	}
+	// The data is the member's own: a second message (decrypted in reused memory) leaves it.
+	first := r.ApplicationData
+	ct2, err := x.members["m0"].Protect([]byte("world"), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var r2 Received
+	if err := x.members["m2"].ProcessTo(ct2, &r2); err != nil || string(r2.ApplicationData) != "world" || string(first) != "hello" {
+		t.Fatalf("second message %q (%v); first now %q", r2.ApplicationData, err, first)
+	}
 	r = Received{Removed: true}
 	if err := x.members["m2"].ProcessTo(ct, &r); err == nil || !reflect.DeepEqual(r, Received{}) {
 		t.Fatalf("replay: err %v, r %+v", err, r)

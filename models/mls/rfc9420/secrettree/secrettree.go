@@ -238,14 +238,22 @@ func (r *HashRatchet) step() (KeyNonce, error) {
 	if !r.live {
 		return KeyNonce{}, ErrExhausted
 	}
+	return r.stepTo(make([]byte, r.suite.Nk()), make([]byte, r.suite.Nn()))
+}
+
+// stepTo is step writing the key and nonce into key and nonce (Nk and Nn bytes).
+func (r *HashRatchet) stepTo(key, nonce []byte) (KeyNonce, error) {
+	if !r.live {
+		return KeyNonce{}, ErrExhausted
+	}
 	s, j := r.suite, r.next
 	cur := r.secret[:r.nh]
-	key, err := s.DeriveTreeSecret(cur, "key", j, s.Nk())
-	if err != nil {
+	var ctx [4]byte
+	binary.BigEndian.PutUint32(ctx[:], j)
+	if err := s.ExpandWithLabelTo(key, cur, "key", ctx[:]); err != nil {
 		return KeyNonce{}, err
 	}
-	nonce, err := s.DeriveTreeSecret(cur, "nonce", j, s.Nn())
-	if err != nil {
+	if err := s.ExpandWithLabelTo(nonce, cur, "nonce", ctx[:]); err != nil {
 		return KeyNonce{}, err
 	}
 	if j == math.MaxUint32 {
@@ -253,8 +261,6 @@ func (r *HashRatchet) step() (KeyNonce, error) {
 		r.live = false
 		return KeyNonce{Generation: j, Key: key, Nonce: nonce}, nil
 	}
-	var ctx [4]byte
-	binary.BigEndian.PutUint32(ctx[:], j)
 	if err := s.ExpandWithLabelTo(cur, cur, "secret", ctx[:]); err != nil { // erases the old one
 		return KeyNonce{}, err
 	}
@@ -294,6 +300,23 @@ func (r *HashRatchet) Get(gen uint32) (KeyNonce, error) {
 		r.retain(kn)
 	}
 	return r.step()
+}
+
+// GetTo is Get writing the key and nonce into key and nonce (Nk and Nn bytes, which the returned
+// KeyNonce's Key and Nonce are): a receiver that decrypts in order derives them into memory it
+// reuses. Restore needs a KeyNonce of its own memory, so copy them before restoring.
+func (r *HashRatchet) GetTo(gen uint32, key, nonce []byte) (KeyNonce, error) {
+	if gen != r.next || !r.live {
+		kn, err := r.Get(gen)
+		if err != nil {
+			return KeyNonce{}, err
+		}
+		key, nonce = key[:copy(key, kn.Key)], nonce[:copy(nonce, kn.Nonce)]
+		clear(kn.Key)
+		clear(kn.Nonce)
+		return KeyNonce{Generation: kn.Generation, Key: key, Nonce: nonce}, nil
+	}
+	return r.stepTo(key, nonce) // Get's forward path with nothing to skip
 }
 
 func (r *HashRatchet) retain(kn KeyNonce) {

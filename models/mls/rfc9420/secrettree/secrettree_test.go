@@ -66,6 +66,34 @@ func TestSenderReceiverAgree(t *testing.T) {
 	}
 }
 
+// TestGetTo: GetTo hands out the keys Get does, in the caller's memory, in order, out of order
+// (retained keys), ahead (skipping) and refuses a replay as Get does.
+func TestGetTo(t *testing.T) {
+	ref, tree := newTree(t, 4, nil), newTree(t, 4, nil)
+	var key, nonce [32]byte
+	for _, gen := range []uint32{0, 1, 4, 2, 5, 3} {
+		want, err := ref.Get(2, Application, gen)
+		if err != nil {
+			t.Fatal(err)
+		}
+		r, err := tree.Ratchet(2, Application)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got, err := r.GetTo(gen, key[:16], nonce[:12])
+		if err != nil || got.Generation != gen || !bytes.Equal(got.Key, want.Key) || !bytes.Equal(got.Nonce, want.Nonce) {
+			t.Fatalf("generation %d: %+v (%v), want %+v", gen, got, err, want)
+		}
+		if &got.Key[0] != &key[0] || &got.Nonce[0] != &nonce[0] {
+			t.Fatalf("generation %d: not in the caller's memory", gen)
+		}
+	}
+	r, _ := tree.Ratchet(2, Application)
+	if _, err := r.GetTo(3, key[:16], nonce[:12]); !errors.Is(err, ErrKeyUnavailable) {
+		t.Fatalf("replay: %v", err)
+	}
+}
+
 func TestOutOfOrderAndReplay(t *testing.T) {
 	tests := []struct {
 		name    string
