@@ -67,10 +67,14 @@ type SecretTree struct {
 	n     treemath.LeafCount
 	nh    int
 	cfg   Config
-	// frontier maps each node whose secret is held to its slot in store (nh bytes per slot);
-	// free lists the slots to reuse. No pointers per secret, and no padding to maxNh.
+	// frontier maps each node whose secret is held to its slot (nh bytes) in chunks, of chunk
+	// slots each; used counts the slots handed out, free lists those to reuse. No pointers per
+	// secret, no padding to maxNh, and a new chunk copies nothing: a slice grown by append
+	// allocated about four times its final size over a receiver's first messages from new senders.
 	frontier map[treemath.NodeIndex]uint32
-	store    []byte
+	chunks   [][]byte
+	chunk    int
+	used     uint32
 	free     []uint32
 	ratchets map[treemath.LeafIndex]*[2]HashRatchet
 }
@@ -81,15 +85,22 @@ func (t *SecretTree) put(x treemath.NodeIndex, sec []byte) {
 	if n := len(t.free); n > 0 {
 		i, t.free = t.free[n-1], t.free[:n-1]
 	} else {
-		i = uint32(len(t.store) / t.nh)
-		t.store = append(t.store, make([]byte, t.nh)...)
+		i = t.used
+		t.used++
+		if int(i) == len(t.chunks)*t.chunk {
+			t.chunks = append(t.chunks, make([]byte, t.chunk*t.nh))
+		}
 	}
 	copy(t.slot(i), sec)
 	t.frontier[x] = i
 }
 
+// maxChunk is the number of slots per chunk (fewer in a tree with fewer nodes).
+const maxChunk = 16
+
 func (t *SecretTree) slot(i uint32) []byte {
-	return t.store[int(i)*t.nh : int(i+1)*t.nh : int(i+1)*t.nh]
+	c, o := t.chunks[int(i)/t.chunk], (int(i)%t.chunk)*t.nh
+	return c[o : o+t.nh : o+t.nh]
 }
 
 // take removes node x's secret from the frontier and copies it to out, erasing its slot.
@@ -121,6 +132,7 @@ func New(s *ciphersuite.Suite, encryptionSecret []byte, n treemath.LeafCount, cf
 		nh:       s.Nh(),
 		cfg:      c,
 		frontier: map[treemath.NodeIndex]uint32{},
+		chunk:    int(min(maxChunk, 2*uint64(n)-1)),
 		ratchets: map[treemath.LeafIndex]*[2]HashRatchet{},
 	}
 	t.put(treemath.Root(n), encryptionSecret)

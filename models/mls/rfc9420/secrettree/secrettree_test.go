@@ -197,3 +197,19 @@ func BenchmarkRatchetNext(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkReceiverLeaves measures what a receiver's secret tree allocates as it meets senders:
+// one op is a new epoch's tree of a 100,000-member room (2^17 leaves) deriving the ratchets of
+// 10 senders spread over it (the lab's bigroom scenario).
+func BenchmarkReceiverLeaves(b *testing.B) {
+	const n, senders = 1 << 17, 10
+	b.ReportAllocs()
+	for b.Loop() {
+		tree := newTree(b, n, nil)
+		for i := range senders {
+			if _, err := tree.Ratchet(treemath.LeafIndex(i*(n/senders)), Application); err != nil {
+				b.Fatal(err)
+			}
+		}
+	}
+}
