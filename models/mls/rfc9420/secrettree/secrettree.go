@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"slices"
 
 	"github.com/mimisim/mimisim/models/mls/rfc9420/ciphersuite"
 	"github.com/mimisim/mimisim/models/mls/rfc9420/treemath"
@@ -67,11 +68,12 @@ type SecretTree struct {
 	n     treemath.LeafCount
 	nh    int
 	cfg   Config
-	// frontier maps each node whose secret is held to its slot (nh bytes) in chunks, of chunk
-	// slots each; used counts the slots handed out, free lists those to reuse. No pointers per
-	// secret, no padding to maxNh, and a new chunk copies nothing: a slice grown by append
-	// allocated about four times its final size over a receiver's first messages from new senders.
-	frontier map[treemath.NodeIndex]uint32
+	// frontier lists each node whose secret is held, by node index, with its slot (nh bytes) in
+	// chunks, of chunk slots each; used counts the slots handed out, free lists those to reuse.
+	// No pointers per secret, no padding to maxNh, and a new chunk copies nothing: a slice grown
+	// by append allocated about four times its final size over a receiver's first messages from
+	// new senders, and a map about four times the sorted list.
+	frontier []held
 	chunks   [][]byte
 	chunk    int
 	used     uint32
@@ -79,7 +81,27 @@ type SecretTree struct {
 	ratchets map[treemath.LeafIndex]*[2]HashRatchet
 }
 
-// put stores the secret of node x.
+// held is a frontier node and the slot of its secret.
+type held struct {
+	node treemath.NodeIndex
+	slot uint32
+}
+
+// find returns the position of node x in the frontier, or where it would be inserted.
+func (t *SecretTree) find(x treemath.NodeIndex) (int, bool) {
+	lo, hi := 0, len(t.frontier)
+	for lo < hi {
+		m := int(uint(lo+hi) >> 1)
+		if t.frontier[m].node < x {
+			lo = m + 1
+		} else {
+			hi = m
+		}
+	}
+	return lo, lo < len(t.frontier) && t.frontier[lo].node == x
+}
+
+// put stores the secret of node x (which must not be held).
 func (t *SecretTree) put(x treemath.NodeIndex, sec []byte) {
 	var i uint32
 	if n := len(t.free); n > 0 {
@@ -92,7 +114,8 @@ func (t *SecretTree) put(x treemath.NodeIndex, sec []byte) {
 		}
 	}
 	copy(t.slot(i), sec)
-	t.frontier[x] = i
+	k, _ := t.find(x)
+	t.frontier = slices.Insert(t.frontier, k, held{node: x, slot: i})
 }
 
 // maxChunk is the number of slots per chunk (fewer in a tree with fewer nodes).
@@ -105,11 +128,12 @@ func (t *SecretTree) slot(i uint32) []byte {
 
 // take removes node x's secret from the frontier and copies it to out, erasing its slot.
 func (t *SecretTree) take(x treemath.NodeIndex, out []byte) {
-	i := t.frontier[x]
+	k, _ := t.find(x)
+	i := t.frontier[k].slot
 	sl := t.slot(i)
 	copy(out, sl)
 	clear(sl)
-	delete(t.frontier, x)
+	t.frontier = slices.Delete(t.frontier, k, k+1)
 	t.free = append(t.free, i)
 }
 
@@ -131,7 +155,6 @@ func New(s *ciphersuite.Suite, encryptionSecret []byte, n treemath.LeafCount, cf
 		n:        n,
 		nh:       s.Nh(),
 		cfg:      c,
-		frontier: map[treemath.NodeIndex]uint32{},
 		chunk:    int(min(maxChunk, 2*uint64(n)-1)),
 		ratchets: map[treemath.LeafIndex]*[2]HashRatchet{},
 	}
@@ -175,7 +198,7 @@ func (t *SecretTree) deriveLeaf(x treemath.NodeIndex) (secret, error) {
 	// Find the frontier ancestor of x: exactly one exists while x's secret has not been taken.
 	cur := x
 	for {
-		if _, ok := t.frontier[cur]; ok {
+		if _, ok := t.find(cur); ok {
 			break
 		}
 		p, ok := treemath.Parent(cur, t.n)

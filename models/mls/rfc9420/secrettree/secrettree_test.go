@@ -161,8 +161,8 @@ func TestDeletionSchedule(t *testing.T) {
 	if len(tree.frontier) != len(want) {
 		t.Fatalf("frontier %v", keys(tree.frontier))
 	}
-	for x := range tree.frontier {
-		if !want[x] {
+	for _, h := range tree.frontier {
+		if !want[h.node] {
 			t.Fatalf("frontier %v", keys(tree.frontier))
 		}
 	}
@@ -179,10 +179,10 @@ func TestDeletionSchedule(t *testing.T) {
 	}
 }
 
-func keys(m map[treemath.NodeIndex]uint32) []treemath.NodeIndex {
+func keys(frontier []held) []treemath.NodeIndex {
 	var out []treemath.NodeIndex
-	for k := range m {
-		out = append(out, k)
+	for _, h := range frontier {
+		out = append(out, h.node)
 	}
 	return out
 }
