@@ -146,3 +146,51 @@ func BenchmarkUnprotectShared(b *testing.B) {
 		})
 	}
 }
+
+// BenchmarkProcessCommitShared measures the lab's commit processing in a large room: one member
+// of an n-member group whose members share a Share processing an empty commit with path (the
+// public half computed by the first receiver, reused by the others; every member decrypting its
+// own path secret and running its key schedule). At 4,096 members the commit (about 370 KB) is
+// a LargeMessage, as in the lab's large rooms: its frame is authenticated once. One op is one receiver; each commit is processed
+// by the n-1 others, then adopted by its committer (timer stopped), committers in turn.
+func BenchmarkProcessCommitShared(b *testing.B) {
+	for _, n := range []int{4096} {
+		b.Run(fmt.Sprintf("members=%d", n), func(b *testing.B) {
+			gs := benchGroupWith(b, n, Config{Share: NewShare(), OutOfBandTree: true})
+			seq := 0
+			next := func() (int, *PendingCommit) {
+				from := (seq * 97) % n
+				seq++
+				pc, err := gs[from].Commit(CommitOptions{})
+				if err != nil {
+					b.Fatal(err)
+				}
+				return from, pc
+			}
+			from, pc := next()
+			to := 0
+			b.ReportAllocs()
+			b.ResetTimer()
+			for b.Loop() {
+				for to == from || to == n {
+					if to == n {
+						b.StopTimer()
+						if err := gs[from].Adopt(pc); err != nil {
+							b.Fatal(err)
+						}
+						from, pc = next()
+						to = 0
+						b.StartTimer()
+					} else {
+						to++
+					}
+				}
+				var r Received
+				if err := gs[to].ProcessTo(pc.Commit, &r); err != nil {
+					b.Fatal(to, err)
+				}
+				to++
+			}
+		})
+	}
+}
