@@ -69,7 +69,8 @@ type SecretTree struct {
 	nh    int
 	cfg   Config
 	// frontier lists each node whose secret is held, by node index, with its slot (nh bytes) in
-	// chunks, of chunk slots each; used counts the slots handed out, free lists those to reuse.
+	// chunks: the first holds slot 0 (the root's, all a tree that decrypts nothing needs), the
+	// others chunk slots each; used counts the slots handed out, free lists those to reuse.
 	// No pointers per secret, no padding to maxNh, and a new chunk copies nothing: a slice grown
 	// by append allocated about four times its final size over a receiver's first messages from
 	// new senders, and a map about four times the sorted list.
@@ -109,7 +110,10 @@ func (t *SecretTree) put(x treemath.NodeIndex, sec []byte) {
 	} else {
 		i = t.used
 		t.used++
-		if int(i) == len(t.chunks)*t.chunk {
+		switch {
+		case i == 0:
+			t.chunks = append(t.chunks, make([]byte, t.nh))
+		case int(i-1)%t.chunk == 0:
 			t.chunks = append(t.chunks, make([]byte, t.chunk*t.nh))
 		}
 	}
@@ -118,11 +122,15 @@ func (t *SecretTree) put(x treemath.NodeIndex, sec []byte) {
 	t.frontier = slices.Insert(t.frontier, k, held{node: x, slot: i})
 }
 
-// maxChunk is the number of slots per chunk (fewer in a tree with fewer nodes).
+// maxChunk is the number of slots per chunk after the first (fewer in a tree with fewer nodes).
 const maxChunk = 16
 
 func (t *SecretTree) slot(i uint32) []byte {
-	c, o := t.chunks[int(i)/t.chunk], (int(i)%t.chunk)*t.nh
+	if i == 0 {
+		return t.chunks[0][:t.nh:t.nh]
+	}
+	j := int(i - 1)
+	c, o := t.chunks[1+j/t.chunk], (j%t.chunk)*t.nh
 	return c[o : o+t.nh : o+t.nh]
 }
 
