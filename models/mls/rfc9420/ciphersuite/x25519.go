@@ -54,6 +54,15 @@ func (k x25519KEM) generate() (*HPKEPrivateKey, error) {
 // ikm), "sk", "", 32).
 func (k x25519KEM) derive(ikm []byte) (*HPKEPrivateKey, error) {
 	const v1 = "HPKE-v1"
+	// HKDF-Extract with an empty salt is HMAC with an empty key; the one-block HKDF-Expand is
+	// HMAC(prk, info || 0x01). On the stack when the ikm fits, else through crypto/hkdf.
+	var sprk, ssk [sha256.Size]byte
+	if hmacSHA256To(&sprk, nil, []byte(v1), x25519SuiteID, []byte("dkp_prk"), ikm) &&
+		hmacSHA256To(&ssk, sprk[:], []byte{0, x25519Size}, []byte(v1), x25519SuiteID, []byte("sk"), []byte{1}) {
+		clear(sprk[:])
+		defer clear(ssk[:])
+		return k.fromScalar(ssk[:])
+	}
 	in := make([]byte, 0, len(v1)+len(x25519SuiteID)+len("dkp_prk")+len(ikm))
 	in = append(append(append(append(in, v1...), x25519SuiteID...), "dkp_prk"...), ikm...)
 	prk, err := hkdf.Extract(sha256.New, in, nil)
