@@ -71,9 +71,9 @@ func (s *Suite) sumInto(out, data []byte) {
 
 // hmacSHA256To writes HMAC-SHA256(key, the concatenation of parts) into out from its definition
 // (as expandOneBlock does), on the stack: no allocation. It reports false, leaving out untouched,
-// when the key is longer than a block or the text longer than 256 bytes.
+// when the key is longer than a block or the text longer than 512 bytes.
 func hmacSHA256To(out *[sha256.Size]byte, key []byte, parts ...[]byte) bool {
-	const block, maxText = sha256.BlockSize, 256
+	const block, maxText = sha256.BlockSize, 512
 	n := 0
 	for _, p := range parts {
 		n += len(p)
