@@ -62,7 +62,7 @@ func (c *Client) QueuePrefetch(evs []*mimi.Event, slots []PrefetchSlot) {
 		if ev.Kind != mimi.EventMessage {
 			panic("client: QueuePrefetch of a commit")
 		}
-		c.pre = append(c.pre, prefetched{ev: ev, slot: &slots[i]})
+		c.keep(prefetched{ev: ev, slot: &slots[i]})
 		c.covered = ev.Seq
 	}
 }
@@ -129,12 +129,25 @@ func (c *Client) Prefetch(evs []*mimi.Event) {
 		} else {
 			p.pt, p.err = c.member.Unprotect(ev.Payload)
 		}
-		c.pre = append(c.pre, p)
+		c.keep(p)
 		c.covered = ev.Seq
 		if ev.Kind == mimi.EventCommit && p.err != nil {
 			return
 		}
 	}
+}
+
+// keep appends p to the prefetched results. When the slice is full and at least half of it has
+// been taken, the rest moves to its front instead of the slice growing: a backlog that never
+// drains (messages accepted faster than they are delivered, as in a large room) then keeps a
+// slice of about twice its length rather than one of every event of the run.
+func (c *Client) keep(p prefetched) {
+	if len(c.pre) == cap(c.pre) && c.preHead > 0 && 2*c.preHead >= len(c.pre) {
+		n := copy(c.pre, c.pre[c.preHead:])
+		clear(c.pre[n:])
+		c.pre, c.preHead = c.pre[:n], 0
+	}
+	c.pre = append(c.pre, p)
 }
 
 // takePrefetched returns the prefetched result of ev, if there is one; ok false means there

@@ -120,3 +120,50 @@ func TestQueuedPrefetch(t *testing.T) {
 		t.Fatalf("decrypted %v, want the three messages in order", rec.decrypted)
 	}
 }
+
+// TestPrefetchBacklogBounded: a backlog that never drains (each message prefetched three
+// deliveries ahead) keeps a small slice of prefetched results, and every delivery takes its own.
+func TestPrefetchBacklogBounded(t *testing.T) {
+	p := newPair(t)
+	a, b, k, rec, ledger := p.a, p.b, p.k, p.rec, p.ledger
+	k.RunAll()
+	const n, ahead = 40, 3
+	var evs []*mimi.Event
+	var ids []int64
+	for i := range n {
+		s := ledger.New("a@hub", 0, 100)
+		ct, err := a.Protect(s.Plaintext)
+		if err != nil {
+			t.Fatal(err)
+		}
+		seq := uint64(i + 2)
+		evs = append(evs, &mimi.Event{Kind: mimi.EventMessage, Seq: seq, Epoch: a.Epoch(), Sender: "a@hub", Payload: ct})
+		ids = append(ids, s.ID)
+	}
+	for i := range n + ahead {
+		if i < n {
+			if !b.CanPrefetch(evs[i : i+1]) {
+				t.Fatalf("message %d not prefetchable", i)
+			}
+			b.Prefetch(evs[i : i+1])
+		}
+		if j := i - ahead; j >= 0 {
+			deliver(b, evs[j].Seq, *evs[j])
+			if cap(b.pre) > 2*(ahead+1) {
+				t.Fatalf("after %d deliveries with %d pending: %d prefetched slots", j+1, len(b.pre)-b.preHead, cap(b.pre))
+			}
+		}
+	}
+	k.RunAll()
+	if len(rec.fails) != 0 || len(rec.refused) != 0 {
+		t.Fatalf("fails %v, refused %v", rec.fails, rec.refused)
+	}
+	if len(rec.decrypted) != n {
+		t.Fatalf("%d decrypted, want %d", len(rec.decrypted), n)
+	}
+	for i, id := range rec.decrypted {
+		if id != ids[i] {
+			t.Fatalf("decrypted %v, want %v", rec.decrypted, ids)
+		}
+	}
+}

@@ -54,15 +54,15 @@ func (s *Suite) Open(key, nonce, aad, ciphertext []byte) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
-	return open(a, nonce, aad, ciphertext)
+	return open(a, nil, nonce, aad, ciphertext)
 }
 
-// open checks the nonce's size and opens ciphertext with a keyed AEAD.
-func open(a cipher.AEAD, nonce, aad, ciphertext []byte) ([]byte, error) {
+// open checks the nonce's size and opens ciphertext with a keyed AEAD, appending to dst.
+func open(a cipher.AEAD, dst, nonce, aad, ciphertext []byte) ([]byte, error) {
 	if len(nonce) != a.NonceSize() {
 		return nil, fmt.Errorf("%w: nonce of %d bytes", ErrBadKey, len(nonce))
 	}
-	pt, err := a.Open(nil, nonce, ciphertext, aad)
+	pt, err := a.Open(dst, nonce, ciphertext, aad)
 	if err != nil {
 		return nil, ErrDecrypt
 	}

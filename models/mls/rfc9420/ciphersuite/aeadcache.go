@@ -83,12 +83,22 @@ func (c *AEADCache) get(s *Suite, key []byte) (cipher.AEAD, error) {
 
 // OpenCached is Open with the keyed AEAD taken from c (nil: built for this call, as Open).
 func (s *Suite) OpenCached(c *AEADCache, key, nonce, aad, ciphertext []byte) ([]byte, error) {
+	return s.OpenCachedTo(c, nil, key, nonce, aad, ciphertext)
+}
+
+// OpenCachedTo is OpenCached appending the plaintext to dst, whose spare capacity (used when large
+// enough) must not overlap ciphertext: a caller can decrypt into memory it reuses.
+func (s *Suite) OpenCachedTo(c *AEADCache, dst, key, nonce, aad, ciphertext []byte) ([]byte, error) {
 	if c == nil {
-		return s.Open(key, nonce, aad, ciphertext)
+		a, err := s.NewAEAD(key)
+		if err != nil {
+			return nil, err
+		}
+		return open(a, dst, nonce, aad, ciphertext)
 	}
 	a, err := c.get(s, key)
 	if err != nil {
 		return nil, err
 	}
-	return open(a, nonce, aad, ciphertext)
+	return open(a, dst, nonce, aad, ciphertext)
 }

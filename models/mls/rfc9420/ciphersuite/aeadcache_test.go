@@ -48,3 +48,25 @@ func TestAEADCache(t *testing.T) {
 		}
 	}
 }
+
+// TestOpenCachedTo: the plaintext is appended to dst, in dst's memory when it has room, and equals
+// Open's, with or without a cache.
+func TestOpenCachedTo(t *testing.T) {
+	s, _ := Lookup(MLS128DHKEMX25519AES128GCMSHA256Ed25519)
+	key, nonce := bytes.Repeat([]byte{1}, s.Nk()), make([]byte, s.Nn())
+	ct, err := s.Seal(key, nonce, []byte("aad"), []byte("hello"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []*AEADCache{nil, NewAEADCache(1)} {
+		var buf [16]byte
+		dst := append(buf[:0], "x:"...)
+		pt, err := s.OpenCachedTo(c, dst, key, nonce, []byte("aad"), ct)
+		if err != nil || string(pt) != "x:hello" || &pt[0] != &buf[0] {
+			t.Fatalf("cache %v: %q, %v (own memory: %v)", c != nil, pt, err, err == nil && &pt[0] == &buf[0])
+		}
+		if _, err := s.OpenCachedTo(c, buf[:0], key, nonce, []byte("other"), ct); !errors.Is(err, ErrDecrypt) {
+			t.Fatalf("cache %v: wrong AAD: %v", c != nil, err)
+		}
+	}
+}

@@ -68,3 +68,37 @@ func (s *Suite) sumInto(out, data []byte) {
 		copy(out, h[:])
 	}
 }
+
+// hmacSHA256To writes HMAC-SHA256(key, the concatenation of parts) into out from its definition
+// (as expandOneBlock does), on the stack: no allocation. It reports false, leaving out untouched,
+// when the key is longer than a block or the text longer than 512 bytes.
+func hmacSHA256To(out *[sha256.Size]byte, key []byte, parts ...[]byte) bool {
+	const block, maxText = sha256.BlockSize, 512
+	n := 0
+	for _, p := range parts {
+		n += len(p)
+	}
+	if len(key) > block || n > maxText {
+		return false
+	}
+	var buf [block + maxText]byte
+	for i := range block {
+		buf[i] = 0x36
+		if i < len(key) {
+			buf[i] ^= key[i]
+		}
+	}
+	m := block
+	for _, p := range parts {
+		m += copy(buf[m:], p)
+	}
+	inner := sha256.Sum256(buf[:m])
+	for i := range block {
+		buf[i] ^= 0x36 ^ 0x5c
+	}
+	copy(buf[block:], inner[:])
+	*out = sha256.Sum256(buf[:block+sha256.Size])
+	clear(buf[:m])
+	clear(inner[:])
+	return true
+}

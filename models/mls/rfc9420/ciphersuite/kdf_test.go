@@ -3,6 +3,8 @@ package ciphersuite
 import (
 	"bytes"
 	"crypto/hkdf"
+	"crypto/hmac"
+	"crypto/sha256"
 	"fmt"
 	"testing"
 )
@@ -85,6 +87,29 @@ func TestExpandWithLabelTo(t *testing.T) {
 				if err := s.ExpandWithLabelTo(secret, secret, "tree", []byte("left")); err != nil || !bytes.Equal(secret, want) {
 					t.Fatalf("%v aliased: %x, %v; want %x", id, secret, err, want)
 				}
+			}
+		}
+	}
+}
+
+// TestHMACSHA256To: the stack HMAC equals crypto/hmac for keys and texts up to its limits, and
+// refuses beyond them.
+func TestHMACSHA256To(t *testing.T) {
+	for _, kl := range []int{0, 1, 32, 63, 64, 65} {
+		for _, tl := range []int{0, 1, 55, 56, 64, 200, 256, 512, 513} {
+			key, text := bytes.Repeat([]byte{0xa5}, kl), bytes.Repeat([]byte{0x3c}, tl)
+			var got [32]byte
+			ok := hmacSHA256To(&got, key, text[:tl/2], text[tl/2:])
+			if want := kl <= 64 && tl <= 512; ok != want {
+				t.Fatalf("key %d, text %d: ok %v, want %v", kl, tl, ok, want)
+			}
+			if !ok {
+				continue
+			}
+			m := hmac.New(sha256.New, key)
+			m.Write(text)
+			if !bytes.Equal(got[:], m.Sum(nil)) {
+				t.Fatalf("key %d, text %d: differs from crypto/hmac", kl, tl)
 			}
 		}
 	}

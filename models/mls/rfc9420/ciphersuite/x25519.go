@@ -54,6 +54,15 @@ func (k x25519KEM) generate() (*HPKEPrivateKey, error) {
 // ikm), "sk", "", 32).
 func (k x25519KEM) derive(ikm []byte) (*HPKEPrivateKey, error) {
 	const v1 = "HPKE-v1"
+	// HKDF-Extract with an empty salt is HMAC with an empty key; the one-block HKDF-Expand is
+	// HMAC(prk, info || 0x01). On the stack when the ikm fits, else through crypto/hkdf.
+	var sprk, ssk [sha256.Size]byte
+	if hmacSHA256To(&sprk, nil, []byte(v1), x25519SuiteID, []byte("dkp_prk"), ikm) &&
+		hmacSHA256To(&ssk, sprk[:], []byte{0, x25519Size}, []byte(v1), x25519SuiteID, []byte("sk"), []byte{1}) {
+		clear(sprk[:])
+		defer clear(ssk[:])
+		return k.fromScalar(ssk[:])
+	}
 	in := make([]byte, 0, len(v1)+len(x25519SuiteID)+len("dkp_prk")+len(ikm))
 	in = append(append(append(append(in, v1...), x25519SuiteID...), "dkp_prk"...), ikm...)
 	prk, err := hkdf.Extract(sha256.New, in, nil)
@@ -145,4 +154,63 @@ func x25519(scalar, u []byte) ([]byte, error) {
 		return nil, fmt.Errorf("%w: X25519 output is all zeros (a small-order point)", ErrBadKey)
 	}
 	return out, nil
+}
+
+// openBase is SetupBaseR(enc, sk, info) and one Open(aad, ct) (RFC 9180 §4.1, §5.1, §5.2) for a
+// key made here, computed directly: x25519 (a low-order enc is refused), then the KEM's and the
+// key schedule's labeled HKDF steps as HMAC-SHA256 on the stack, where crypto/hpke's recipient
+// (even on an x25519Exchanger) allocates a dozen hash states and their buffers. Other keys, other KDFs and inputs too long for the stack HMAC
+// take crypto/hpke's path (stdKEM.openBase), as does anything tested against it.
+func (k x25519KEM) openBase(s *Suite, priv *HPKEPrivateKey, enc, info, aad, ct []byte) ([]byte, error) {
+	if priv.raw == nil || s.kdfID != 0x0001 {
+		return k.stdKEM.openBase(s, priv, enc, info, aad, ct)
+	}
+	key, nonce, ok, err := x25519SetupBaseR(s, priv, enc, info)
+	if err != nil {
+		return nil, err
+	}
+	if !ok {
+		return k.stdKEM.openBase(s, priv, enc, info, aad, ct)
+	}
+	defer clear(key[:])
+	pt, err := s.Open(key[:s.aead.nk], nonce[:s.aead.nn], aad, ct)
+	if err != nil {
+		return nil, fmt.Errorf("%w: %v", ErrDecrypt, err)
+	}
+	return pt, nil
+}
+
+// x25519SetupBaseR derives the base-mode key and base_nonce (sequence number 0) of the recipient
+// context; ok is false when an input is too long for the stack HMAC.
+func x25519SetupBaseR(s *Suite, priv *HPKEPrivateKey, enc, info []byte) (key, nonce [sha256.Size]byte, ok bool, err error) {
+	const v1 = "HPKE-v1"
+	dh, err := x25519(priv.raw, enc)
+	if err != nil {
+		return key, nonce, false, fmt.Errorf("%w: %v", ErrDecrypt, err)
+	}
+	defer clear(dh)
+	// DHKEM ExtractAndExpand: eae_prk = LabeledExtract("", "eae_prk", dh); shared_secret =
+	// LabeledExpand(eae_prk, "shared_secret", enc || pkR, Nsecret).
+	var prk, shared, secret, pskIDHash, infoHash [sha256.Size]byte
+	defer clear(prk[:])
+	defer clear(shared[:])
+	defer clear(secret[:])
+	if !hmacSHA256To(&prk, nil, []byte(v1), x25519SuiteID, []byte("eae_prk"), dh) ||
+		!hmacSHA256To(&shared, prk[:], []byte{0, sha256.Size}, []byte(v1), x25519SuiteID, []byte("shared_secret"), enc, priv.pub, []byte{1}) {
+		return key, nonce, false, nil
+	}
+	// KeySchedule (mode_base, no PSK): suite_id = "HPKE" || kem_id || kdf_id || aead_id.
+	suite := []byte{'H', 'P', 'K', 'E', 0x00, 0x20, byte(s.kdfID >> 8), byte(s.kdfID), byte(s.aead.id >> 8), byte(s.aead.id)}
+	if !hmacSHA256To(&pskIDHash, nil, []byte(v1), suite, []byte("psk_id_hash")) ||
+		!hmacSHA256To(&infoHash, nil, []byte(v1), suite, []byte("info_hash"), info) ||
+		!hmacSHA256To(&secret, shared[:], []byte(v1), suite, []byte("secret")) {
+		return key, nonce, false, nil
+	}
+	ctx := []byte{0} // mode_base || psk_id_hash || info_hash
+	ctx = append(append(ctx, pskIDHash[:]...), infoHash[:]...)
+	if !hmacSHA256To(&key, secret[:], []byte{0, byte(s.aead.nk)}, []byte(v1), suite, []byte("key"), ctx, []byte{1}) ||
+		!hmacSHA256To(&nonce, secret[:], []byte{0, byte(s.aead.nn)}, []byte(v1), suite, []byte("base_nonce"), ctx, []byte{1}) {
+		return key, nonce, false, nil
+	}
+	return key, nonce, true, nil
 }

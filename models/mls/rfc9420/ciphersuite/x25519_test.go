@@ -5,6 +5,7 @@ import (
 	"crypto/ecdh"
 	"crypto/hpke"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"testing"
 )
@@ -21,8 +22,11 @@ func TestX25519KeyPairs(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for i := range 64 {
+	for i := range 66 {
 		ikm := bytes.Repeat([]byte{byte(i)}, 1+i%40)
+		if i >= 64 { // beyond the stack HMAC's text: through crypto/hkdf
+			ikm = bytes.Repeat([]byte{byte(i)}, 230+i)
+		}
 		t.Run(fmt.Sprintf("ikm%d", i), func(t *testing.T) {
 			got, err := k.derive(ikm)
 			if err != nil {
@@ -147,4 +151,55 @@ func unhex(t *testing.T, s string) []byte {
 		t.Fatal(err)
 	}
 	return b
+}
+
+// TestX25519OpenBase: the direct recipient opens what crypto/hpke seals, for both X25519 suites
+// and info lengths on both sides of the stack HMAC's limit, and refuses a tampered ciphertext, a
+// wrong AAD, another key, a short or low-order enc, as crypto/hpke's path does.
+func TestX25519OpenBase(t *testing.T) {
+	for _, id := range []ID{MLS128DHKEMX25519AES128GCMSHA256Ed25519, MLS128DHKEMX25519ChaCha20Poly1305SHA256Ed25519} {
+		s, err := Lookup(id)
+		if err != nil {
+			t.Fatal(err)
+		}
+		k := s.kem.(x25519KEM)
+		for _, infoLen := range []int{0, 1, 100, 486, 487, 600} {
+			t.Run(fmt.Sprintf("%v/info%d", id, infoLen), func(t *testing.T) {
+				priv, err := k.generate()
+				if err != nil {
+					t.Fatal(err)
+				}
+				other, _ := k.generate()
+				info := bytes.Repeat([]byte{7}, infoLen)
+				enc, ct, err := k.stdKEM.sealBase(s, priv.PublicKey(), info, []byte("aad"), []byte("path secret"))
+				if err != nil {
+					t.Fatal(err)
+				}
+				pt, err := k.openBase(s, priv, enc, info, []byte("aad"), ct)
+				if err != nil || string(pt) != "path secret" {
+					t.Fatalf("open: %q, %v", pt, err)
+				}
+				if _, _, ok, _ := x25519SetupBaseR(s, priv, enc, info); ok != (infoLen <= 486) {
+					t.Fatalf("direct path taken: %v", ok)
+				}
+				bad := bytes.Clone(ct)
+				bad[0] ^= 1
+				lowOrder := make([]byte, 32) // u = 0: X25519 gives all zeros
+				for name, c := range map[string]struct {
+					priv         *HPKEPrivateKey
+					enc, aad, ct []byte
+				}{
+					"tampered":  {priv, enc, []byte("aad"), bad},
+					"aad":       {priv, enc, []byte("other"), ct},
+					"key":       {other, enc, []byte("aad"), ct},
+					"short-enc": {priv, enc[:31], []byte("aad"), ct},
+					"low-order": {priv, lowOrder, []byte("aad"), ct},
+				} {
+					if _, err := k.openBase(s, c.priv, c.enc, info, c.aad, c.ct); !errors.Is(err, ErrDecrypt) {
+						t.Errorf("%s: err %v, want ErrDecrypt", name, err)
+					}
+				}
+			})
+		}
+	}
 }

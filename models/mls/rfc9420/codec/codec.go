@@ -107,6 +107,9 @@ func (w *Writer) Reset() {
 	w.err = nil
 }
 
+// Cap returns the capacity of the writer's buffer.
+func (w *Writer) Cap() int { return cap(w.buf) }
+
 // Len returns the number of bytes written so far.
 func (w *Writer) Len() int { return len(w.buf) }
 
@@ -207,7 +210,7 @@ func Unmarshal(b []byte, u Unmarshaler) error {
 
 // Reader decodes from a byte slice. Errors are sticky: after the first error every read returns a
 // zero value and Err reports that first error. Slices returned by Reader are copies, never aliases of
-// the input.
+// the input, except those of OpaqueView and View.
 type Reader struct {
 	b   []byte
 	off int
@@ -335,6 +338,24 @@ func (r *Reader) Opaque() []byte {
 	}
 	return append([]byte{}, r.take(int(n))...)
 }
+
+// OpaqueView is Opaque returning the data as a sub-slice of the input (its capacity limited to its
+// length) instead of a copy, for a decoder whose result is only read, and only while the input is
+// not modified.
+func (r *Reader) OpaqueView() []byte {
+	n := r.Varint()
+	if r.err != nil {
+		return nil
+	}
+	if n > uint64(r.Remaining()) {
+		r.err = ErrShort
+		return nil
+	}
+	return r.take(int(n))
+}
+
+// View is Fixed returning a sub-slice of the input (see OpaqueView) instead of a copy.
+func (r *Reader) View(n int) []byte { return r.take(n) }
 
 // Vector reads a variable-length vector and calls elem repeatedly on a sub-reader limited to the
 // vector's body until the body is consumed. elem must consume at least one byte per call or record an

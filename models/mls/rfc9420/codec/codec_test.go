@@ -171,6 +171,42 @@ func TestDecodeErrors(t *testing.T) {
 	}
 }
 
+// TestOpaqueView: OpaqueView and View read what Opaque and Fixed read, as sub-slices of the input
+// with no capacity beyond them, with the same errors.
+func TestOpaqueView(t *testing.T) {
+	tests := []struct {
+		name string
+		in   []byte
+		want []byte // nil: ErrShort
+	}{
+		{"empty", []byte{0x00, 0xee}, []byte{}},
+		{"two", []byte{0x02, 0xaa, 0xbb, 0xee}, []byte{0xaa, 0xbb}},
+		{"overrun", []byte{0x03, 0xaa, 0xbb}, nil},
+		{"no-length", []byte{}, nil},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			r, c := NewReader(tc.in), NewReader(tc.in)
+			got, copied := r.OpaqueView(), c.Opaque()
+			if !errors.Is(r.Err(), c.Err()) || (tc.want == nil) != (r.Err() != nil) {
+				t.Fatalf("err %v, Opaque's %v", r.Err(), c.Err())
+			}
+			if tc.want == nil {
+				return
+			}
+			if !bytes.Equal(got, tc.want) || !bytes.Equal(copied, tc.want) || cap(got) != len(got) {
+				t.Fatalf("OpaqueView %x (cap %d), Opaque %x, want %x", got, cap(got), copied, tc.want)
+			}
+			if len(got) > 0 && &got[0] != &tc.in[1] {
+				t.Fatal("OpaqueView copied")
+			}
+			if v, f := r.View(1), c.Fixed(1); !bytes.Equal(v, f) || &v[0] != &tc.in[len(tc.in)-1] {
+				t.Fatalf("View %x, Fixed %x", v, f)
+			}
+		})
+	}
+}
+
 func TestVectorElementMustConsume(t *testing.T) {
 	r := NewReader([]byte{0x01, 0x00})
 	r.Vector(func(r *Reader) {})

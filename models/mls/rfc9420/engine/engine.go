@@ -337,8 +337,9 @@ func wrapEpoch(err error) error {
 // Process implements mls.Member. On an error other than removal the member is unchanged except
 // for proposals of the sequence already cached.
 func (m *Member) Process(handshake [][]byte) error {
+	var r group.Received
 	for i, b := range handshake {
-		r, err := m.g.Process(b)
+		err := m.g.ProcessTo(b, &r)
 		if errors.Is(err, group.ErrRemoved) {
 			return fmt.Errorf("%w: %w", mls.ErrRemoved, err)
 		}
@@ -377,8 +378,8 @@ func (m *Member) Protect(plaintext []byte) ([]byte, error) { return m.g.Protect(
 
 // Unprotect implements mls.Member.
 func (m *Member) Unprotect(ciphertext []byte) ([]byte, error) {
-	r, err := m.g.Process(ciphertext)
-	if err != nil {
+	var r group.Received
+	if err := m.g.ProcessTo(ciphertext, &r); err != nil {
 		return nil, wrapEpoch(err)
 	}
 	if r.ContentType != framing.ContentApplication {

@@ -2,6 +2,7 @@ package framing
 
 import (
 	"fmt"
+	"sync"
 
 	"github.com/mimisim/mimisim/models/mls/rfc9420/ciphersuite"
 	"github.com/mimisim/mimisim/models/mls/rfc9420/codec"
@@ -273,11 +274,29 @@ func (a *AuthenticatedContent) VerifySignature(s *ciphersuite.Suite, pub []byte,
 
 // Verifier checks a signature as ciphersuite.Suite.VerifyWithLabel does. A simulator that runs
 // many members of one group can pass a memoising Verifier (one verification per distinct
-// (key, label, content, signature), see group.Share); nil means Suite.VerifyWithLabel.
+// (key, label, content, signature), see group.Share); nil means Suite.VerifyWithLabel. A Verifier
+// must not keep content or signature after it returns: content's memory is reused.
 type Verifier func(s *ciphersuite.Suite, pub []byte, label string, content, signature []byte) error
 
+// tbsPool holds the writers verifySignatureWith encodes FramedContentTBS into: the encoding is
+// read by the verification only, so a receiver does not allocate one per message.
+var tbsPool = sync.Pool{New: func() any { return new(codec.Writer) }}
+
+// maxPooledTBS is the largest buffer kept in tbsPool (a large commit's is dropped after use).
+const maxPooledTBS = 4 << 10
+
 func (a *AuthenticatedContent) verifySignatureWith(s *ciphersuite.Suite, pub []byte, gc *wire.GroupContext, v Verifier) error {
-	tbs, err := a.TBS(gc)
+	w := tbsPool.Get().(*codec.Writer)
+	defer func() {
+		if w.Cap() <= maxPooledTBS {
+			w.Reset()
+			tbsPool.Put(w)
+		}
+	}()
+	if err := marshalTBS(w, a.WireFormat, &a.Content, gc); err != nil {
+		return err
+	}
+	tbs, err := w.Bytes()
 	if err != nil {
 		return err
 	}

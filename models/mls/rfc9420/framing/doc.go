@@ -11,4 +11,9 @@
 // Application data is only ever sent in a PrivateMessage: ProtectPublic and UnprotectPublic reject
 // it. Unprotect functions check group ID and epoch against the GroupContext but leave higher-level
 // validation (is the sender leaf occupied, is the proposal valid, ...) to the group state machine.
+//
+// A receiver that decrypts many messages can do so without copies: DecodePrivate decodes a
+// PrivateMessage as sub-slices of its input, and UnprotectPrivateInto decrypts into the caller's
+// AuthenticatedContent and buffer (its working memory is pooled), so that only what the caller
+// keeps is allocated (group.ProcessTo keeps a copy of the application data).
 package framing

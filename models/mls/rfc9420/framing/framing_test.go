@@ -196,6 +196,99 @@ func TestPrivateReplayAndReorder(t *testing.T) {
 	}
 }
 
+// TestUnprotectPrivateConcurrent: receivers decrypting on several goroutines at once (as a
+// world's prefetch does) each get the message, in memory of their own, while the scratch memory of
+// a decryption is reused.
+func TestUnprotectPrivateConcurrent(t *testing.T) {
+	f := newFixture(t, ciphersuite.MLS128DHKEMX25519AES128GCMSHA256Ed25519)
+	send := f.tree(t)
+	const messages, receivers = 20, 8
+	var pms []*PrivateMessage
+	for i := range messages {
+		c := f.content(ContentApplication)
+		c.ApplicationData = []byte(fmt.Sprint("message ", i))
+		pm, err := ProtectPrivate(f.s, f.signer, c, f.gc, nil, send, f.senderDataSecret, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		pms = append(pms, pm)
+	}
+	got := make([][][]byte, receivers)
+	errs := make(chan error, receivers)
+	for r := range receivers {
+		tree := f.tree(t)
+		go func() {
+			for _, pm := range pms {
+				ac, err := UnprotectPrivate(f.s, pm, f.gc, tree, f.senderDataSecret, f.keyFunc)
+				if err != nil {
+					errs <- err
+					return
+				}
+				got[r] = append(got[r], ac.Content.ApplicationData)
+			}
+			errs <- nil
+		}()
+	}
+	for range receivers {
+		if err := <-errs; err != nil {
+			t.Fatal(err)
+		}
+	}
+	for r := range receivers {
+		for i, data := range got[r] {
+			if want := fmt.Sprint("message ", i); string(data) != want {
+				t.Fatalf("receiver %d, message %d: %q", r, i, data)
+			}
+			if r > 0 && &data[0] == &got[0][i][0] {
+				t.Fatalf("receivers 0 and %d share the plaintext of message %d", r, i)
+			}
+		}
+	}
+}
+
+// TestUnprotectPrivateInto: the content UnprotectPrivate returns, decrypted into the caller's
+// buffer when it has room; on an error the content is zero and a key whose message failed to
+// decrypt is given back (the genuine message still decrypts).
+func TestUnprotectPrivateInto(t *testing.T) {
+	f := newFixture(t, ciphersuite.MLS128DHKEMX25519AES128GCMSHA256Ed25519)
+	send, ref, recv := f.tree(t), f.tree(t), f.tree(t)
+	buf := make([]byte, 0, 256)
+	for i := range 3 {
+		c := f.content(ContentApplication)
+		c.ApplicationData = []byte(fmt.Sprint("message ", i))
+		pm, err := ProtectPrivate(f.s, f.signer, c, f.gc, nil, send, f.senderDataSecret, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		want, err := UnprotectPrivate(f.s, pm, f.gc, ref, f.senderDataSecret, f.keyFunc)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if i == 1 { // a corrupted copy first: refused, and the key kept for the genuine one
+			bad := *pm
+			bad.Ciphertext = append([]byte(nil), pm.Ciphertext...)
+			bad.Ciphertext[len(bad.Ciphertext)-1] ^= 1
+			ac := AuthenticatedContent{WireFormat: WireFormatPublicMessage}
+			if _, err := UnprotectPrivateInto(&ac, buf, f.s, &bad, f.gc, recv, f.senderDataSecret, f.keyFunc, nil, nil); !errors.Is(err, ErrContentDecrypt) || ac.WireFormat != 0 {
+				t.Fatalf("corrupted: err %v, content %+v", err, ac)
+			}
+		}
+		var ac AuthenticatedContent
+		pt, err := UnprotectPrivateInto(&ac, buf, f.s, pm, f.gc, recv, f.senderDataSecret, f.keyFunc, nil, nil)
+		if err != nil {
+			t.Fatalf("message %d: %v", i, err)
+		}
+		if &pt[:1][0] != &buf[:1][0] {
+			t.Fatalf("message %d: not decrypted into the buffer", i)
+		}
+		if !bytes.Equal(ac.Content.ApplicationData, want.Content.ApplicationData) || !bytes.Equal(ac.Auth.Signature, want.Auth.Signature) ||
+			!bytes.Equal(ac.Content.AuthenticatedData, want.Content.AuthenticatedData) || !bytes.Equal(ac.Content.GroupID, want.Content.GroupID) ||
+			ac.Content.Sender != want.Content.Sender || ac.Content.Epoch != want.Content.Epoch || ac.WireFormat != want.WireFormat {
+			t.Fatalf("message %d: %+v, want %+v", i, ac, *want)
+		}
+	}
+}
+
 func TestBadPadding(t *testing.T) {
 	// Build a PrivateMessage whose padding has a non-zero byte by encrypting by hand.
 	f := newFixture(t, ciphersuite.MLS128DHKEMX25519AES128GCMSHA256Ed25519)
@@ -278,6 +371,7 @@ func FuzzDecodeMLSMessage(f *testing.F) {
 	}
 	f.Fuzz(func(t *testing.T, b []byte) {
 		m, err := Decode(b)
+		checkDecodePrivate(t, b, m, err)
 		if err != nil {
 			return
 		}
@@ -286,6 +380,90 @@ func FuzzDecodeMLSMessage(f *testing.F) {
 			t.Fatalf("accepted %x but re-encodes to %x (%v)", b, re, err)
 		}
 	})
+}
+
+// checkDecodePrivate checks DecodePrivate(b) against Decode(b) = (m, err): it takes exactly the
+// mls10 PrivateMessages, with Decode's error, the same fields, and no copies.
+func checkDecodePrivate(t *testing.T, b []byte, m *MLSMessage, err error) {
+	t.Helper()
+	var pm PrivateMessage
+	ok, perr := DecodePrivate(b, &pm)
+	if !ok {
+		if err == nil && m.WireFormat == WireFormatPrivateMessage {
+			t.Fatalf("DecodePrivate refused the PrivateMessage %x", b)
+		}
+		return
+	}
+	if fmt.Sprint(perr) != fmt.Sprint(err) {
+		t.Fatalf("DecodePrivate: err %v, Decode: %v", perr, err)
+	}
+	if err != nil {
+		return
+	}
+	if m.WireFormat != WireFormatPrivateMessage {
+		t.Fatalf("DecodePrivate took wire format %d", m.WireFormat)
+	}
+	want := m.PrivateMessage
+	if !bytes.Equal(pm.GroupID, want.GroupID) || pm.Epoch != want.Epoch || pm.ContentType != want.ContentType ||
+		!bytes.Equal(pm.AuthenticatedData, want.AuthenticatedData) || !bytes.Equal(pm.EncryptedSenderData, want.EncryptedSenderData) ||
+		!bytes.Equal(pm.Ciphertext, want.Ciphertext) {
+		t.Fatalf("DecodePrivate: %+v, Decode: %+v", pm, *want)
+	}
+	if n := len(pm.Ciphertext); n > 0 && (&pm.Ciphertext[n-1] != &b[len(b)-1] || cap(pm.Ciphertext) != n) {
+		t.Fatal("DecodePrivate copied the ciphertext (or left capacity beyond it)")
+	}
+}
+
+// TestDecodePrivate: DecodePrivate agrees with Decode on a PrivateMessage, its truncations and
+// corruptions, and leaves other wire formats to Decode.
+func TestDecodePrivate(t *testing.T) {
+	fx := newFixture(t, ciphersuite.MLS128DHKEMX25519AES128GCMSHA256Ed25519)
+	priv, err := ProtectPrivate(fx.s, fx.signer, fx.content(ContentApplication), fx.gc, nil, fx.tree(t), fx.senderDataSecret, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	valid, err := (&MLSMessage{Version: wire.MLS10, WireFormat: WireFormatPrivateMessage, PrivateMessage: priv}).Encode()
+	if err != nil {
+		t.Fatal(err)
+	}
+	pub, err := ProtectPublic(fx.s, fx.signer, fx.content(ContentCommit), fx.gc, []byte("tag"), fx.membershipKey)
+	if err != nil {
+		t.Fatal(err)
+	}
+	public, err := (&MLSMessage{Version: wire.MLS10, WireFormat: WireFormatPublicMessage, PublicMessage: pub}).Encode()
+	if err != nil {
+		t.Fatal(err)
+	}
+	edit := func(i int, v byte) []byte {
+		b := append([]byte(nil), valid...)
+		b[i] = v
+		return b
+	}
+	ctOffset := 4 + 1 + len(priv.GroupID) + 8 // version, wire format, group_id<V>, epoch
+	tests := []struct {
+		name   string
+		in     []byte
+		wantOK bool
+	}{
+		{"valid", valid, true},
+		{"truncated", valid[:len(valid)-1], true},
+		{"trailing", append(append([]byte(nil), valid...), 0), true},
+		{"bad-content-type", edit(ctOffset, 9), true},
+		{"version", edit(1, 2), false},
+		{"header-only", valid[:3], false},
+		{"public", public, false},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			var pm PrivateMessage
+			ok, _ := DecodePrivate(tc.in, &pm)
+			if ok != tc.wantOK {
+				t.Fatalf("ok = %v, want %v", ok, tc.wantOK)
+			}
+			m, err := Decode(tc.in)
+			checkDecodePrivate(t, tc.in, m, err)
+		})
+	}
 }
 
 func FuzzUnprotectPrivate(f *testing.F) {

@@ -101,3 +101,18 @@ func Decode(b []byte) (*MLSMessage, error) {
 	}
 	return &m, nil
 }
+
+// DecodePrivate decodes b into pm when b is an MLSMessage holding a PrivateMessage, without
+// copying: pm's byte fields are sub-slices of b, so b must not be modified while pm is in use
+// (UnprotectPrivate only reads them, and copies what its result keeps). ok is false, and pm
+// untouched, when b does not start as an mls10 PrivateMessage: Decode then says what it is. When ok,
+// err is the error Decode returns for b.
+func DecodePrivate(b []byte, pm *PrivateMessage) (ok bool, err error) {
+	r := codec.NewReader(b)
+	v, wf := wire.ProtocolVersion(r.Uint16()), WireFormat(r.Uint16())
+	if r.Err() != nil || v != wire.MLS10 || wf != WireFormatPrivateMessage {
+		return false, nil
+	}
+	pm.unmarshal(r, true)
+	return true, r.Finish()
+}

@@ -3,6 +3,7 @@ package framing
 import (
 	"crypto/rand"
 	"fmt"
+	"sync"
 
 	"github.com/mimisim/mimisim/models/mls/rfc9420/ciphersuite"
 	"github.com/mimisim/mimisim/models/mls/rfc9420/codec"
@@ -32,16 +33,27 @@ func (p *PrivateMessage) MarshalMLS(w *codec.Writer) {
 }
 
 // UnmarshalMLS decodes the message.
-func (p *PrivateMessage) UnmarshalMLS(r *codec.Reader) {
-	p.GroupID = r.Opaque()
+func (p *PrivateMessage) UnmarshalMLS(r *codec.Reader) { p.unmarshal(r, false) }
+
+// unmarshal decodes the message; with view, its byte fields are sub-slices of the input.
+func (p *PrivateMessage) unmarshal(r *codec.Reader, view bool) {
+	p.GroupID = opaque(r, view)
 	p.Epoch = r.Uint64()
 	p.ContentType = ContentType(r.Uint8())
 	if !p.ContentType.valid() {
 		r.Fail(fmt.Errorf("%w: content type %d", codec.ErrUnknownVariant, p.ContentType))
 	}
-	p.AuthenticatedData = r.Opaque()
-	p.EncryptedSenderData = r.Opaque()
-	p.Ciphertext = r.Opaque()
+	p.AuthenticatedData = opaque(r, view)
+	p.EncryptedSenderData = opaque(r, view)
+	p.Ciphertext = opaque(r, view)
+}
+
+// opaque reads opaque data<V>: a sub-slice of the input with view, else a copy.
+func opaque(r *codec.Reader, view bool) []byte {
+	if view {
+		return r.OpaqueView()
+	}
+	return r.Opaque()
 }
 
 // SenderData is the encrypted header of a PrivateMessage.
@@ -54,22 +66,34 @@ type SenderData struct {
 // SenderDataKeyNonce derives the sender-data AEAD key and nonce from the first Nh bytes of the
 // content ciphertext (all of it when shorter) (§6.3.2).
 func SenderDataKeyNonce(s *ciphersuite.Suite, senderDataSecret, ciphertext []byte) (key, nonce []byte, err error) {
-	sample := ciphertext
-	if len(sample) > s.Nh() {
-		sample = sample[:s.Nh()]
-	}
-	if key, err = s.ExpandWithLabel(senderDataSecret, "key", sample, s.Nk()); err != nil {
-		return nil, nil, err
-	}
-	if nonce, err = s.ExpandWithLabel(senderDataSecret, "nonce", sample, s.Nn()); err != nil {
+	key, nonce = make([]byte, s.Nk()), make([]byte, s.Nn())
+	if err := senderDataKeyNonceTo(s, key, nonce, senderDataSecret, ciphertext); err != nil {
 		return nil, nil, err
 	}
 	return key, nonce, nil
 }
 
+// senderDataKeyNonceTo is SenderDataKeyNonce writing the key and nonce into key and nonce (of Nk
+// and Nn bytes).
+func senderDataKeyNonceTo(s *ciphersuite.Suite, key, nonce, senderDataSecret, ciphertext []byte) error {
+	sample := ciphertext
+	if len(sample) > s.Nh() {
+		sample = sample[:s.Nh()]
+	}
+	if err := s.ExpandWithLabelTo(key, senderDataSecret, "key", sample); err != nil {
+		return err
+	}
+	return s.ExpandWithLabelTo(nonce, senderDataSecret, "nonce", sample)
+}
+
 func senderDataAAD(groupID []byte, epoch uint64, ct ContentType) ([]byte, error) {
 	var w codec.Writer
 	w.Grow(len(groupID) + 16)
+	return writeSenderDataAAD(&w, groupID, epoch, ct)
+}
+
+// writeSenderDataAAD writes SenderDataAAD to w and returns w's bytes.
+func writeSenderDataAAD(w *codec.Writer, groupID []byte, epoch uint64, ct ContentType) ([]byte, error) {
 	w.Opaque(groupID)
 	w.Uint64(epoch)
 	w.Uint8(uint8(ct))
@@ -79,11 +103,51 @@ func senderDataAAD(groupID []byte, epoch uint64, ct ContentType) ([]byte, error)
 func contentAAD(groupID []byte, epoch uint64, ct ContentType, authenticatedData []byte) ([]byte, error) {
 	var w codec.Writer
 	w.Grow(len(groupID) + len(authenticatedData) + 24)
+	return writeContentAAD(&w, groupID, epoch, ct, authenticatedData)
+}
+
+// writeContentAAD writes PrivateContentAAD to w and returns w's bytes.
+func writeContentAAD(w *codec.Writer, groupID []byte, epoch uint64, ct ContentType, authenticatedData []byte) ([]byte, error) {
 	w.Opaque(groupID)
 	w.Uint64(epoch)
 	w.Uint8(uint8(ct))
 	w.Opaque(authenticatedData)
 	return w.Bytes()
+}
+
+// openScratch is the working memory of one decryption (UnprotectPrivateCached): the sender-data
+// key and nonce, the sender data, the AADs and the reuse-guarded nonce are only read by the
+// AEAD, so they live in a pooled scratch instead of a few small allocations per message.
+type openScratch struct {
+	w     codec.Writer
+	key   [32]byte
+	nonce [32]byte
+	sd    [16]byte
+	ckey  [32]byte // the content key and nonce, derived in order (secrettree.HashRatchet.GetTo)
+	cnon  [32]byte
+}
+
+var openPool = sync.Pool{New: func() any { return new(openScratch) }}
+
+// maxPooledAAD is the largest AAD buffer kept in openPool.
+const maxPooledAAD = 4 << 10
+
+func getScratch() *openScratch { return openPool.Get().(*openScratch) }
+
+func putScratch(sc *openScratch) {
+	if sc.w.Cap() > maxPooledAAD {
+		sc.w = codec.Writer{}
+	}
+	sc.w.Reset()
+	openPool.Put(sc)
+}
+
+// part returns n bytes of arr, or new memory when arr is too short.
+func part(arr []byte, n int) []byte {
+	if n <= len(arr) {
+		return arr[:n:n]
+	}
+	return make([]byte, n)
 }
 
 func ratchetFor(ct ContentType) secrettree.RatchetType {
@@ -94,7 +158,12 @@ func ratchetFor(ct ContentType) secrettree.RatchetType {
 }
 
 func applyReuseGuard(nonce []byte, guard [4]byte) []byte {
-	out := append([]byte(nil), nonce...)
+	return reuseGuardTo(make([]byte, len(nonce)), nonce, guard)
+}
+
+// reuseGuardTo writes nonce XOR guard (on its first four bytes) into out (len(nonce) bytes).
+func reuseGuardTo(out, nonce []byte, guard [4]byte) []byte {
+	copy(out, nonce)
 	for i := range guard {
 		out[i] ^= guard[i]
 	}
@@ -212,27 +281,36 @@ func EncryptPrivate(s *ciphersuite.Suite, ac *AuthenticatedContent, tree *secret
 
 // DecryptSenderData recovers the sender data of pm.
 func DecryptSenderData(s *ciphersuite.Suite, pm *PrivateMessage, senderDataSecret []byte) (*SenderData, error) {
-	return decryptSenderData(s, pm, senderDataSecret, nil)
+	sc := getScratch()
+	defer putScratch(sc)
+	sd, err := decryptSenderData(s, pm, senderDataSecret, nil, sc)
+	if err != nil {
+		return nil, err
+	}
+	return &sd, nil
 }
 
-func decryptSenderData(s *ciphersuite.Suite, pm *PrivateMessage, senderDataSecret []byte, aeads *ciphersuite.AEADCache) (*SenderData, error) {
-	key, nonce, err := SenderDataKeyNonce(s, senderDataSecret, pm.Ciphertext)
-	if err != nil {
-		return nil, err
+// decryptSenderData decrypts pm's sender data with the scratch memory sc (its writer left with
+// the sender-data AAD).
+func decryptSenderData(s *ciphersuite.Suite, pm *PrivateMessage, senderDataSecret []byte, aeads *ciphersuite.AEADCache, sc *openScratch) (SenderData, error) {
+	key, nonce := part(sc.key[:], s.Nk()), part(sc.nonce[:], s.Nn())
+	if err := senderDataKeyNonceTo(s, key, nonce, senderDataSecret, pm.Ciphertext); err != nil {
+		return SenderData{}, err
 	}
-	aad, err := senderDataAAD(pm.GroupID, pm.Epoch, pm.ContentType)
+	sc.w.Reset()
+	aad, err := writeSenderDataAAD(&sc.w, pm.GroupID, pm.Epoch, pm.ContentType)
 	if err != nil {
-		return nil, err
+		return SenderData{}, err
 	}
-	pt, err := s.OpenCached(aeads, key, nonce, aad, pm.EncryptedSenderData)
+	pt, err := s.OpenCachedTo(aeads, sc.sd[:0], key, nonce, aad, pm.EncryptedSenderData)
 	if err != nil {
-		return nil, ErrSenderData
+		return SenderData{}, ErrSenderData
 	}
 	r := codec.NewReader(pt)
-	sd := &SenderData{LeafIndex: r.Uint32(), Generation: r.Uint32()}
-	copy(sd.ReuseGuard[:], r.Fixed(4))
+	sd := SenderData{LeafIndex: r.Uint32(), Generation: r.Uint32()}
+	copy(sd.ReuseGuard[:], r.View(4))
 	if err := r.Finish(); err != nil {
-		return nil, fmt.Errorf("%w: %v", ErrSenderData, err)
+		return SenderData{}, fmt.Errorf("%w: %v", ErrSenderData, err)
 	}
 	return sd, nil
 }
@@ -253,6 +331,30 @@ func UnprotectPrivateWith(s *ciphersuite.Suite, pm *PrivateMessage, gc *wire.Gro
 // content keys taken from aeads (nil: built per call). Holders of one epoch derive the same keys
 // for a message; the cache builds each key schedule once (see ciphersuite.AEADCache).
 func UnprotectPrivateCached(s *ciphersuite.Suite, pm *PrivateMessage, gc *wire.GroupContext, tree *secrettree.SecretTree, senderDataSecret []byte, signerKey SignerKeyFunc, verify Verifier, aeads *ciphersuite.AEADCache) (*AuthenticatedContent, error) {
+	ac := new(AuthenticatedContent)
+	if _, err := unprotectPrivate(ac, nil, true, s, pm, gc, tree, senderDataSecret, signerKey, verify, aeads); err != nil {
+		return nil, err
+	}
+	return ac, nil
+}
+
+// UnprotectPrivateInto is UnprotectPrivateCached writing into memory of the caller's: the content
+// goes to *ac (left zero on an error), and the plaintext is decrypted into buf's memory when it has
+// room (else into new memory), which it returns. ac's byte fields are sub-slices of pm's (so of
+// pm's input) and of that plaintext: a caller that reuses either must first copy what it keeps.
+// A receiver decrypting many messages can so reuse one AuthenticatedContent and one buffer.
+func UnprotectPrivateInto(ac *AuthenticatedContent, buf []byte, s *ciphersuite.Suite, pm *PrivateMessage, gc *wire.GroupContext, tree *secrettree.SecretTree, senderDataSecret []byte, signerKey SignerKeyFunc, verify Verifier, aeads *ciphersuite.AEADCache) ([]byte, error) {
+	pt, err := unprotectPrivate(ac, buf, false, s, pm, gc, tree, senderDataSecret, signerKey, verify, aeads)
+	if err != nil {
+		*ac = AuthenticatedContent{}
+		return nil, err
+	}
+	return pt, nil
+}
+
+// unprotectPrivate decrypts and authenticates pm into *ac, the plaintext appended to buf[:0]; with
+// own, ac's group id and authenticated data are copies (else sub-slices of pm's).
+func unprotectPrivate(ac *AuthenticatedContent, buf []byte, own bool, s *ciphersuite.Suite, pm *PrivateMessage, gc *wire.GroupContext, tree *secrettree.SecretTree, senderDataSecret []byte, signerKey SignerKeyFunc, verify Verifier, aeads *ciphersuite.AEADCache) ([]byte, error) {
 	if !pm.ContentType.valid() {
 		return nil, fmt.Errorf("framing: invalid content type %d", pm.ContentType)
 	}
@@ -260,7 +362,9 @@ func UnprotectPrivateCached(s *ciphersuite.Suite, pm *PrivateMessage, gc *wire.G
 	if err := checkGroup(&hdr, gc); err != nil {
 		return nil, err
 	}
-	sd, err := decryptSenderData(s, pm, senderDataSecret, aeads)
+	sc := getScratch()
+	defer putScratch(sc)
+	sd, err := decryptSenderData(s, pm, senderDataSecret, aeads, sc)
 	if err != nil {
 		return nil, err
 	}
@@ -268,39 +372,60 @@ func UnprotectPrivateCached(s *ciphersuite.Suite, pm *PrivateMessage, gc *wire.G
 	if err != nil {
 		return nil, err
 	}
-	kn, err := ratchet.Get(sd.Generation)
+	kn, err := ratchet.GetTo(sd.Generation, part(sc.ckey[:], s.Nk()), part(sc.cnon[:], s.Nn()))
 	if err != nil {
 		return nil, err
 	}
-	aad, err := contentAAD(pm.GroupID, pm.Epoch, pm.ContentType, pm.AuthenticatedData)
+	defer clear(sc.ckey[:])
+	sc.w.Reset()
+	aad, err := writeContentAAD(&sc.w, pm.GroupID, pm.Epoch, pm.ContentType, pm.AuthenticatedData)
 	if err != nil {
 		return nil, err
 	}
-	plaintext, err := s.OpenCached(aeads, kn.Key, applyReuseGuard(kn.Nonce, sd.ReuseGuard), aad, pm.Ciphertext)
+	nonce := reuseGuardTo(part(sc.nonce[:], len(kn.Nonce)), kn.Nonce, sd.ReuseGuard)
+	plaintext, err := s.OpenCachedTo(aeads, buf[:0], kn.Key, nonce, aad, pm.Ciphertext)
 	if err != nil {
-		ratchet.Restore(kn)
+		// The key goes back to the ratchet in memory of its own (kn's is the scratch's).
+		ratchet.Restore(secrettree.KeyNonce{Generation: kn.Generation, Key: append([]byte(nil), kn.Key...), Nonce: append([]byte(nil), kn.Nonce...)})
 		return nil, ErrContentDecrypt
 	}
-	clear(kn.Key)
 
-	ac := &AuthenticatedContent{
+	*ac = AuthenticatedContent{
 		WireFormat: WireFormatPrivateMessage,
 		Content: FramedContent{
-			GroupID:           append([]byte(nil), pm.GroupID...),
+			GroupID:           pm.GroupID,
 			Epoch:             pm.Epoch,
 			Sender:            Sender{Type: SenderMember, LeafIndex: sd.LeafIndex},
-			AuthenticatedData: append([]byte(nil), pm.AuthenticatedData...),
+			AuthenticatedData: pm.AuthenticatedData,
 			ContentType:       pm.ContentType,
 		},
 	}
-	r := codec.NewReader(plaintext)
-	ac.Content.unmarshalBody(r)
-	ac.Auth.unmarshal(r, pm.ContentType)
-	if err := r.Err(); err != nil {
-		return nil, err
+	if own {
+		ac.Content.GroupID = append([]byte(nil), pm.GroupID...)
+		ac.Content.AuthenticatedData = append([]byte(nil), pm.AuthenticatedData...)
+	}
+	// The plaintext is this call's own memory (or the caller's): an application message's data
+	// and signature are left in it (sub-slices) rather than copied out.
+	var padding []byte
+	if pm.ContentType == ContentApplication {
+		r := codec.NewReader(plaintext)
+		ac.Content.ApplicationData = r.OpaqueView()
+		ac.Auth.Signature = r.OpaqueView()
+		if err := r.Err(); err != nil {
+			return nil, err
+		}
+		padding = r.View(r.Remaining())
+	} else {
+		r := codec.NewReader(plaintext)
+		ac.Content.unmarshalBody(r)
+		ac.Auth.unmarshal(r, pm.ContentType)
+		if err := r.Err(); err != nil {
+			return nil, err
+		}
+		padding = r.View(r.Remaining())
 	}
 	var nonzero byte
-	for _, b := range r.Rest() {
+	for _, b := range padding {
 		nonzero |= b
 	}
 	if nonzero != 0 {
@@ -313,5 +438,5 @@ func UnprotectPrivateCached(s *ciphersuite.Suite, pm *PrivateMessage, gc *wire.G
 	if err := ac.verifySignatureWith(s, pub, gc, verify); err != nil {
 		return nil, err
 	}
-	return ac, nil
+	return plaintext, nil
 }

@@ -14,7 +14,9 @@
 //     applies received messages: application data, proposals (Add, Update, Remove, PSK,
 //     GroupContextExtensions; cached by ProposalRef) and commits (§12.2 validation, §12.3 order,
 //     path-required rule, UpdatePath, PSKs, key schedule, confirmation tag), leaving the group
-//     unchanged on any failure.
+//     unchanged on any failure. ProcessTo writes the outcome into the caller's Received; for an
+//     application message it allocates only the copy of the data (the decryption's working
+//     memory is pooled).
 //   - Join / JoinWith from a Welcome (GroupSecrets, GroupInfo signature, tree hash, tree
 //     validation, own leaf, path secret, external PSKs, confirmation tag).
 //   - External commits (§12.4.3.2, external.go): GroupInfo publishes external_pub (and the

@@ -5,6 +5,7 @@ import (
 	"crypto/rand"
 	"errors"
 	"fmt"
+	"sync"
 	"time"
 
 	"github.com/mimisim/mimisim/models/mls/rfc9420/ciphersuite"
@@ -291,6 +292,13 @@ func (g *Group) unframe(b []byte) (*framing.AuthenticatedContent, error) {
 			}
 		}
 	}
+	var pm framing.PrivateMessage
+	if ok, err := framing.DecodePrivate(b, &pm); ok { // the usual case, decoded without copies
+		if err != nil {
+			return nil, err
+		}
+		return framing.UnprotectPrivateCached(g.s, &pm, &g.gc, g.st, g.ep.SenderDataSecret, g.memberKey, verify, aeads)
+	}
 	msg, err := framing.Decode(b)
 	if err != nil {
 		return nil, err
@@ -344,77 +352,150 @@ type Received struct {
 // Process authenticates and applies a received group message of the current epoch: application
 // data is decrypted (out-of-order within the secret tree's window), proposals are validated and
 // cached, and commits move the group to the next epoch. On any error the group is unchanged
-// (except that a PrivateMessage key used by an authentic message is consumed).
+// (except that a PrivateMessage key used by an authentic message is consumed). See also ProcessTo.
 func (g *Group) Process(b []byte) (*Received, error) {
+	r := new(Received)
+	err := g.ProcessTo(b, r)
+	if err != nil && !r.Removed {
+		return nil, err
+	}
+	return r, err
+}
+
+// ProcessTo is Process writing the outcome into *r, which it overwrites (a caller can keep r in
+// its own memory): on an error r is left zero except for a commit that removes this member (then
+// r.Removed is set, with ErrRemoved).
+func (g *Group) ProcessTo(b []byte, r *Received) error {
+	*r = Received{}
 	if g.removed {
-		return nil, ErrInactive
+		return ErrInactive
+	}
+	if ok, err := g.processApplication(b, r); ok {
+		return err
 	}
 	ac, err := g.unframe(b)
 	if err != nil {
-		return nil, err
+		return err
 	}
 	sender := tm.LeafIndex(ac.Content.Sender.LeafIndex)
 	member := ac.Content.Sender.Type == framing.SenderMember
 	if ac.Content.Sender.Type == framing.SenderExternal {
 		sender = tm.LeafIndex(ac.Content.Sender.SenderIndex)
 	}
-	r := &Received{ContentType: ac.Content.ContentType, SenderType: ac.Content.Sender.Type, Sender: sender, AuthenticatedData: ac.Content.AuthenticatedData}
+	out := Received{ContentType: ac.Content.ContentType, SenderType: ac.Content.Sender.Type, Sender: sender, AuthenticatedData: ac.Content.AuthenticatedData}
 	switch ac.Content.ContentType {
 	case framing.ContentApplication:
 		if !member {
-			return nil, fmt.Errorf("group: application data from sender type %d", ac.Content.Sender.Type)
+			return fmt.Errorf("group: application data from sender type %d", ac.Content.Sender.Type)
 		}
-		r.ApplicationData = ac.Content.ApplicationData
-		return r, nil
+		out.ApplicationData = ac.Content.ApplicationData
+		*r = out
+		return nil
 	case framing.ContentProposal:
 		if g.reinit != nil {
-			return nil, ErrReInitPending
+			return ErrReInitPending
 		}
 		if member && sender == g.Leaf() {
 			// One's own proposal echoed back: accepted if this member sent it in this epoch.
 			ref, err := ac.ProposalRef(g.s)
 			if err != nil {
-				return nil, err
+				return err
 			}
 			if g.cached(ref) == nil {
-				return nil, fmt.Errorf("group: proposal claims to be from this member but was not sent by it")
+				return fmt.Errorf("group: proposal claims to be from this member but was not sent by it")
 			}
-			r.Proposal = ac.Content.Proposal
-			return r, nil
+			out.Proposal = ac.Content.Proposal
+			*r = out
+			return nil
 		}
 		if err := g.cacheProposal(ac); err != nil {
-			return nil, err
+			return err
 		}
-		r.Proposal = ac.Content.Proposal
-		return r, nil
+		out.Proposal = ac.Content.Proposal
+		*r = out
+		return nil
 	case framing.ContentCommit:
 		if g.reinit != nil {
-			return nil, ErrReInitPending
+			return ErrReInitPending
 		}
 		var next *Group
 		switch {
 		case ac.Content.Sender.Type == framing.SenderNewMemberCommit:
-			next, r.Sender, err = g.processExternalCommit(ac)
+			next, out.Sender, err = g.processExternalCommit(ac)
 		case !member:
-			return nil, fmt.Errorf("%w: commit from sender type %d", ErrInvalidCommit, ac.Content.Sender.Type)
+			return fmt.Errorf("%w: commit from sender type %d", ErrInvalidCommit, ac.Content.Sender.Type)
 		case sender == g.Leaf():
-			return nil, ErrOwnCommit
+			return ErrOwnCommit
 		default:
 			next, err = g.processCommit(ac, b)
 		}
 		if errors.Is(err, ErrRemoved) {
 			// The group stays in its last epoch, inactive.
 			g.removed = true
-			r.Removed = true
-			return r, err
+			out.Removed = true
+			*r = out
+			return err
 		}
 		if err != nil {
-			return nil, err
+			return err
 		}
 		*g = *next
-		return r, nil
+		*r = out
+		return nil
 	}
-	return nil, fmt.Errorf("group: content type %d", ac.Content.ContentType)
+	return fmt.Errorf("group: content type %d", ac.Content.ContentType)
+}
+
+// recvScratch is the memory an application message is decrypted into (processApplication): the
+// content and plaintext are only read until the outcome's data is copied out, so they are reused.
+type recvScratch struct {
+	ac  framing.AuthenticatedContent
+	buf []byte
+}
+
+var recvPool = sync.Pool{New: func() any { return new(recvScratch) }}
+
+// maxPooledPlaintext is the largest plaintext buffer kept in recvPool.
+const maxPooledPlaintext = 4 << 10
+
+// processApplication is ProcessTo for an application PrivateMessage (ok true; false: b is
+// anything else, left to the general path, which would decode and unframe it the same way). The
+// message is decrypted into pooled memory and the outcome holds copies of its data: one
+// allocation per message, the application data's.
+func (g *Group) processApplication(b []byte, r *Received) (ok bool, err error) {
+	var pm framing.PrivateMessage
+	if ok, err := framing.DecodePrivate(b, &pm); !ok || (err == nil && pm.ContentType != framing.ContentApplication) {
+		return false, nil
+	} else if err != nil {
+		return true, err
+	}
+	var verify framing.Verifier
+	var aeads *ciphersuite.AEADCache
+	if g.cfg.Share != nil {
+		verify = g.cfg.Share.verifier(g.gc.Epoch, g.tree.MemberCount()-1)
+		aeads = g.cfg.Share.aeads
+	}
+	sc := recvPool.Get().(*recvScratch)
+	defer func() {
+		sc.ac = framing.AuthenticatedContent{}
+		clear(sc.buf[:cap(sc.buf)])
+		if cap(sc.buf) <= maxPooledPlaintext {
+			recvPool.Put(sc)
+		}
+	}()
+	pt, err := framing.UnprotectPrivateInto(&sc.ac, sc.buf, g.s, &pm, &g.gc, g.st, g.ep.SenderDataSecret, g.memberKey, verify, aeads)
+	if err != nil {
+		return true, err
+	}
+	sc.buf = pt[:0]
+	c := &sc.ac.Content
+	if c.Sender.Type != framing.SenderMember { // never so for a PrivateMessage; as ProcessTo
+		return true, fmt.Errorf("group: application data from sender type %d", c.Sender.Type)
+	}
+	*r = Received{ContentType: c.ContentType, SenderType: c.Sender.Type, Sender: tm.LeafIndex(c.Sender.LeafIndex),
+		ApplicationData:   append([]byte{}, c.ApplicationData...),
+		AuthenticatedData: append([]byte(nil), c.AuthenticatedData...)}
+	return true, nil
 }
 
 // cacheProposal validates a by-reference proposal against the current epoch and stores it.

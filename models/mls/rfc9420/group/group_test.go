@@ -4,9 +4,11 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"reflect"
 	"testing"
 
 	"github.com/mimisim/mimisim/models/mls/rfc9420/ciphersuite"
+	"github.com/mimisim/mimisim/models/mls/rfc9420/framing"
 	tm "github.com/mimisim/mimisim/models/mls/rfc9420/treemath"
 	"github.com/mimisim/mimisim/models/mls/rfc9420/wire"
 )
@@ -283,5 +285,49 @@ func TestOutOfOrderApplication(t *testing.T) {
 	}
 	if _, err := x.members["m1"].Process(cts[2]); err == nil {
 		t.Fatal("replay accepted")
+	}
+}
+
+// TestProcessTo: ProcessTo writes what Process returns, leaves r zero on an error (whatever r
+// held), and reports a removal in r with ErrRemoved.
+func TestProcessTo(t *testing.T) {
+	x := newSim(t, suite1(t), Config{})
+	x.add("m0", "m1", "m2", "m3")
+	ct, err := x.members["m0"].Protect([]byte("hello"), []byte("ad"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	want, err := x.members["m1"].Process(ct)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := Received{Removed: true, ApplicationData: []byte("stale")}
+	if err := x.members["m2"].ProcessTo(ct, &r); err != nil {
+		t.Fatal(err)
+	}
+	if r.ContentType != want.ContentType || r.Sender != want.Sender || r.SenderType != want.SenderType ||
+		!bytes.Equal(r.ApplicationData, want.ApplicationData) || !bytes.Equal(r.AuthenticatedData, want.AuthenticatedData) || r.Removed {
+		t.Fatalf("ProcessTo %+v, Process %+v", r, *want)
+	}
+	// The data is the member's own: a second message (decrypted in reused memory) leaves it.
+	first := r.ApplicationData
+	ct2, err := x.members["m0"].Protect([]byte("world"), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var r2 Received
+	if err := x.members["m2"].ProcessTo(ct2, &r2); err != nil || string(r2.ApplicationData) != "world" || string(first) != "hello" {
+		t.Fatalf("second message %q (%v); first now %q", r2.ApplicationData, err, first)
+	}
+	r = Received{Removed: true}
+	if err := x.members["m2"].ProcessTo(ct, &r); err == nil || !reflect.DeepEqual(r, Received{}) {
+		t.Fatalf("replay: err %v, r %+v", err, r)
+	}
+	pc, err := x.members["m0"].Commit(CommitOptions{Remove: []tm.LeafIndex{x.leafOf("m3")}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := x.members["m3"].ProcessTo(pc.Commit, &r); !errors.Is(err, ErrRemoved) || !r.Removed || r.ContentType != framing.ContentCommit {
+		t.Fatalf("removal: err %v, r %+v", err, r)
 	}
 }

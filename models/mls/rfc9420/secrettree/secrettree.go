@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"slices"
 
 	"github.com/mimisim/mimisim/models/mls/rfc9420/ciphersuite"
 	"github.com/mimisim/mimisim/models/mls/rfc9420/treemath"
@@ -67,38 +68,80 @@ type SecretTree struct {
 	n     treemath.LeafCount
 	nh    int
 	cfg   Config
-	// frontier maps each node whose secret is held to its slot in store (nh bytes per slot);
-	// free lists the slots to reuse. No pointers per secret, and no padding to maxNh.
-	frontier map[treemath.NodeIndex]uint32
-	store    []byte
+	// frontier lists each node whose secret is held, by node index, with its slot (nh bytes) in
+	// chunks: the first holds slot 0 (the root's, all a tree that decrypts nothing needs), the
+	// others chunk slots each; used counts the slots handed out, free lists those to reuse.
+	// No pointers per secret, no padding to maxNh, and a new chunk copies nothing: a slice grown
+	// by append allocated about four times its final size over a receiver's first messages from
+	// new senders, and a map about four times the sorted list.
+	frontier []held
+	chunks   [][]byte
+	chunk    int
+	used     uint32
 	free     []uint32
 	ratchets map[treemath.LeafIndex]*[2]HashRatchet
 }
 
-// put stores the secret of node x.
+// held is a frontier node and the slot of its secret.
+type held struct {
+	node treemath.NodeIndex
+	slot uint32
+}
+
+// find returns the position of node x in the frontier, or where it would be inserted.
+func (t *SecretTree) find(x treemath.NodeIndex) (int, bool) {
+	lo, hi := 0, len(t.frontier)
+	for lo < hi {
+		m := int(uint(lo+hi) >> 1)
+		if t.frontier[m].node < x {
+			lo = m + 1
+		} else {
+			hi = m
+		}
+	}
+	return lo, lo < len(t.frontier) && t.frontier[lo].node == x
+}
+
+// put stores the secret of node x (which must not be held).
 func (t *SecretTree) put(x treemath.NodeIndex, sec []byte) {
 	var i uint32
 	if n := len(t.free); n > 0 {
 		i, t.free = t.free[n-1], t.free[:n-1]
 	} else {
-		i = uint32(len(t.store) / t.nh)
-		t.store = append(t.store, make([]byte, t.nh)...)
+		i = t.used
+		t.used++
+		switch {
+		case i == 0:
+			t.chunks = append(t.chunks, make([]byte, t.nh))
+		case int(i-1)%t.chunk == 0:
+			t.chunks = append(t.chunks, make([]byte, t.chunk*t.nh))
+		}
 	}
 	copy(t.slot(i), sec)
-	t.frontier[x] = i
+	k, _ := t.find(x)
+	t.frontier = slices.Insert(t.frontier, k, held{node: x, slot: i})
 }
 
+// maxChunk is the number of slots per chunk after the first (fewer in a tree with fewer nodes).
+const maxChunk = 16
+
 func (t *SecretTree) slot(i uint32) []byte {
-	return t.store[int(i)*t.nh : int(i+1)*t.nh : int(i+1)*t.nh]
+	if i == 0 {
+		return t.chunks[0][:t.nh:t.nh]
+	}
+	j := int(i - 1)
+	c, o := t.chunks[1+j/t.chunk], (j%t.chunk)*t.nh
+	return c[o : o+t.nh : o+t.nh]
 }
 
 // take removes node x's secret from the frontier and copies it to out, erasing its slot.
 func (t *SecretTree) take(x treemath.NodeIndex, out []byte) {
-	i := t.frontier[x]
+	k, _ := t.find(x)
+	i := t.frontier[k].slot
 	sl := t.slot(i)
 	copy(out, sl)
 	clear(sl)
-	delete(t.frontier, x)
+	t.frontier = slices.Delete(t.frontier, k, k+1)
 	t.free = append(t.free, i)
 }
 
@@ -120,7 +163,7 @@ func New(s *ciphersuite.Suite, encryptionSecret []byte, n treemath.LeafCount, cf
 		n:        n,
 		nh:       s.Nh(),
 		cfg:      c,
-		frontier: map[treemath.NodeIndex]uint32{},
+		chunk:    int(min(maxChunk, 2*uint64(n)-1)),
 		ratchets: map[treemath.LeafIndex]*[2]HashRatchet{},
 	}
 	t.put(treemath.Root(n), encryptionSecret)
@@ -163,7 +206,7 @@ func (t *SecretTree) deriveLeaf(x treemath.NodeIndex) (secret, error) {
 	// Find the frontier ancestor of x: exactly one exists while x's secret has not been taken.
 	cur := x
 	for {
-		if _, ok := t.frontier[cur]; ok {
+		if _, ok := t.find(cur); ok {
 			break
 		}
 		p, ok := treemath.Parent(cur, t.n)
@@ -238,14 +281,22 @@ func (r *HashRatchet) step() (KeyNonce, error) {
 	if !r.live {
 		return KeyNonce{}, ErrExhausted
 	}
+	return r.stepTo(make([]byte, r.suite.Nk()), make([]byte, r.suite.Nn()))
+}
+
+// stepTo is step writing the key and nonce into key and nonce (Nk and Nn bytes).
+func (r *HashRatchet) stepTo(key, nonce []byte) (KeyNonce, error) {
+	if !r.live {
+		return KeyNonce{}, ErrExhausted
+	}
 	s, j := r.suite, r.next
 	cur := r.secret[:r.nh]
-	key, err := s.DeriveTreeSecret(cur, "key", j, s.Nk())
-	if err != nil {
+	var ctx [4]byte
+	binary.BigEndian.PutUint32(ctx[:], j)
+	if err := s.ExpandWithLabelTo(key, cur, "key", ctx[:]); err != nil {
 		return KeyNonce{}, err
 	}
-	nonce, err := s.DeriveTreeSecret(cur, "nonce", j, s.Nn())
-	if err != nil {
+	if err := s.ExpandWithLabelTo(nonce, cur, "nonce", ctx[:]); err != nil {
 		return KeyNonce{}, err
 	}
 	if j == math.MaxUint32 {
@@ -253,8 +304,6 @@ func (r *HashRatchet) step() (KeyNonce, error) {
 		r.live = false
 		return KeyNonce{Generation: j, Key: key, Nonce: nonce}, nil
 	}
-	var ctx [4]byte
-	binary.BigEndian.PutUint32(ctx[:], j)
 	if err := s.ExpandWithLabelTo(cur, cur, "secret", ctx[:]); err != nil { // erases the old one
 		return KeyNonce{}, err
 	}
@@ -294,6 +343,23 @@ func (r *HashRatchet) Get(gen uint32) (KeyNonce, error) {
 		r.retain(kn)
 	}
 	return r.step()
+}
+
+// GetTo is Get writing the key and nonce into key and nonce (Nk and Nn bytes, which the returned
+// KeyNonce's Key and Nonce are): a receiver that decrypts in order derives them into memory it
+// reuses. Restore needs a KeyNonce of its own memory, so copy them before restoring.
+func (r *HashRatchet) GetTo(gen uint32, key, nonce []byte) (KeyNonce, error) {
+	if gen != r.next || !r.live {
+		kn, err := r.Get(gen)
+		if err != nil {
+			return KeyNonce{}, err
+		}
+		key, nonce = key[:copy(key, kn.Key)], nonce[:copy(nonce, kn.Nonce)]
+		clear(kn.Key)
+		clear(kn.Nonce)
+		return KeyNonce{Generation: kn.Generation, Key: key, Nonce: nonce}, nil
+	}
+	return r.stepTo(key, nonce) // Get's forward path with nothing to skip
 }
 
 func (r *HashRatchet) retain(kn KeyNonce) {

@@ -66,6 +66,34 @@ func TestSenderReceiverAgree(t *testing.T) {
 	}
 }
 
+// TestGetTo: GetTo hands out the keys Get does, in the caller's memory, in order, out of order
+// (retained keys), ahead (skipping) and refuses a replay as Get does.
+func TestGetTo(t *testing.T) {
+	ref, tree := newTree(t, 4, nil), newTree(t, 4, nil)
+	var key, nonce [32]byte
+	for _, gen := range []uint32{0, 1, 4, 2, 5, 3} {
+		want, err := ref.Get(2, Application, gen)
+		if err != nil {
+			t.Fatal(err)
+		}
+		r, err := tree.Ratchet(2, Application)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got, err := r.GetTo(gen, key[:16], nonce[:12])
+		if err != nil || got.Generation != gen || !bytes.Equal(got.Key, want.Key) || !bytes.Equal(got.Nonce, want.Nonce) {
+			t.Fatalf("generation %d: %+v (%v), want %+v", gen, got, err, want)
+		}
+		if &got.Key[0] != &key[0] || &got.Nonce[0] != &nonce[0] {
+			t.Fatalf("generation %d: not in the caller's memory", gen)
+		}
+	}
+	r, _ := tree.Ratchet(2, Application)
+	if _, err := r.GetTo(3, key[:16], nonce[:12]); !errors.Is(err, ErrKeyUnavailable) {
+		t.Fatalf("replay: %v", err)
+	}
+}
+
 func TestOutOfOrderAndReplay(t *testing.T) {
 	tests := []struct {
 		name    string
@@ -133,8 +161,8 @@ func TestDeletionSchedule(t *testing.T) {
 	if len(tree.frontier) != len(want) {
 		t.Fatalf("frontier %v", keys(tree.frontier))
 	}
-	for x := range tree.frontier {
-		if !want[x] {
+	for _, h := range tree.frontier {
+		if !want[h.node] {
 			t.Fatalf("frontier %v", keys(tree.frontier))
 		}
 	}
@@ -151,10 +179,10 @@ func TestDeletionSchedule(t *testing.T) {
 	}
 }
 
-func keys(m map[treemath.NodeIndex]uint32) []treemath.NodeIndex {
+func keys(frontier []held) []treemath.NodeIndex {
 	var out []treemath.NodeIndex
-	for k := range m {
-		out = append(out, k)
+	for _, h := range frontier {
+		out = append(out, h.node)
 	}
 	return out
 }
@@ -166,6 +194,22 @@ func BenchmarkRatchetNext(b *testing.B) {
 	for b.Loop() {
 		if _, err := r.Next(); err != nil {
 			b.Fatal(err)
+		}
+	}
+}
+
+// BenchmarkReceiverLeaves measures what a receiver's secret tree allocates as it meets senders:
+// one op is a new epoch's tree of a 100,000-member room (2^17 leaves) deriving the ratchets of
+// 10 senders spread over it (the lab's bigroom scenario).
+func BenchmarkReceiverLeaves(b *testing.B) {
+	const n, senders = 1 << 17, 10
+	b.ReportAllocs()
+	for b.Loop() {
+		tree := newTree(b, n, nil)
+		for i := range senders {
+			if _, err := tree.Ratchet(treemath.LeafIndex(i*(n/senders)), Application); err != nil {
+				b.Fatal(err)
+			}
 		}
 	}
 }
