@@ -2,6 +2,8 @@ package results
 
 import (
 	"fmt"
+	"math/rand/v2"
+	"os"
 	"path/filepath"
 	"strconv"
 	"testing"
@@ -48,4 +50,68 @@ func BenchmarkTableAdd(b *testing.B) {
 	for i := range b.N {
 		t.Add(obs[i&(len(obs)-1)])
 	}
+}
+
+// runTable returns a Table shaped like the delivery observations of a large fan-out run: rows
+// observations of delivery_latency in ten provider groups, from 1,000 senders to 10,000
+// recipients, with latencies of whole nanoseconds in milliseconds (as the simulator records
+// them), times increasing, and three parameter-like columns constant for the run.
+func runTable(rows int) *Table {
+	r := rand.New(rand.NewPCG(1, 2))
+	var t Table
+	groups := make([]uint32, 10)
+	for g := range groups {
+		groups[g] = t.Series("delivery_latency", "ms", fmt.Sprintf("prov-%02d", g))
+	}
+	clients := make([]uint32, 10000)
+	for i := range clients {
+		clients[i] = t.Intern(fmt.Sprintf("c%d@prov-%02d", i, i%10))
+	}
+	timeNs := int64(3_000_000_000)
+	for i := range rows {
+		to := r.IntN(len(clients))
+		timeNs += int64(r.IntN(20_000))
+		lat := 4_000_000 + int64(to%10)*12_000_000 + int64(r.NormFloat64()*48e6)
+		if lat < 1 {
+			lat = 1
+		}
+		t.AddIDs(groups[to%10], clients[i/10000%1000*10], clients[to], timeNs, int64(i/10000), float64(lat)/1e6)
+	}
+	return &t
+}
+
+// BenchmarkWriteTable writes the results of a run's table of delivery observations, with
+// figures, as `mimisim run` does; rows/s counts observations written per second of one whole
+// write (observations.csv, summaries, figures, report).
+func BenchmarkWriteTable(b *testing.B) {
+	for _, rows := range []int{2_000_000} {
+		b.Run(fmt.Sprintf("rows=%d", rows), func(b *testing.B) {
+			t := runTable(rows)
+			m := Manifest{Params: []Param{{"members", "10000"}, {"providers", "10"}, {"seed", "1"}}}
+			dir := b.TempDir()
+			b.ReportAllocs()
+			b.ResetTimer()
+			for i := range b.N {
+				out := filepath.Join(dir, strconv.Itoa(i))
+				if err := WriteTable(out, m, t, Options{CDFMetric: "delivery_latency"}); err != nil {
+					b.Fatal(err)
+				}
+				b.StopTimer()
+				os.RemoveAll(out) // keep the disk use of -count runs to one output
+				b.StartTimer()
+			}
+			b.ReportMetric(float64(rows)*float64(b.N)/b.Elapsed().Seconds(), "rows/s")
+		})
+	}
+}
+
+// BenchmarkSummarizeTable summarizes the same table: the sorting and statistics part of a write.
+func BenchmarkSummarizeTable(b *testing.B) {
+	t := runTable(2_000_000)
+	b.ReportAllocs()
+	b.ResetTimer()
+	for range b.N {
+		SummarizeTable(t)
+	}
+	b.ReportMetric(float64(t.Len())*float64(b.N)/b.Elapsed().Seconds(), "rows/s")
 }
