@@ -55,7 +55,7 @@ func TestStepPoints(t *testing.T) {
 // TestRenderDeterministic renders the same figure twice in one process and
 // requires identical bytes.
 func TestRenderDeterministic(t *testing.T) {
-	figs, err := planFigures(testManifest(), TableOf(testObservations()), testOptions())
+	figs, err := preparedFigures(testManifest(), TableOf(testObservations()), testOptions())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -86,7 +86,7 @@ func TestRenderDeterministic(t *testing.T) {
 // TestFigureLabels checks that every figure says what it shows and what
 // produced it.
 func TestFigureLabels(t *testing.T) {
-	figs, err := planFigures(testManifest(), TableOf(testObservations()), testOptions())
+	figs, err := preparedFigures(testManifest(), TableOf(testObservations()), testOptions())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -112,7 +112,7 @@ func TestFigureLabels(t *testing.T) {
 // TestComparePNGDetectsChanges makes sure the tolerant golden comparison
 // still fails on a different figure.
 func TestComparePNGDetectsChanges(t *testing.T) {
-	figs, err := planFigures(testManifest(), TableOf(testObservations()), testOptions())
+	figs, err := preparedFigures(testManifest(), TableOf(testObservations()), testOptions())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -154,4 +154,13 @@ func TestNiceTicks(t *testing.T) {
 			t.Errorf("Ticks(%v, %v) = %q, want %q", tc.min, tc.max, s, tc.want)
 		}
 	}
+}
+
+// preparedFigures returns the figures Write would draw for m, t and opts.
+func preparedFigures(m Manifest, t *Table, opts Options) ([]figurePlan, error) {
+	p, err := prepare(m, t, opts)
+	if err != nil {
+		return nil, err
+	}
+	return p.figures, nil
 }

@@ -35,10 +35,19 @@ func Summarize(obs []Observation) []SummaryRow {
 }
 
 // SummarizeTable is Summarize for observations held in a Table. It works through one metric at
-// a time, so besides the table it holds the values of one metric twice (pooled and by group).
+// a time, so besides the table it holds the values of one metric twice (pooled and by group)
+// and a sorting buffer as long as them.
 func SummarizeTable(t *Table) []SummaryRow {
+	rows, _ := summarizeTable(t, "")
+	return rows
+}
+
+// summarizeTable is SummarizeTable that also returns the values of metric keep by group
+// name, each sorted as sort.Float64s sorts (nil if keep has none), so that the CDF figures of
+// keep need not collect and sort them again.
+func summarizeTable(t *Table, keep string) ([]SummaryRow, map[string][]float64) {
 	if t.Len() == 0 {
-		return nil
+		return nil, nil
 	}
 	counts := t.seriesCounts()
 	// Metrics by name; each metric's unit is that of its first series (series are numbered in
@@ -66,6 +75,8 @@ func SummarizeTable(t *Table) []SummaryRow {
 	sort.Strings(metrics)
 
 	var rows []SummaryRow
+	var kept map[string][]float64
+	var scratch []float64              // the radix sort's buffer, shared by all sorts
 	slot := make([]int, len(t.series)) // series -> index of its group in the metric's groups
 	for _, name := range metrics {
 		mi := byMetric[name]
@@ -102,18 +113,26 @@ func SummarizeTable(t *Table) []SummaryRow {
 		}
 		sort.Slice(order, func(a, b int) bool { return t.strs[mi.groups[order[a]]] < t.strs[mi.groups[order[b]]] })
 		unit := t.strs[mi.unit]
+		if name == keep {
+			kept = make(map[string][]float64, len(mi.groups))
+		}
 		for _, g := range order {
-			rows = append(rows, summarizeSorted(metric, unit, t.strs[mi.groups[g]], byGroup[g]))
+			group := t.strs[mi.groups[g]]
+			scratch = sortFloat64s(byGroup[g], scratch)
+			rows = append(rows, summarizeSorted(metric, unit, group, byGroup[g]))
+			if name == keep {
+				kept[group] = byGroup[g]
+			}
 			byGroup[g] = nil
 		}
+		scratch = sortFloat64s(pooled, scratch)
 		rows = append(rows, summarizeSorted(metric, unit, AllGroup, pooled))
 	}
-	return rows
+	return rows, kept
 }
 
-// summarizeSorted computes one row from values, which it sorts in place.
+// summarizeSorted computes one row from values sorted as sort.Float64s sorts (NaNs first).
 func summarizeSorted(metric, unit, group string, sorted []float64) SummaryRow {
-	sort.Float64s(sorted) // NaNs sort first
 	r := SummaryRow{Metric: metric, Unit: unit, Group: group, N: len(sorted)}
 	if len(sorted) == 0 {
 		return r
@@ -151,21 +170,51 @@ func CDF(values []float64) (xs, ys []float64) {
 			s = append(s, v)
 		}
 	}
-	if len(s) == 0 {
-		return nil, nil
+	sortFloat64s(s, nil)
+	xs, ys, _ = cdfSteps(s, 0)
+	return xs, ys
+}
+
+// cdfSteps returns the steps of the CDF of sorted, which is sorted as sort.Float64s sorts
+// (NaNs first, and ignored like CDF ignores them), and the number of steps, len(xs) of CDF.
+// If max ≥ 2 and there are more than max steps, it returns only max of them, at the evenly
+// spaced step indices k·(steps−1)/(max−1) that thinSteps keeps, without building the others.
+func cdfSteps(sorted []float64, max int) (xs, ys []float64, steps int) {
+	for len(sorted) > 0 && math.IsNaN(sorted[0]) {
+		sorted = sorted[1:]
 	}
-	sort.Float64s(s)
-	n := float64(len(s))
-	for i := 0; i < len(s); {
+	if len(sorted) == 0 {
+		return nil, nil, 0
+	}
+	for i := range sorted {
+		if i == 0 || sorted[i] != sorted[i-1] {
+			steps++
+		}
+	}
+	n := float64(len(sorted))
+	next, k := 0, 0 // the index of the next step to keep, and the how-manyth kept it is
+	thin := max >= 2 && steps > max
+	if thin {
+		xs, ys = make([]float64, 0, max), make([]float64, 0, max)
+	}
+	step := 0
+	for i := 0; i < len(sorted); {
 		j := i
-		for j+1 < len(s) && s[j+1] == s[i] {
+		for j+1 < len(sorted) && sorted[j+1] == sorted[i] {
 			j++
 		}
-		xs = append(xs, s[i])
-		ys = append(ys, float64(j+1)/n)
+		if !thin || step == next {
+			xs = append(xs, sorted[i])
+			ys = append(ys, float64(j+1)/n)
+			if thin {
+				k++
+				next = k * (steps - 1) / (max - 1)
+			}
+		}
+		step++
 		i = j + 1
 	}
-	return xs, ys
+	return xs, ys, steps
 }
 
 // FormatValue formats v for people: rounded to six significant digits, with

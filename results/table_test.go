@@ -157,7 +157,7 @@ func TestWriteThinsLargeCDF(t *testing.T) {
 	for i := range obs {
 		obs[i] = Observation{Metric: "lat", Unit: "ms", Group: "g", Value: float64(i)}
 	}
-	figs, err := planFigures(Manifest{}, TableOf(obs), Options{CDFMetric: "lat"})
+	figs, err := preparedFigures(Manifest{}, TableOf(obs), Options{CDFMetric: "lat"})
 	if err != nil {
 		t.Fatal(err)
 	}

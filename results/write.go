@@ -243,8 +243,9 @@ func prepare(m Manifest, obs *Table, opts Options) (*plan, error) {
 	if err := checkTable(obs); err != nil {
 		return nil, err
 	}
-	p := &plan{manifest: m, obs: obs, rows: SummarizeTable(obs), opts: opts}
-	figs, err := planFigures(m, obs, opts)
+	rows, sorted := summarizeTable(obs, opts.CDFMetric)
+	p := &plan{manifest: m, obs: obs, rows: rows, opts: opts}
+	figs, err := planFigures(m, obs, opts, sorted)
 	if err != nil {
 		return nil, err
 	}
@@ -325,12 +326,10 @@ func sanitize(s string) string {
 	return string(b)
 }
 
-func planFigures(m Manifest, obs *Table, opts Options) ([]figurePlan, error) {
-	if opts.CDFMetric == "" {
-		return nil, nil
-	}
-	values := obs.valuesByGroup(opts.CDFMetric)
-	if len(values) == 0 {
+// planFigures plans the CDF figures of opts.CDFMetric, whose values by group, sorted as
+// sort.Float64s sorts, are values (from summarizeTable).
+func planFigures(m Manifest, obs *Table, opts Options, values map[string][]float64) ([]figurePlan, error) {
+	if opts.CDFMetric == "" || len(values) == 0 {
 		return nil, nil
 	}
 	groups := make([]string, 0, len(values))
@@ -355,7 +354,7 @@ func planFigures(m Manifest, obs *Table, opts Options) ([]figurePlan, error) {
 			return nil, fmt.Errorf("groups %q and %q of metric %q would share the figure file %s.png", other, g, metric, stem)
 		}
 		stems[strings.ToLower(stem)] = g
-		s := newCDFSeries(g, values[g])
+		s := newSortedCDFSeries(g, values[g])
 		values[g] = nil // only the thinned steps are kept
 		all = append(all, s)
 		figs = append(figs, figurePlan{group: g, stem: stem, fig: cdfFigure{
