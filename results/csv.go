@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math"
 	"os"
 	"strconv"
 )
@@ -42,12 +43,61 @@ func appendSeconds(b []byte, ns int64) []byte {
 		u = uint64(-(ns + 1)) + 1
 	}
 	b = strconv.AppendUint(b, u/1e9, 10)
-	b = append(b, '.')
-	frac := u % 1e9
-	for d := uint64(1e8); d > 0; d /= 10 {
-		b = append(b, byte('0'+frac/d%10))
+	frac := uint32(u % 1e9)
+	return append8Digits(append(b, '.', byte('0'+frac/1e8)), frac%1e8)
+}
+
+// digitPairs holds "00", "01", … "99".
+const digitPairs = "00010203040506070809101112131415161718192021222324252627282930313233343536373839" +
+	"40414243444546474849505152535455565758596061626364656667686970717273747576777879" +
+	"8081828384858687888990919293949596979899"
+
+// append8Digits appends v (< 10^8) as exactly eight decimal digits.
+func append8Digits(b []byte, v uint32) []byte {
+	hi, lo := v/10000, v%10000
+	p, q, r, s := 2*(hi/100), 2*(hi%100), 2*(lo/100), 2*(lo%100)
+	return append(b, digitPairs[p], digitPairs[p+1], digitPairs[q], digitPairs[q+1],
+		digitPairs[r], digitPairs[r+1], digitPairs[s], digitPairs[s+1])
+}
+
+// appendExact appends formatExact(v) to b: strconv's shortest decimal that parses back to v,
+// in 'f' notation. It formats the values a run records most, whole numbers and whole
+// nanoseconds given in milliseconds, with integer arithmetic, and leaves the others to strconv.
+//
+// That is exact because a decimal of at most 15 significant digits is the only decimal of at
+// most that many digits that rounds to its float64 (float64 carries 15.95 decimal digits), so
+// it is the shortest decimal of that float64. A whole v below 10^15 is such a decimal. If
+// |v| < 10^9, the integer ns nearest to v·10^6 has |ns| ≤ 10^15 (at most 15 significant
+// digits); if also float64(ns)/1e6 == v, then v is the correctly rounded quotient ns/10^6 (ns
+// and 10^6 are exact in float64, IEEE 754 division rounds correctly), so the decimal ns·10^-6
+// is v's shortest decimal. Zero goes to strconv, which writes -0 as "-0".
+func appendExact(b []byte, v float64) []byte {
+	if v != 0 && v > -1e15 && v < 1e15 {
+		if i := int64(v); float64(i) == v {
+			return strconv.AppendInt(b, i, 10)
+		}
+		if ns := int64(math.Round(v * 1e6)); v > -1e9 && v < 1e9 && float64(ns)/1e6 == v {
+			u := uint64(ns)
+			if ns < 0 {
+				b = append(b, '-')
+				u = uint64(-ns)
+			}
+			b = strconv.AppendUint(b, u/1e6, 10)
+			frac := uint32(u % 1e6) // not 0: v is not whole
+			digits := 6
+			for frac%10 == 0 {
+				frac /= 10
+				digits--
+			}
+			var d [6]byte
+			for k := digits - 1; k >= 0; k-- {
+				d[k] = byte('0' + frac%10)
+				frac /= 10
+			}
+			return append(append(b, '.'), d[:digits]...)
+		}
 	}
-	return b
+	return strconv.AppendFloat(b, v, 'f', -1, 64)
 }
 
 func paramHeader(params []Param, fixed []string) []string {
@@ -68,43 +118,58 @@ func formatObservation(f []string, o Observation) {
 	f[7] = formatExact(o.Value)
 }
 
+// obsWriteBuffer is how many bytes of rows writeObservationsCSV formats before it writes
+// them: large enough that the file's bufio.Writer, empty, passes them straight to the file.
+const obsWriteBuffer = 256 << 10
+
 // writeObservationsCSV writes the tidy observations table. It writes exactly what
 // encoding/csv writes for the same records, but encodes each interned string (and the
-// parameter columns) once with a csv.Writer and the numbers with strconv, so that a row costs no
+// parameter columns) once as encoding/csv encodes a field, the cells that are the same for
+// all rows of a series (parameters, metric, unit, group) once per series, and the numbers with
+// integer arithmetic where that is exact (appendSeconds, appendExact), so that a row costs no
 // allocation.
 func writeObservationsCSV(w io.Writer, params []Param, t *Table) error {
-	cw := csv.NewWriter(w)
-	if err := cw.Write(paramHeader(params, observationColumns)); err != nil {
-		return err
+	buf := make([]byte, 0, obsWriteBuffer+4<<10)
+	for i, c := range paramHeader(params, observationColumns) {
+		if i > 0 {
+			buf = append(buf, ',')
+		}
+		buf = append(buf, csvField(c)...)
 	}
-	cw.Flush()
-	if err := cw.Error(); err != nil {
-		return err
-	}
-	// prefix is the parameter cells of every row, each followed by a comma.
+	buf = append(buf, '\n')
+	// lead[s] is the first cells of every row of series s, each followed by a comma.
 	var prefix []byte
 	for _, p := range params {
 		prefix = append(append(prefix, csvField(p.Value)...), ',')
 	}
-	enc := make([][]byte, len(t.strs))
-	for i, s := range t.strs {
-		enc[i] = csvField(s)
+	lead := make([][]byte, len(t.series))
+	for s, k := range t.series {
+		l := append([]byte(nil), prefix...)
+		for _, id := range []uint32{k.metric, k.unit, k.group} {
+			l = append(append(l, csvField(t.strs[id])...), ',')
+		}
+		lead[s] = l
 	}
-	buf := make([]byte, 0, 64<<10)
+	// The encoded strings, back to back: string i is enc[off[i]:off[i+1]].
+	off := make([]uint32, len(t.strs)+1)
+	var enc []byte
+	for i, s := range t.strs {
+		enc = append(enc, csvField(s)...)
+		if uint64(len(enc)) > math.MaxUint32 {
+			return errors.New("interned strings too long")
+		}
+		off[i+1] = uint32(len(enc))
+	}
 	var err error
 	t.rows(func(series, source, target []uint32, timeNs, id []int64, value []float64) {
 		for j, s := range series {
-			k := t.series[s]
-			buf = append(buf, prefix...)
-			buf = append(append(buf, enc[k.metric]...), ',')
-			buf = append(append(buf, enc[k.unit]...), ',')
-			buf = append(append(buf, enc[k.group]...), ',')
+			buf = append(buf, lead[s]...)
 			buf = append(appendSeconds(buf, timeNs[j]), ',')
-			buf = append(append(buf, enc[source[j]]...), ',')
-			buf = append(append(buf, enc[target[j]]...), ',')
+			buf = append(append(buf, enc[off[source[j]]:off[source[j]+1]]...), ',')
+			buf = append(append(buf, enc[off[target[j]]:off[target[j]+1]]...), ',')
 			buf = append(strconv.AppendInt(buf, id[j], 10), ',')
-			buf = append(strconv.AppendFloat(buf, value[j], 'f', -1, 64), '\n')
-			if len(buf) > 60<<10 {
+			buf = append(appendExact(buf, value[j]), '\n')
+			if len(buf) >= obsWriteBuffer {
 				if err == nil {
 					_, err = w.Write(buf)
 				}

@@ -233,3 +233,59 @@ func TestTableAddIDsUnknownID(t *testing.T) {
 		}()
 	}
 }
+
+// TestAppendExact compares appendExact with strconv on the values a run records (whole
+// numbers, whole nanoseconds in milliseconds) and on others, edge cases included.
+func TestAppendExact(t *testing.T) {
+	check := func(v float64) {
+		t.Helper()
+		if got, want := string(appendExact([]byte("x"), v)), "x"+strconv.FormatFloat(v, 'f', -1, 64); got != want {
+			t.Fatalf("appendExact(%v [%#x]) = %q, want %q", v, math.Float64bits(v), got, want)
+		}
+	}
+	for _, v := range []float64{0, math.Copysign(0, -1), 1, -1, 0.5, 1e-6, -1e-6, 1e-7, 0.000123, 81.5,
+		4.435692, 438.030179, 999999999.999999, 999999999.9999999, -999999999.999999, 1e9, 1e9 + 0.5,
+		1e15 - 1, 1e15, -1e15, 1e15 + 2, 1e21, 1e22, 123456789012345, 0.1, 0.2, 0.3, 1.0 / 3,
+		math.MaxFloat64, math.SmallestNonzeroFloat64, math.Inf(1), math.Inf(-1), math.NaN(),
+		float64(1<<53) + 2, 3917645363, 0.0012537803625} {
+		check(v)
+		check(-v)
+	}
+	r := rand.New(rand.NewPCG(5, 6))
+	for range 200_000 {
+		ns := r.Int64N(2_000_000_000_000_000) - 1_000_000_000_000_000
+		check(float64(ns) / 1e6)
+		check(float64(ns>>r.IntN(50)) / 1e6)
+		check(float64(ns >> r.IntN(60)))
+		check(float64(ns) / 1e3)
+		check(math.Float64frombits(r.Uint64()))
+	}
+}
+
+// FuzzAppendExact: appendExact writes what strconv writes, for any float64 and for whole
+// nanoseconds in milliseconds.
+func FuzzAppendExact(f *testing.F) {
+	f.Add(uint64(0x4051_6000_0000_0000), int64(81_500_000))
+	f.Add(uint64(1<<63), int64(-1))
+	f.Fuzz(func(t *testing.T, bits uint64, ns int64) {
+		for _, v := range []float64{math.Float64frombits(bits), float64(ns) / 1e6, float64(ns)} {
+			if got, want := string(appendExact(nil, v)), strconv.FormatFloat(v, 'f', -1, 64); got != want {
+				t.Fatalf("appendExact(%v [%#x]) = %q, want %q", v, math.Float64bits(v), got, want)
+			}
+		}
+	})
+}
+
+// TestAppendSeconds compares appendSeconds with formatSeconds.
+func TestAppendSeconds(t *testing.T) {
+	r := rand.New(rand.NewPCG(1, 1))
+	vals := []int64{0, 1, -1, 9, 10, 99_999_999, 100_000_000, 999_999_999, 1e9, -1e9, 1e9 + 1, math.MaxInt64, math.MinInt64, math.MinInt64 + 1}
+	for range 100_000 {
+		vals = append(vals, int64(r.Uint64()), r.Int64N(1e12), -r.Int64N(1e10))
+	}
+	for _, ns := range vals {
+		if got, want := string(appendSeconds([]byte("x"), ns)), "x"+formatSeconds(ns); got != want {
+			t.Fatalf("appendSeconds(%d) = %q, want %q", ns, got, want)
+		}
+	}
+}
