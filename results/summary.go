@@ -146,12 +146,25 @@ func summarizeSorted(metric, unit, group string, sorted []float64) SummaryRow {
 	if len(sorted) > 1 {
 		r.Stddev = stat.StdDev(sorted, nil)
 	}
-	r.P50 = stat.Quantile(0.50, stat.Empirical, sorted, nil)
-	r.P95 = stat.Quantile(0.95, stat.Empirical, sorted, nil)
-	r.P99 = stat.Quantile(0.99, stat.Empirical, sorted, nil)
+	r.P50 = empiricalQuantile(0.50, sorted)
+	r.P95 = empiricalQuantile(0.95, sorted)
+	r.P99 = empiricalQuantile(0.99, sorted)
 	r.Min = sorted[0]
 	r.Max = sorted[len(sorted)-1]
 	return r
+}
+
+// empiricalQuantile returns stat.Quantile(p, stat.Empirical, sorted, nil) for sorted values
+// without NaN and 0 ≤ p ≤ 1, without the checks and the scan that gonum makes: gonum returns
+// sorted[i] for the first i whose count i+1 (a float64, exact below 2^53) is ≥ p·n, that is
+// for i+1 = max(1, ⌈p·n⌉), computed with the same float64 product p·n. (p·n ≤ n: p ≤ 1 and n
+// is exact, so rounding cannot take the product past n.)
+func empiricalQuantile(p float64, sorted []float64) float64 {
+	c := math.Ceil(p * float64(len(sorted)))
+	if c < 1 {
+		c = 1
+	}
+	return sorted[int(c)-1]
 }
 
 // CDF returns the empirical cumulative distribution function of values as a

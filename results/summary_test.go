@@ -2,8 +2,11 @@ package results
 
 import (
 	"math"
+	"math/rand/v2"
 	"reflect"
 	"testing"
+
+	"gonum.org/v1/gonum/stat"
 )
 
 func obsOf(metric, unit, group string, values ...float64) []Observation {
@@ -251,6 +254,27 @@ func TestFormatSeconds(t *testing.T) {
 	for _, tt := range tests {
 		if got := formatSeconds(tt.ns); got != tt.want {
 			t.Errorf("formatSeconds(%d) = %q, want %q", tt.ns, got, tt.want)
+		}
+	}
+}
+
+// TestEmpiricalQuantile compares empiricalQuantile with gonum's stat.Quantile (Empirical) for
+// every p of the summaries, the extremes and random p, on sorted slices of many lengths.
+func TestEmpiricalQuantile(t *testing.T) {
+	r := rand.New(rand.NewPCG(4, 4))
+	for n := 1; n <= 3000; n += 1 + n/7 {
+		x := make([]float64, n)
+		for i := range x {
+			x[i] = float64(i) // distinct, so a wrong index gives a wrong value
+		}
+		ps := []float64{0, 0.5, 0.95, 0.99, 1, math.SmallestNonzeroFloat64, math.Nextafter(1, 0), 1.0 / 3}
+		for range 20 {
+			ps = append(ps, r.Float64(), float64(r.IntN(n+1))/float64(n))
+		}
+		for _, p := range ps {
+			if got, want := empiricalQuantile(p, x), stat.Quantile(p, stat.Empirical, x, nil); got != want {
+				t.Fatalf("n=%d p=%v: empiricalQuantile = %v, stat.Quantile = %v", n, p, got, want)
+			}
 		}
 	}
 }
