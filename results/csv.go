@@ -76,7 +76,8 @@ func appendExact(b []byte, v float64) []byte {
 		if i := int64(v); float64(i) == v {
 			return strconv.AppendInt(b, i, 10)
 		}
-		if ns := int64(math.Round(v * 1e6)); v > -1e9 && v < 1e9 && float64(ns)/1e6 == v {
+		// Any integer near v·10^6 will do: the test that follows is what makes it exact.
+		if ns := int64(v*1e6 + math.Copysign(0.5, v)); v > -1e9 && v < 1e9 && float64(ns)/1e6 == v {
 			u := uint64(ns)
 			if ns < 0 {
 				b = append(b, '-')
@@ -84,17 +85,13 @@ func appendExact(b []byte, v float64) []byte {
 			}
 			b = strconv.AppendUint(b, u/1e6, 10)
 			frac := uint32(u % 1e6) // not 0: v is not whole
-			digits := 6
-			for frac%10 == 0 {
-				frac /= 10
-				digits--
+			zeros := 0
+			for f := frac; f%10 == 0; f /= 10 {
+				zeros++
 			}
-			var d [6]byte
-			for k := digits - 1; k >= 0; k-- {
-				d[k] = byte('0' + frac%10)
-				frac /= 10
-			}
-			return append(append(b, '.'), d[:digits]...)
+			p, q, r := 2*(frac/10000), 2*(frac/100%100), 2*(frac%100)
+			b = append(b, '.', digitPairs[p], digitPairs[p+1], digitPairs[q], digitPairs[q+1], digitPairs[r], digitPairs[r+1])
+			return b[:len(b)-zeros]
 		}
 	}
 	return strconv.AppendFloat(b, v, 'f', -1, 64)
@@ -129,44 +126,44 @@ const obsWriteBuffer = 256 << 10
 // integer arithmetic where that is exact (appendSeconds, appendExact), so that a row costs no
 // allocation.
 func writeObservationsCSV(w io.Writer, params []Param, t *Table) error {
+	var fe fieldEncoder
 	buf := make([]byte, 0, obsWriteBuffer+4<<10)
 	for i, c := range paramHeader(params, observationColumns) {
 		if i > 0 {
 			buf = append(buf, ',')
 		}
-		buf = append(buf, csvField(c)...)
+		buf = append(buf, fe.field(c)...)
 	}
 	buf = append(buf, '\n')
-	// lead[s] is the first cells of every row of series s, each followed by a comma.
+	// Cells, each followed by its comma: cell i < len(t.strs) is string i; cell len(t.strs)+s
+	// is the first cells of every row of series s (parameters, metric, unit, group).
+	var cells cellArena
+	for _, s := range t.strs {
+		if err := cells.add(append(fe.field(s), ',')); err != nil {
+			return err
+		}
+	}
 	var prefix []byte
 	for _, p := range params {
-		prefix = append(append(prefix, csvField(p.Value)...), ',')
+		prefix = append(append(prefix, fe.field(p.Value)...), ',')
 	}
-	lead := make([][]byte, len(t.series))
-	for s, k := range t.series {
+	lead := uint32(len(t.strs))
+	for _, k := range t.series {
 		l := append([]byte(nil), prefix...)
 		for _, id := range []uint32{k.metric, k.unit, k.group} {
-			l = append(append(l, csvField(t.strs[id])...), ',')
+			l = append(append(l, fe.field(t.strs[id])...), ',')
 		}
-		lead[s] = l
-	}
-	// The encoded strings, back to back: string i is enc[off[i]:off[i+1]].
-	off := make([]uint32, len(t.strs)+1)
-	var enc []byte
-	for i, s := range t.strs {
-		enc = append(enc, csvField(s)...)
-		if uint64(len(enc)) > math.MaxUint32 {
-			return errors.New("interned strings too long")
+		if err := cells.add(l); err != nil {
+			return err
 		}
-		off[i+1] = uint32(len(enc))
 	}
 	var err error
 	t.rows(func(series, source, target []uint32, timeNs, id []int64, value []float64) {
 		for j, s := range series {
-			buf = append(buf, lead[s]...)
+			buf = cells.appendTo(buf, lead+s)
 			buf = append(appendSeconds(buf, timeNs[j]), ',')
-			buf = append(append(buf, enc[off[source[j]]:off[source[j]+1]]...), ',')
-			buf = append(append(buf, enc[off[target[j]]:off[target[j]+1]]...), ',')
+			buf = cells.appendTo(buf, source[j])
+			buf = cells.appendTo(buf, target[j])
 			buf = append(strconv.AppendInt(buf, id[j], 10), ',')
 			buf = append(appendExact(buf, value[j]), '\n')
 			if len(buf) >= obsWriteBuffer {
@@ -183,16 +180,55 @@ func writeObservationsCSV(w io.Writer, params []Param, t *Table) error {
 	return err
 }
 
+// cellArena holds byte strings back to back.
+type cellArena struct {
+	data []byte
+	off  []uint32 // string i is data[off[i]:off[i+1]]
+}
+
+// add appends b as the next string; it fails if the strings get too long for 32-bit offsets.
+func (a *cellArena) add(b []byte) error {
+	if a.off == nil {
+		a.off = []uint32{0}
+	}
+	if uint64(len(a.data))+uint64(len(b)) > math.MaxUint32 {
+		return errors.New("interned strings too long")
+	}
+	a.data = append(a.data, b...)
+	a.off = append(a.off, uint32(len(a.data)))
+	return nil
+}
+
+// appendTo appends string i to b.
+func (a *cellArena) appendTo(b []byte, i uint32) []byte {
+	return append(b, a.data[a.off[i]:a.off[i+1]]...)
+}
+
 // csvField returns s as encoding/csv writes it as one field of a record.
 func csvField(s string) []byte {
+	var e fieldEncoder
+	return e.field(s)
+}
+
+// fieldEncoder encodes fields as csvField does, sharing one csv.Writer (and its buffer) among
+// all the fields it encodes.
+type fieldEncoder struct {
+	b  bytes.Buffer
+	cw *csv.Writer
+}
+
+// field returns s as encoding/csv writes it as one field of a record, in a new slice.
+func (e *fieldEncoder) field(s string) []byte {
 	if s == "" {
 		return nil
 	}
-	var b bytes.Buffer
-	cw := csv.NewWriter(&b)
-	cw.Write([]string{s}) // a bytes.Buffer does not fail
-	cw.Flush()
-	return bytes.TrimSuffix(b.Bytes(), []byte("\n"))
+	if e.cw == nil {
+		e.cw = csv.NewWriter(&e.b)
+	}
+	e.b.Reset()
+	e.cw.Write([]string{s}) // a bytes.Buffer does not fail
+	e.cw.Flush()
+	return bytes.Clone(bytes.TrimSuffix(e.b.Bytes(), []byte("\n")))
 }
 
 // writeSummaryCSV writes the summary table.

@@ -2,6 +2,7 @@ package results
 
 import (
 	"fmt"
+	"io"
 	"math/rand/v2"
 	"os"
 	"path/filepath"
@@ -112,6 +113,21 @@ func BenchmarkSummarizeTable(b *testing.B) {
 	b.ResetTimer()
 	for range b.N {
 		SummarizeTable(t)
+	}
+	b.ReportMetric(float64(t.Len())*float64(b.N)/b.Elapsed().Seconds(), "rows/s")
+}
+
+// BenchmarkWriteObservationsCSV formats observations.csv of the run-shaped table into
+// io.Discard: the formatting part of a write, without the file system.
+func BenchmarkWriteObservationsCSV(b *testing.B) {
+	t := runTable(2_000_000)
+	params := []Param{{"members", "10000"}, {"providers", "10"}, {"seed", "1"}}
+	b.ReportAllocs()
+	b.ResetTimer()
+	for range b.N {
+		if err := writeObservationsCSV(io.Discard, params, t); err != nil {
+			b.Fatal(err)
+		}
 	}
 	b.ReportMetric(float64(t.Len())*float64(b.N)/b.Elapsed().Seconds(), "rows/s")
 }
