@@ -391,9 +391,17 @@ func orUnset(s string) string {
 	return s
 }
 
-// build writes every file into root.
-func (p *plan) build(root string, hook func(string) error) error {
-	fw := fileWriter{root: root, hook: hook}
+// build writes every file into root. The files written first, observations.csv above all,
+// are synced in the background while the summaries and figures are written (waiting for the
+// disk needs no processor), and all of them before build returns.
+func (p *plan) build(root string, hook func(string) error) (err error) {
+	var syncs syncGroup
+	defer func() {
+		if werr := syncs.wait(); err == nil {
+			err = werr
+		}
+	}()
+	fw := fileWriter{root: root, hook: hook, syncs: &syncs}
 	if err := fw.write(ManifestFile, func(w io.Writer) error {
 		return writeJSON(w, normalizeManifest(p.manifest))
 	}); err != nil {
@@ -479,8 +487,39 @@ func writeJSON(w io.Writer, v any) error {
 
 // fileWriter creates files below root.
 type fileWriter struct {
-	root string
-	hook func(string) error
+	root  string
+	hook  func(string) error
+	syncs *syncGroup // if not nil, files are synced and closed there instead of in write
+}
+
+// syncGroup syncs and closes files in the background.
+type syncGroup struct {
+	done []chan error
+}
+
+// add syncs and closes f in a new goroutine.
+func (g *syncGroup) add(f *os.File) {
+	ch := make(chan error, 1)
+	g.done = append(g.done, ch)
+	go func() {
+		err := f.Sync()
+		if cerr := f.Close(); err == nil {
+			err = cerr
+		}
+		ch <- err
+	}()
+}
+
+// wait waits for every file added and returns the first error, in the order they were added.
+func (g *syncGroup) wait() error {
+	var first error
+	for _, ch := range g.done {
+		if err := <-ch; first == nil {
+			first = err
+		}
+	}
+	g.done = nil
+	return first
 }
 
 func (fw fileWriter) writeBytes(name string, data []byte) error {
@@ -491,7 +530,7 @@ func (fw fileWriter) writeBytes(name string, data []byte) error {
 }
 
 // write creates the new file name (slash-separated, relative to root),
-// fills it with fill, and syncs it.
+// fills it with fill, and syncs it (or has fw.syncs sync it).
 func (fw fileWriter) write(name string, fill func(io.Writer) error) (err error) {
 	if fw.hook != nil {
 		if err := fw.hook(name); err != nil {
@@ -502,19 +541,24 @@ func (fw fileWriter) write(name string, fill func(io.Writer) error) (err error) 
 	if err != nil {
 		return err
 	}
-	defer func() {
-		if cerr := f.Close(); err == nil && cerr != nil {
-			err = cerr
-		}
-	}()
 	bw := bufio.NewWriterSize(f, 64<<10)
 	if err := fill(bw); err != nil {
+		f.Close()
 		return fmt.Errorf("%s: %w", name, err)
 	}
 	if err := bw.Flush(); err != nil {
+		f.Close()
 		return err
 	}
-	return f.Sync()
+	if fw.syncs != nil {
+		fw.syncs.add(f)
+		return nil
+	}
+	err = f.Sync()
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	return err
 }
 
 // figures renders n figures with render and writes each as PNG and SVG under figures/.
