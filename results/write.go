@@ -10,8 +10,10 @@ import (
 	"os"
 	"path"
 	"path/filepath"
+	"runtime"
 	"sort"
 	"strings"
+	"sync/atomic"
 )
 
 // Names of the files Write produces, relative to the results directory.
@@ -206,6 +208,8 @@ type plan struct {
 	rows     []SummaryRow
 	opts     Options
 	figures  []figurePlan // in file order: the groups, then the overlay
+	// render draws figure i for buildDerived; nil means renderFigure.
+	render func(i int) (stem string, png, svg []byte, err error)
 }
 
 // figurePlan is one figure: files stem+".png" and stem+".svg".
@@ -401,6 +405,7 @@ func (p *plan) build(root string, hook func(string) error) (err error) {
 			err = werr
 		}
 	}()
+	p.render = p.renderAhead()
 	fw := fileWriter{root: root, hook: hook, syncs: &syncs}
 	if err := fw.write(ManifestFile, func(w io.Writer) error {
 		return writeJSON(w, normalizeManifest(p.manifest))
@@ -435,15 +440,54 @@ func (p *plan) buildDerived(root string, hook func(string) error) error {
 	}); err != nil {
 		return err
 	}
-	if err := fw.figures(root, len(p.figures), func(i int) (string, []byte, []byte, error) {
-		png, svg, err := renderCDF(p.figures[i].fig)
-		return p.figures[i].stem, png, svg, err
-	}); err != nil {
+	render := p.render
+	if render == nil {
+		render = p.renderFigure
+	}
+	if err := fw.figures(root, len(p.figures), render); err != nil {
 		return err
 	}
 	return fw.write(ReportFile, func(w io.Writer) error {
 		return writeReport(w, p)
 	})
+}
+
+// renderFigure draws figure i of p.
+func (p *plan) renderFigure(i int) (stem string, png, svg []byte, err error) {
+	png, svg, err = renderCDF(p.figures[i].fig)
+	return p.figures[i].stem, png, svg, err
+}
+
+// renderAhead returns renderFigure, or, if more than one goroutine may run at once, a function
+// that waits for figure i drawn by one of up to GOMAXPROCS−1 goroutines that start drawing
+// every figure now, in order, while observations.csv is written. The figures are the same
+// either way: drawing one depends only on its plan.
+func (p *plan) renderAhead() func(i int) (string, []byte, []byte, error) {
+	workers := min(runtime.GOMAXPROCS(0)-1, len(p.figures))
+	if workers < 1 {
+		return p.renderFigure
+	}
+	type drawn struct {
+		png, svg []byte
+		err      error
+	}
+	done := make([]chan drawn, len(p.figures))
+	for i := range done {
+		done[i] = make(chan drawn, 1)
+	}
+	var next atomic.Int64
+	for range workers {
+		go func() {
+			for i := int(next.Add(1) - 1); i < len(done); i = int(next.Add(1) - 1) {
+				png, svg, err := renderCDF(p.figures[i].fig)
+				done[i] <- drawn{png, svg, err}
+			}
+		}()
+	}
+	return func(i int) (string, []byte, []byte, error) {
+		d := <-done[i]
+		return p.figures[i].stem, d.png, d.svg, d.err
+	}
 }
 
 // summaryJSON is the layout of summary.json.
