@@ -106,3 +106,64 @@ func restoreFloats(keys []uint64) {
 		keys[i] = k ^ (uint64(int64(^k)>>63) | negZeroBits)
 	}
 }
+
+// orderUnique reports whether x holds neither a NaN nor a -0, so that the slice sort.Float64s
+// makes of it (or of any values pooled with it under the same condition) is unique.
+func orderUnique(x []float64) bool {
+	for _, v := range x {
+		if b := math.Float64bits(v); b&^negZeroBits > 0x7ff0_0000_0000_0000 || b == negZeroBits {
+			return false
+		}
+	}
+	return true
+}
+
+// mergeSorted appends the values of runs, each sorted and all of them orderUnique, to dst in
+// increasing order: the one slice sort.Float64s leaves for them all. It keeps the runs' heads
+// in a binary heap, so it costs about log2(len(runs)) comparisons per value and no buffer
+// besides dst.
+func mergeSorted(dst []float64, runs [][]float64) []float64 {
+	type head struct {
+		v   float64
+		run int
+		pos int
+	}
+	h := make([]head, 0, len(runs))
+	for r, run := range runs {
+		if len(run) > 0 {
+			h = append(h, head{run[0], r, 0})
+		}
+	}
+	down := func(i int) {
+		for {
+			c := 2*i + 1
+			if c >= len(h) {
+				return
+			}
+			if c+1 < len(h) && h[c+1].v < h[c].v {
+				c++
+			}
+			if !(h[c].v < h[i].v) {
+				return
+			}
+			h[i], h[c] = h[c], h[i]
+			i = c
+		}
+	}
+	for i := len(h)/2 - 1; i >= 0; i-- {
+		down(i)
+	}
+	for len(h) > 0 {
+		top := &h[0]
+		dst = append(dst, top.v)
+		run := runs[top.run]
+		if top.pos++; top.pos < len(run) {
+			top.v = run[top.pos]
+		} else {
+			h[0] = h[len(h)-1]
+			h = h[:len(h)-1]
+		}
+		down(0)
+	}
+	return dst
+}

@@ -294,3 +294,59 @@ func TestFigureSeriesAreGroupCDFs(t *testing.T) {
 		}
 	}
 }
+
+// TestMergeSorted: merging sorted runs gives the slice sort.Float64s gives for all the values,
+// for no runs, empty runs, one run, runs of equal values and many interleaved runs.
+func TestMergeSorted(t *testing.T) {
+	r := rand.New(rand.NewPCG(8, 8))
+	for _, k := range []int{0, 1, 2, 3, 10, 33} {
+		for _, n := range []int{0, 1, 7, 1000} {
+			runs := make([][]float64, k)
+			var all []float64
+			for i := range runs {
+				m := r.IntN(n + 1)
+				if i%4 == 3 {
+					m = 0
+				}
+				for range m {
+					v := float64(r.IntN(50)) - 25
+					if i%5 == 0 {
+						v = math.Inf(1 - 2*(i%2))
+					}
+					runs[i] = append(runs[i], v)
+				}
+				sort.Float64s(runs[i])
+				all = append(all, runs[i]...)
+			}
+			sort.Float64s(all)
+			if got := mergeSorted(nil, runs); !sameBits(got, all) {
+				t.Fatalf("k=%d n=%d: mergeSorted differs from sort.Float64s", k, n)
+			}
+		}
+	}
+}
+
+// TestSummarizePooledWithNaNAndNegativeZero: the pooled row of groups holding NaN or -0 is
+// the one sort.Float64s gives for the values in table order (the merge is skipped for them).
+func TestSummarizePooledWithNaNAndNegativeZero(t *testing.T) {
+	negZero := math.Copysign(0, -1)
+	for _, vals := range [][]float64{
+		{negZero, 0, 1, negZero, 0, 2, 0, negZero},
+		{0, negZero, 3, 0, 0, negZero, -1, negZero},
+		{math.NaN(), 1, 2, 3},
+	} {
+		var obs []Observation
+		for i, v := range vals {
+			obs = append(obs, Observation{Metric: "m", Group: []string{"a", "b"}[i%2], Value: v})
+		}
+		rows := Summarize(obs)
+		pooled := append([]float64(nil), vals...)
+		sort.Float64s(pooled)
+		want := summarizeSorted("m", "", AllGroup, pooled)
+		got := rows[len(rows)-1]
+		if fmt.Sprint(got) != fmt.Sprint(want) || math.Signbit(got.Min) != math.Signbit(want.Min) ||
+			math.Signbit(got.P50) != math.Signbit(want.P50) {
+			t.Errorf("%v: pooled row %+v, want %+v", vals, got, want)
+		}
+	}
+}

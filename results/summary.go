@@ -35,8 +35,8 @@ func Summarize(obs []Observation) []SummaryRow {
 }
 
 // SummarizeTable is Summarize for observations held in a Table. It works through one metric at
-// a time, so besides the table it holds the values of one metric twice (pooled and by group)
-// and a sorting buffer as long as them.
+// a time, so besides the table it holds the values of one metric twice (by group and pooled)
+// and a sorting buffer as long as its largest group.
 func SummarizeTable(t *Table) []SummaryRow {
 	rows, _ := summarizeTable(t, "")
 	return rows
@@ -76,7 +76,7 @@ func summarizeTable(t *Table, keep string) ([]SummaryRow, map[string][]float64) 
 
 	var rows []SummaryRow
 	var kept map[string][]float64
-	var scratch []float64              // the radix sort's buffer, shared by all sorts
+	var scratch []float64              // the radix sort's buffer, shared by a metric's groups
 	slot := make([]int, len(t.series)) // series -> index of its group in the metric's groups
 	for _, name := range metrics {
 		mi := byMetric[name]
@@ -98,15 +98,20 @@ func summarizeTable(t *Table, keep string) ([]SummaryRow, map[string][]float64) 
 		for g := range byGroup {
 			byGroup[g] = make([]float64, 0, sizes[g])
 		}
-		pooled := make([]float64, 0, mi.n)
 		t.rows(func(series, _, _ []uint32, _, _ []int64, value []float64) {
 			for j, s := range series {
 				if g := slot[s]; g >= 0 {
 					byGroup[g] = append(byGroup[g], value[j])
-					pooled = append(pooled, value[j])
 				}
 			}
 		})
+		// Without NaN and -0 the pooled values' sorted slice is unique: merge the sorted groups
+		// into it. With them, sort.Float64s's slice depends on the values' order in the table:
+		// collect and sort them as they come.
+		unique := true
+		for _, g := range byGroup {
+			unique = unique && orderUnique(g)
+		}
 		order := make([]int, len(mi.groups))
 		for g := range order {
 			order[g] = g
@@ -123,9 +128,22 @@ func summarizeTable(t *Table, keep string) ([]SummaryRow, map[string][]float64) 
 			if name == keep {
 				kept[group] = byGroup[g]
 			}
-			byGroup[g] = nil
 		}
-		scratch = sortFloat64s(pooled, scratch)
+		scratch = nil
+		pooled := make([]float64, 0, mi.n)
+		if unique {
+			pooled = mergeSorted(pooled, byGroup)
+		} else {
+			t.rows(func(series, _, _ []uint32, _, _ []int64, value []float64) {
+				for j, s := range series {
+					if slot[s] >= 0 {
+						pooled = append(pooled, value[j])
+					}
+				}
+			})
+			sort.Float64s(pooled)
+		}
+		clear(byGroup)
 		rows = append(rows, summarizeSorted(metric, unit, AllGroup, pooled))
 	}
 	return rows, kept
