@@ -242,3 +242,12 @@ func (t *Table) unitOf(metric string) string {
 	}
 	return ""
 }
+
+// chunkRows returns the columns of chunk k of t, each of the chunk's length.
+func (t *Table) chunkRows(k int) (series, source, target []uint32, timeNs, id []int64, value []float64) {
+	c, n := t.chunks[k], tableChunk
+	if k == len(t.chunks)-1 {
+		n = t.n - k*tableChunk
+	}
+	return c.series[:n], c.source[:n], c.target[:n], c.timeNs[:n], c.id[:n], c.value[:n]
+}

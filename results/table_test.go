@@ -3,12 +3,14 @@ package results
 import (
 	"bytes"
 	"encoding/csv"
+	"errors"
 	"fmt"
 	"math"
 	"math/rand/v2"
 	"os"
 	"path/filepath"
 	"reflect"
+	"runtime"
 	"strconv"
 	"strings"
 	"testing"
@@ -288,4 +290,47 @@ func TestAppendSeconds(t *testing.T) {
 			t.Fatalf("appendSeconds(%d) = %q, want %q", ns, got, want)
 		}
 	}
+}
+
+// TestObservationsCSVParallel: with GOMAXPROCS > 1 observations.csv is formatted in blocks on
+// several goroutines and written in order: the same bytes as with one; and a failing writer
+// stops it with the writer's error.
+func TestObservationsCSVParallel(t *testing.T) {
+	tab := TableOf(randomObservations((3*csvBlockChunks+1)*tableChunk+17, 5))
+	params := []Param{{"members", "10"}}
+	var one bytes.Buffer
+	prev := runtime.GOMAXPROCS(1)
+	defer runtime.GOMAXPROCS(prev)
+	if err := writeObservationsCSV(&one, params, tab); err != nil {
+		t.Fatal(err)
+	}
+	for _, procs := range []int{2, 3, 8} {
+		runtime.GOMAXPROCS(procs)
+		var many bytes.Buffer
+		if err := writeObservationsCSV(&many, params, tab); err != nil {
+			t.Fatal(err)
+		}
+		if !bytes.Equal(one.Bytes(), many.Bytes()) {
+			t.Fatalf("GOMAXPROCS=%d: %d bytes differ from GOMAXPROCS=1's %d", procs, many.Len(), one.Len())
+		}
+		fail := &failingWriter{left: one.Len() / 2}
+		if err := writeObservationsCSV(fail, params, tab); !errors.Is(err, errDiskFull) {
+			t.Fatalf("GOMAXPROCS=%d: writer failing half-way gives %v, want %v", procs, err, errDiskFull)
+		}
+	}
+}
+
+var errDiskFull = errors.New("disk full")
+
+// failingWriter accepts left bytes, then fails.
+type failingWriter struct{ left int }
+
+func (f *failingWriter) Write(p []byte) (int, error) {
+	if len(p) > f.left {
+		n := f.left
+		f.left = 0
+		return n, errDiskFull
+	}
+	f.left -= len(p)
+	return len(p), nil
 }
