@@ -10,6 +10,7 @@ import (
 	"os"
 	"runtime"
 	"strconv"
+	"sync/atomic"
 )
 
 // Fixed columns of observations.csv, after the parameter columns.
@@ -211,7 +212,8 @@ func writeBlocks(w io.Writer, workers, n int, format func(buf []byte, b int) []b
 	window := 2 * workers
 	jobs := make(chan job)
 	order := make(chan chan []byte, window) // the blocks' results in block order
-	free := make(chan []byte, window+1)
+	free := make(chan []byte, window+workers+1)
+	var size atomic.Int64 // the largest block so far: new buffers get room for one more
 	go func() {
 		for b := range n {
 			out := make(chan []byte, 1)
@@ -228,8 +230,15 @@ func writeBlocks(w io.Writer, workers, n int, format func(buf []byte, b int) []b
 				select {
 				case buf = <-free:
 				default:
+					buf = make([]byte, 0, size.Load()*9/8)
 				}
-				j.out <- format(buf[:0], j.b)
+				buf = format(buf[:0], j.b)
+				for n := int64(len(buf)); n > size.Load(); {
+					if size.CompareAndSwap(size.Load(), n) {
+						break
+					}
+				}
+				j.out <- buf
 			}
 		}()
 	}
