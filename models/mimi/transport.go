@@ -119,12 +119,19 @@ type Wire struct {
 	Broken, Lost uint64
 
 	names Interner
-	// tapped remembers the last shared vectors shown to Tap (see tap).
-	tapped [16]struct {
+	// shownShared remembers the last shared (large) vectors shown to Tap (see tap), shownRef the
+	// last vectors of Delivers sent by reference shown to TapRef (tapRef). Two rings, so that a
+	// fan-out of small messages does not push a large vector out and have it counted again.
+	shownShared, shownRef shown
+}
+
+// shown is a ring of the last 16 distinct vectors shown to the tap.
+type shown struct {
+	ring [16]struct {
 		p *byte
 		n int
 	}
-	tappedNext int
+	next int
 }
 
 // tap shows a sent message to Tap: the body and then each of its shared vectors as separate
@@ -134,7 +141,7 @@ type Wire struct {
 func (w *Wire) tap(from, to network.NodeID, body []byte, shared [][]byte) {
 	w.Tap(from, to, body)
 	for _, v := range shared {
-		if w.fresh(v) {
+		if w.shownShared.fresh(v) {
 			w.Tap(from, to, v)
 		}
 	}
@@ -349,11 +356,11 @@ func (w *Wire) tapRef(from, to network.NodeID, d *Deliver, size int) {
 	var fresh [][]byte
 	for i := range d.Events {
 		ev := &d.Events[i]
-		if w.fresh(ev.Payload) {
+		if w.shownRef.fresh(ev.Payload) {
 			fresh = append(fresh, ev.Payload)
 		}
 		for _, h := range ev.Handshake {
-			if w.fresh(h) {
+			if w.shownRef.fresh(h) {
 				fresh = append(fresh, h)
 			}
 		}
@@ -361,20 +368,20 @@ func (w *Wire) tapRef(from, to network.NodeID, d *Deliver, size int) {
 	w.TapRef(from, to, size, fresh)
 }
 
-// fresh reports whether v is not among the last 16 distinct vectors shown, and remembers it.
+// fresh reports whether v is not among the ring's last 16 distinct vectors, and remembers it.
 // The ring holds a pointer into each vector, so none of them can be freed and its memory reused
 // by another vector while it is remembered.
-func (w *Wire) fresh(v []byte) bool {
+func (s *shown) fresh(v []byte) bool {
 	if len(v) == 0 {
 		return false
 	}
-	for _, t := range w.tapped {
+	for _, t := range s.ring {
 		if t.p == &v[0] && t.n == len(v) {
 			return false
 		}
 	}
-	w.tapped[w.tappedNext].p, w.tapped[w.tappedNext].n = &v[0], len(v)
-	w.tappedNext = (w.tappedNext + 1) % len(w.tapped)
+	s.ring[s.next].p, s.ring[s.next].n = &v[0], len(v)
+	s.next = (s.next + 1) % len(s.ring)
 	return true
 }
 
