@@ -511,6 +511,7 @@ func (c *Client) Handle(k *sim.Kernel, ev sim.Event) {
 			for _, ev := range m.Events {
 				c.event(ev)
 			}
+			c.wire.Release(pkt) // the events were copied; nothing of the Deliver is kept
 			return
 		}
 		for _, d := range c.inbox.add(m) {

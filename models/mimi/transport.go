@@ -28,11 +28,13 @@ type Packet struct {
 	// decoded messages (Wire.Send); Body is then empty and Len its exact encoded size.
 	Msg  any
 	conn *conn
+	ref  *deliverRef // the memory of a Deliver sent by reference (SendDeliver), for Release
 }
 
 // DecodedReceiver is implemented by handlers that may be handed a Deliver as a value instead
-// of its encoding: the lab's modelled clients, which hold no MLS state and parse nothing. They
-// are charged the exact encoded size on the network all the same. The Directory asks once, when
+// of its encoding: the lab's clients (a modelled one parses nothing; a real one hands the
+// sender's MLS bytes in it to its engine). They are charged the exact encoded size on the
+// network all the same. The Directory asks once, when
 // the handler is registered: the answer must not change afterwards.
 type DecodedReceiver interface {
 	TakesDecoded() bool
@@ -104,6 +106,12 @@ type Wire struct {
 	// with its exact encoded size and those of its byte vectors (payloads, handshakes) not
 	// shown among the last 16 distinct ones. Without it, such a Deliver is encoded for Tap.
 	TapRef func(from, to network.NodeID, size int, vectors [][]byte)
+	// Recycle lets receivers hand the memory of a Deliver sent by reference back (Release) for
+	// the next one. Only where the network never delivers a packet twice and nothing keeps a
+	// Deliver after handling it (the world sets it for runs without faults or a hostile
+	// follower).
+	Recycle bool
+	free    []*deliverRef
 
 	conns [][]*conn // by sending node, then receiving node (node ids are dense from 0)
 	// HeadOfLine counts messages that arrived before an earlier one of their connection and
@@ -297,7 +305,12 @@ func (w *Wire) SendDeliver(from, to network.NodeID, d *Deliver) int {
 		e := *d                     // so that d itself does not escape (the caller's may stay on its stack)
 		return w.Send(from, to, &e) // encoded now: the events are not kept
 	}
-	r := new(deliverRef)
+	var r *deliverRef
+	if n := len(w.free); n > 0 {
+		r, w.free = w.free[n-1], w.free[:n-1]
+	} else {
+		r = new(deliverRef)
+	}
 	r.d = *d
 	if len(d.Events) == 1 {
 		r.ev[0] = d.Events[0]
@@ -307,8 +320,20 @@ func (w *Wire) SendDeliver(from, to network.NodeID, d *Deliver) int {
 	}
 	n := DeliverSize(&r.d)
 	w.tapRef(from, to, &r.d, n)
-	r.p = Packet{From: from, To: to, Msg: &r.d, Len: n}
+	r.p = Packet{From: from, To: to, Msg: &r.d, Len: n, ref: r}
 	return w.send(from, to, n+TransportOverhead+PadBytes(&r.d), &r.p)
+}
+
+// Release hands back the memory of p, a Deliver sent by reference that its receiver has
+// handled and keeps nothing of (its events' byte vectors are not part of it), when the Wire
+// recycles (Recycle); otherwise, or for any other packet, it does nothing.
+func (w *Wire) Release(p *Packet) {
+	if w == nil || !w.Recycle || p.ref == nil {
+		return
+	}
+	r := p.ref
+	*r = deliverRef{}
+	w.free = append(w.free, r)
 }
 
 // deliverRef is a Deliver of one event sent by reference, with its packet.

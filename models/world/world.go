@@ -212,7 +212,8 @@ func Build(sc *scenarios.Scenario, opts Options) (*World, error) {
 		roomSize = func() int { return n - w.gone + w.added }
 	}
 	dir := mimi.NewDirectory()
-	w.Wire = &mimi.Wire{Net: net, Dir: dir, Tap: opts.Tap, Recover: sc.Faults != nil}
+	w.Wire = &mimi.Wire{Net: net, Dir: dir, Tap: opts.Tap, Recover: sc.Faults != nil,
+		Recycle: sc.Faults == nil && opts.Hostile == nil}
 
 	// Providers.
 	var hubNode network.NodeID
