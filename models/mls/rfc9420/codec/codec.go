@@ -328,15 +328,11 @@ func (r *Reader) Fixed(n int) []byte {
 
 // Opaque reads opaque data<V> and returns a copy of the data (never nil on success).
 func (r *Reader) Opaque() []byte {
-	n := r.Varint()
+	v := r.OpaqueView()
 	if r.err != nil {
 		return nil
 	}
-	if n > uint64(r.Remaining()) {
-		r.err = ErrShort
-		return nil
-	}
-	return append([]byte{}, r.take(int(n))...)
+	return append([]byte{}, v...)
 }
 
 // OpaqueView is Opaque returning the data as a sub-slice of the input (its capacity limited to its
