@@ -183,12 +183,51 @@ func (k x25519KEM) openBase(s *Suite, priv *HPKEPrivateKey, enc, info, aad, ct [
 // x25519SetupBaseR derives the base-mode key and base_nonce (sequence number 0) of the recipient
 // context; ok is false when an input is too long for the stack HMAC.
 func x25519SetupBaseR(s *Suite, priv *HPKEPrivateKey, enc, info []byte) (key, nonce [sha256.Size]byte, ok bool, err error) {
-	const v1 = "HPKE-v1"
 	dh, err := x25519(priv.raw, enc)
 	if err != nil {
 		return key, nonce, false, fmt.Errorf("%w: %v", ErrDecrypt, err)
 	}
 	defer clear(dh)
+	key, nonce, ok = x25519KeySchedule(s, dh, enc, priv.pub, info)
+	return key, nonce, ok, nil
+}
+
+// sealBase is SetupBaseS(pkR, info) and one Seal(aad, pt) (RFC 9180 §4.1, §5.1, §5.2) computed
+// directly, as openBase is on the other side: the ephemeral key pair made here (its public key
+// from edwards25519's fixed-base tables, where crypto/hpke's sender runs crypto/ecdh's ladder),
+// one x25519 with pkR (a low-order pkR is refused), then the same key schedule. Other KDFs and
+// inputs too long for the stack HMAC take crypto/hpke's path.
+func (k x25519KEM) sealBase(s *Suite, pub, info, aad, pt []byte) ([]byte, []byte, error) {
+	if s.kdfID != 0x0001 || len(pub) != x25519Size {
+		return k.stdKEM.sealBase(s, pub, info, aad, pt)
+	}
+	eph, err := k.generate()
+	if err != nil {
+		return nil, nil, err
+	}
+	defer clear(eph.raw)
+	dh, err := x25519(eph.raw, pub)
+	if err != nil {
+		return nil, nil, err
+	}
+	defer clear(dh)
+	key, nonce, ok := x25519KeySchedule(s, dh, eph.pub, pub, info)
+	if !ok {
+		return k.stdKEM.sealBase(s, pub, info, aad, pt)
+	}
+	defer clear(key[:])
+	ct, err := s.Seal(key[:s.aead.nk], nonce[:s.aead.nn], aad, pt)
+	if err != nil {
+		return nil, nil, err
+	}
+	return eph.pub, ct, nil
+}
+
+// x25519KeySchedule is DHKEM(X25519)'s ExtractAndExpand of dh with kem_context enc || pkR, then
+// the base-mode key schedule with info: the key and base_nonce of sequence number 0. ok is false
+// when an input is too long for the stack HMAC.
+func x25519KeySchedule(s *Suite, dh, enc, pkR, info []byte) (key, nonce [sha256.Size]byte, ok bool) {
+	const v1 = "HPKE-v1"
 	// DHKEM ExtractAndExpand: eae_prk = LabeledExtract("", "eae_prk", dh); shared_secret =
 	// LabeledExpand(eae_prk, "shared_secret", enc || pkR, Nsecret).
 	var prk, shared, secret, pskIDHash, infoHash [sha256.Size]byte
@@ -196,21 +235,21 @@ func x25519SetupBaseR(s *Suite, priv *HPKEPrivateKey, enc, info []byte) (key, no
 	defer clear(shared[:])
 	defer clear(secret[:])
 	if !hmacSHA256To(&prk, nil, []byte(v1), x25519SuiteID, []byte("eae_prk"), dh) ||
-		!hmacSHA256To(&shared, prk[:], []byte{0, sha256.Size}, []byte(v1), x25519SuiteID, []byte("shared_secret"), enc, priv.pub, []byte{1}) {
-		return key, nonce, false, nil
+		!hmacSHA256To(&shared, prk[:], []byte{0, sha256.Size}, []byte(v1), x25519SuiteID, []byte("shared_secret"), enc, pkR, []byte{1}) {
+		return key, nonce, false
 	}
 	// KeySchedule (mode_base, no PSK): suite_id = "HPKE" || kem_id || kdf_id || aead_id.
 	suite := []byte{'H', 'P', 'K', 'E', 0x00, 0x20, byte(s.kdfID >> 8), byte(s.kdfID), byte(s.aead.id >> 8), byte(s.aead.id)}
 	if !hmacSHA256To(&pskIDHash, nil, []byte(v1), suite, []byte("psk_id_hash")) ||
 		!hmacSHA256To(&infoHash, nil, []byte(v1), suite, []byte("info_hash"), info) ||
 		!hmacSHA256To(&secret, shared[:], []byte(v1), suite, []byte("secret")) {
-		return key, nonce, false, nil
+		return key, nonce, false
 	}
 	ctx := []byte{0} // mode_base || psk_id_hash || info_hash
 	ctx = append(append(ctx, pskIDHash[:]...), infoHash[:]...)
 	if !hmacSHA256To(&key, secret[:], []byte{0, byte(s.aead.nk)}, []byte(v1), suite, []byte("key"), ctx, []byte{1}) ||
 		!hmacSHA256To(&nonce, secret[:], []byte{0, byte(s.aead.nn)}, []byte(v1), suite, []byte("base_nonce"), ctx, []byte{1}) {
-		return key, nonce, false, nil
+		return key, nonce, false
 	}
-	return key, nonce, true, nil
+	return key, nonce, true
 }

@@ -203,3 +203,61 @@ func TestX25519OpenBase(t *testing.T) {
 		}
 	}
 }
+
+// TestX25519SealBase: what the direct sealBase encrypts, crypto/hpke's own recipient (its own
+// ladder and key schedule) decrypts, for both X25519 suites and info lengths on both sides of
+// the stack HMAC's limit; a low-order recipient key is refused.
+func TestX25519SealBase(t *testing.T) {
+	ref, err := hpke.NewKEM(0x0020)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, id := range []ID{MLS128DHKEMX25519AES128GCMSHA256Ed25519, MLS128DHKEMX25519ChaCha20Poly1305SHA256Ed25519} {
+		s, err := Lookup(id)
+		if err != nil {
+			t.Fatal(err)
+		}
+		k := s.kem.(x25519KEM)
+		kdf, err := hpke.NewKDF(s.kdfID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		aead, err := hpke.NewAEAD(s.aead.id)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, infoLen := range []int{0, 1, 100, 486, 487, 600} {
+			t.Run(fmt.Sprintf("%v/info%d", id, infoLen), func(t *testing.T) {
+				priv, err := k.generate()
+				if err != nil {
+					t.Fatal(err)
+				}
+				info := bytes.Repeat([]byte{9}, infoLen)
+				enc, ct, err := k.sealBase(s, priv.PublicKey(), info, []byte("aad"), []byte("group secrets"))
+				if err != nil {
+					t.Fatal(err)
+				}
+				sk, _ := priv.Bytes()
+				rk, err := ref.NewPrivateKey(sk)
+				if err != nil {
+					t.Fatal(err)
+				}
+				r, err := hpke.NewRecipient(enc, rk, kdf, aead, info)
+				if err != nil {
+					t.Fatal(err)
+				}
+				pt, err := r.Open([]byte("aad"), ct)
+				if err != nil || string(pt) != "group secrets" {
+					t.Fatalf("crypto/hpke open: %q, %v", pt, err)
+				}
+				enc2, _, err := k.sealBase(s, priv.PublicKey(), info, []byte("aad"), []byte("group secrets"))
+				if err != nil || bytes.Equal(enc, enc2) {
+					t.Fatalf("two seals share an ephemeral key (%v)", err)
+				}
+			})
+		}
+		if _, _, err := k.sealBase(s, make([]byte, 32), nil, nil, []byte("x")); err == nil {
+			t.Fatal("sealed to a low-order public key")
+		}
+	}
+}
