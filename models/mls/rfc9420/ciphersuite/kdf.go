@@ -17,61 +17,72 @@ import (
 // than a block, info longer than the stack buffer, or output longer than Nh); the caller then
 // uses crypto/hkdf. Tests check it against crypto/hkdf for every suite and many lengths.
 func (s *Suite) expandOneBlock(out, prk, info []byte) bool {
-	const maxBlock, maxText = 128, 256
-	var block, size int
-	switch s.hash {
-	case crypto.SHA256:
-		block, size = sha256.BlockSize, sha256.Size
-	case crypto.SHA384:
-		block, size = sha512.BlockSize, sha512.Size384
-	case crypto.SHA512:
-		block, size = sha512.BlockSize, sha512.Size
-	default:
-		return false
-	}
-	if len(prk) > block || len(out) > size || len(info)+1 > maxText {
+	const maxBlock, maxText = sha512.BlockSize, 256
+	block, size := hashBlock(s.hash)
+	if block == 0 || len(prk) > block || len(out) > size || len(info)+1 > maxText {
 		return false
 	}
 	var buf [maxBlock + maxText]byte
-	var inner [sha512.Size]byte
-	for i := range block {
-		buf[i] = 0x36
-		if i < len(prk) {
-			buf[i] ^= prk[i]
-		}
-	}
 	n := block + copy(buf[block:], info)
 	buf[n] = 1
-	s.sumInto(inner[:], buf[:n+1])
+	hmacText(s.hash, out, buf[:], block, size, prk, n+1)
+	return true
+}
+
+// hashBlock returns the block and output sizes of h, or zeros for a hash hmacText does not do.
+func hashBlock(h crypto.Hash) (block, size int) {
+	switch h {
+	case crypto.SHA256:
+		return sha256.BlockSize, sha256.Size
+	case crypto.SHA384:
+		return sha512.BlockSize, sha512.Size384
+	case crypto.SHA512:
+		return sha512.BlockSize, sha512.Size
+	}
+	return 0, 0
+}
+
+// hmacText writes HMAC(key, buf[block:end]) with hash h into out (its first len(out) bytes when
+// out is shorter than the hash), from HMAC's definition (RFC 2104): H((K ⊕ opad) || H((K ⊕ ipad)
+// || text)). The caller has put the text in buf after one block (block, size from hashBlock;
+// len(key) ≤ block, size ≤ len(buf)-block) and keeps buf on its stack: no allocation. buf's text
+// is cleared.
+func hmacText(h crypto.Hash, out, buf []byte, block, size int, key []byte, end int) {
+	for i := range block {
+		buf[i] = 0x36
+		if i < len(key) {
+			buf[i] ^= key[i]
+		}
+	}
+	var inner [sha512.Size]byte
+	sumInto(h, inner[:], buf[:end])
 	for i := range block {
 		buf[i] ^= 0x36 ^ 0x5c // ipad-keyed → opad-keyed
 	}
 	copy(buf[block:], inner[:size])
-	s.sumInto(inner[:], buf[:block+size])
-	copy(out, inner[:len(out)])
-	clear(buf[:n+1])
+	sumInto(h, out, buf[:block+size])
+	clear(buf[:max(end, block+size)])
 	clear(inner[:])
-	return true
 }
 
-// sumInto writes Hash(data) to the front of out (at least Nh bytes); SHA-2 suites only.
-func (s *Suite) sumInto(out, data []byte) {
-	switch s.hash {
+// sumInto writes h(data) to the front of out (truncated to len(out)); SHA-2 only.
+func sumInto(h crypto.Hash, out, data []byte) {
+	switch h {
 	case crypto.SHA256:
-		h := sha256.Sum256(data)
-		copy(out, h[:])
+		d := sha256.Sum256(data)
+		copy(out, d[:])
 	case crypto.SHA384:
-		h := sha512.Sum384(data)
-		copy(out, h[:])
+		d := sha512.Sum384(data)
+		copy(out, d[:])
 	case crypto.SHA512:
-		h := sha512.Sum512(data)
-		copy(out, h[:])
+		d := sha512.Sum512(data)
+		copy(out, d[:])
 	}
 }
 
-// hmacSHA256To writes HMAC-SHA256(key, the concatenation of parts) into out from its definition
-// (as expandOneBlock does), on the stack: no allocation. It reports false, leaving out untouched,
-// when the key is longer than a block or the text longer than 512 bytes.
+// hmacSHA256To writes HMAC-SHA256(key, the concatenation of parts) into out (hmacText). It
+// reports false, leaving out untouched, when the key is longer than a block or the text longer
+// than 512 bytes.
 func hmacSHA256To(out *[sha256.Size]byte, key []byte, parts ...[]byte) bool {
 	const block, maxText = sha256.BlockSize, 512
 	n := 0
@@ -82,23 +93,10 @@ func hmacSHA256To(out *[sha256.Size]byte, key []byte, parts ...[]byte) bool {
 		return false
 	}
 	var buf [block + maxText]byte
-	for i := range block {
-		buf[i] = 0x36
-		if i < len(key) {
-			buf[i] ^= key[i]
-		}
-	}
 	m := block
 	for _, p := range parts {
 		m += copy(buf[m:], p)
 	}
-	inner := sha256.Sum256(buf[:m])
-	for i := range block {
-		buf[i] ^= 0x36 ^ 0x5c
-	}
-	copy(buf[block:], inner[:])
-	*out = sha256.Sum256(buf[:block+sha256.Size])
-	clear(buf[:m])
-	clear(inner[:])
+	hmacText(crypto.SHA256, out[:], buf[:], block, sha256.Size, key, m)
 	return true
 }
