@@ -17,7 +17,7 @@ import (
 // are made here. A key pair's public key, X25519(sk, 9), is computed as the Montgomery
 // u-coordinate of [clamp(sk)]B on edwards25519, with its fixed-base tables
 // (filippo.io/edwards25519): the same bytes as crypto/ecdh's ladder (RFC 7748 §4.1 maps B to u = 9,
-// and B has the prime order the clamped scalar is reduced by), about three times faster. The
+// and B has the prime order the clamped scalar is reduced by), about twice as fast. The
 // crypto/hpke private key, whose construction runs the ladder again, is built only when the key
 // decrypts (HPKEPrivateKey.stdKey). Members derive a key pair for every node on their path a
 // commit updates, and most of those keys never decrypt anything.
