@@ -287,15 +287,17 @@ func (p *prefetcher) joinAhead(w *mimi.Event, adds []string) {
 		return
 	}
 	p.drain()
-	p.joins += uint64(len(joins))
 	welcome, seq := w.Payload, w.Seq
+	var made atomic.Uint64
 	parallelFor(len(joins), p.workers, func(j int) {
 		part, err := sp.SplitWelcome(welcome, joins[j].kp)
 		if err != nil {
 			return // not prefetched: the delivery joins (and reports) as without prefetch
 		}
 		joins[j].c.PrefetchJoin(seq, part)
+		made.Add(1)
 	})
+	p.joins += made.Load() // the joins made ahead, not those tried
 }
 
 // note describes the prefetch for the manifest (empty when it was off).
@@ -343,4 +345,3 @@ func parallelFor(n, workers int, f func(int)) {
 // (empty when it was off).
 func (w *World) PrefetchNote() string { return w.prefetch.note() }
 
-var whyCounts = map[string]int{}
