@@ -344,4 +344,3 @@ func parallelFor(n, workers int, f func(int)) {
 // PrefetchNote describes the run's prefetch of member decryption for the manifest's notes
 // (empty when it was off).
 func (w *World) PrefetchNote() string { return w.prefetch.note() }
-
