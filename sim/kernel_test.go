@@ -64,6 +64,46 @@ func TestRunUntil(t *testing.T) {
 	}
 }
 
+func TestAdvanceTo(t *testing.T) {
+	tests := []struct {
+		name      string
+		now       Time   // handle an event at now first
+		pending   []Time // then schedule these
+		to        Time
+		wantPanic bool
+	}{
+		{"empty queue", 5, nil, 9, false},
+		{"to now", 5, nil, 5, false},
+		{"up to the next event", 5, []Time{9, 12}, 9, false},
+		{"before now", 5, nil, 4, true},
+		{"after the next event", 5, []Time{9, 12}, 10, true},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			k := New(1)
+			r := &recorder{}
+			k.Schedule(tc.now, r, 0, nil)
+			k.Step()
+			for _, at := range tc.pending {
+				k.Schedule(at, r, 1, nil)
+			}
+			defer func() {
+				p := recover()
+				if (p != nil) != tc.wantPanic {
+					t.Fatalf("panic = %v, want panic %v", p, tc.wantPanic)
+				}
+				if p != nil && k.Now() != tc.now {
+					t.Errorf("a refused AdvanceTo moved the clock to %v", k.Now())
+				}
+			}()
+			k.AdvanceTo(tc.to)
+			if k.Now() != tc.to || k.Handled() != 1 || k.Pending() != len(tc.pending) {
+				t.Errorf("now %v handled %d pending %d, want %v, 1, %d", k.Now(), k.Handled(), k.Pending(), tc.to, len(tc.pending))
+			}
+		})
+	}
+}
+
 func TestStop(t *testing.T) {
 	k := New(1)
 	n := 0

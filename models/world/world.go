@@ -164,9 +164,10 @@ type World struct {
 	busy0       []time.Duration // providers' busy time when the window opened
 	busy1       []time.Duration // and when it closed
 	delivered   int
-	cuts        []cut    // partitions of the run (faults.go)
-	outages     []outage // crashes of the run
-	skipped     int      // drawn or scheduled crashes that fell while their provider was down
+	ahead       aheadWindow // decryptions reported when they start (run.go)
+	cuts        []cut       // partitions of the run (faults.go)
+	outages     []outage    // crashes of the run
+	skipped     int         // drawn or scheduled crashes that fell while their provider was down
 	failure     error
 
 	initial int // members at the start (the rest are churn's spare joiners)
