@@ -104,10 +104,12 @@ type Client struct {
 	wire   *mimi.Wire
 	engine mls.Client
 	member mls.Member
-	cost   CostModel
-	rec    Recorder
-	ahead  AheadRecorder // rec, when it is one
-	ledger *Ledger
+	// memberEpoch is member's epoch, recorded by syncEpoch whenever an operation may change it
+	memberEpoch uint64
+	cost        CostModel
+	rec         Recorder
+	ahead       AheadRecorder // rec, when it is one
+	ledger      *Ledger
 
 	cpuFree  sim.Time // when the client's core is next free
 	cpuBusy  time.Duration
@@ -159,8 +161,10 @@ type Client struct {
 	// preCommits counts prefetched commits the member accepted whose deliveries have not come:
 	// the member is that many epochs ahead of what the client has applied (Epoch hides it).
 	preCommits int
-	// fenceFn, when set, is called before the kernel's thread uses the member (SetFence).
-	fenceFn func()
+	// fenceFn, when set, is called before the kernel's thread uses the member (SetFence);
+	// slotWait, when set, waits for one queued decryption (SetSlotWait).
+	fenceFn  func()
+	slotWait func(*PrefetchSlot)
 	// preJoin is a join made ahead of its Welcome's delivery (prefetch.go).
 	preJoin *preJoin
 
@@ -235,9 +239,18 @@ func (c *Client) Joined() bool { return c.member != nil || c.joined }
 // Epoch returns the epoch the client is at.
 func (c *Client) Epoch() uint64 {
 	if c.member != nil {
-		return c.member.Epoch() - uint64(c.preCommits)
+		return c.memberEpoch - uint64(c.preCommits)
 	}
 	return c.epoch
+}
+
+// syncEpoch records the member's epoch after an operation that may change it (a join, Adopt,
+// Process): the hot paths read the record (one cache line of the client) instead of the
+// member's state.
+func (c *Client) syncEpoch() {
+	if c.member != nil {
+		c.memberEpoch = c.member.Epoch()
+	}
 }
 
 // groupSize is the size the cost model and nominal message sizes use.
@@ -336,6 +349,7 @@ func (c *Client) CreateGroup() error {
 		return fmt.Errorf("client %s: create group: %w", c.cfg.ID, err)
 	}
 	c.member = m
+	c.syncEpoch()
 	c.compute(mls.OpCreateGroup, 1)
 	return nil
 }
@@ -386,7 +400,7 @@ func (c *Client) protect(s Sent) ([]byte, error) {
 		binary.BigEndian.PutUint64(ct, uint64(s.ID))
 		return ct, nil
 	}
-	c.fence()
+	c.fenceOwn() // Protect touches only the member's own state (mls.ConcurrentMembers)
 	ct, err := c.member.Protect(s.Plaintext)
 	if err != nil {
 		return nil, err
@@ -687,6 +701,7 @@ func (c *Client) join(ev mimi.Event) {
 			return
 		}
 		c.member = m
+		c.syncEpoch()
 	}
 	c.left = false
 	done := c.compute(mls.OpJoin, c.groupSize())
@@ -738,7 +753,9 @@ func (c *Client) adoptOwn(ev mimi.Event) {
 	}
 	c.pending = nil
 	c.fence()
-	if err := c.member.Adopt(p); err != nil {
+	err := c.member.Adopt(p)
+	c.syncEpoch()
+	if err != nil {
 		c.rec.Fail(c, fmt.Errorf("adopt accepted commit: %w", err))
 		return
 	}
@@ -776,15 +793,17 @@ func (c *Client) processCommit(ev mimi.Event) {
 
 // processMember has the member process a commit, or takes the prefetched result.
 func (c *Client) processMember(ev *mimi.Event) error {
-	_, err, ok, mismatch := c.takePrefetched(ev)
+	t, ok, mismatch := c.takePrefetched(ev)
 	if mismatch {
 		return errPrefetch
 	}
 	if ok {
-		return err
+		return t.err
 	}
 	c.fence()
-	return c.member.Process(ev.Handshake)
+	err := c.member.Process(ev.Handshake)
+	c.syncEpoch()
+	return err
 }
 
 // errPrefetch is returned for an event whose prefetched result does not match it (the run has
@@ -803,19 +822,28 @@ func (c *Client) decrypt(ev mimi.Event) {
 			return
 		}
 	} else {
-		pt, err, ok, mismatch := c.takePrefetched(&ev)
+		t, ok, mismatch := c.takePrefetched(&ev)
 		if mismatch {
 			return // the run has failed
 		}
 		if !ok {
 			c.fence()
-			pt, err = c.member.Unprotect(ev.Payload)
+			t.pt, t.err = c.member.Unprotect(ev.Payload)
 		}
-		if err != nil {
-			c.refuse(ev, RefuseDecrypt, fmt.Errorf("decrypt message from %s at epoch %d: %w", ev.Sender, ev.Epoch, err))
+		if t.err != nil {
+			c.refuse(ev, RefuseDecrypt, fmt.Errorf("decrypt message from %s at epoch %d: %w", ev.Sender, ev.Epoch, t.err))
 			return
 		}
-		if s, err = c.ledger.Check(pt); err != nil {
+		var err error
+		if t.checked { // checked against the ledger on the worker (RunPrefetch)
+			err = t.checkErr
+			if err == nil {
+				s = c.ledger.msgs[t.id]
+			}
+		} else {
+			s, err = c.ledger.Check(t.pt)
+		}
+		if err != nil {
 			c.refuse(ev, RefusePlaintext, err)
 			return
 		}

@@ -29,7 +29,7 @@ func (c *Client) SendBody(body []byte, tag string, at sim.Time) int64 {
 	s := c.ledger.NewBody(c.cfg.ID, at, body)
 	s.Tag = tag
 	c.ledger.msgs[s.ID].Tag = tag
-	c.fence()
+	c.fenceOwn() // Protect touches only the member's own state (mls.ConcurrentMembers)
 	ct, err := c.member.Protect(s.Plaintext)
 	if err != nil {
 		c.rec.Fail(c, fmt.Errorf("protect message %d: %w", s.ID, err))

@@ -54,18 +54,36 @@ func (l *Ledger) New(sender string, at sim.Time, size int) Sent {
 
 // Check finds the message a decrypted plaintext claims to be and verifies it byte for byte.
 func (l *Ledger) Check(plaintext []byte) (Sent, error) {
+	id, err := checkIn(l.msgs, plaintext)
+	if err != nil {
+		return Sent{}, err
+	}
+	return l.msgs[id], nil
+}
+
+// LedgerView is the ledger's messages as of View: a worker may Check a plaintext against them
+// while the kernel's thread records new messages (a message's entry does not change once it
+// has been sent).
+type LedgerView struct{ msgs []Sent }
+
+// View returns the ledger's messages so far, for Check on another goroutine.
+func (l *Ledger) View() LedgerView { return LedgerView{msgs: l.msgs} }
+
+// check is Ledger.Check on the view's messages; it returns the message's id.
+func (v LedgerView) check(plaintext []byte) (int64, error) { return checkIn(v.msgs, plaintext) }
+
+func checkIn(msgs []Sent, plaintext []byte) (int64, error) {
 	if len(plaintext) < headerSize {
-		return Sent{}, fmt.Errorf("plaintext of %d bytes is too short", len(plaintext))
+		return 0, fmt.Errorf("plaintext of %d bytes is too short", len(plaintext))
 	}
 	id := int64(binary.BigEndian.Uint64(plaintext))
-	if id < 0 || id >= int64(len(l.msgs)) {
-		return Sent{}, fmt.Errorf("plaintext names unknown message %d", id)
+	if id < 0 || id >= int64(len(msgs)) {
+		return 0, fmt.Errorf("plaintext names unknown message %d", id)
 	}
-	s := l.msgs[id]
-	if string(s.Plaintext) != string(plaintext) {
-		return Sent{}, fmt.Errorf("plaintext of message %d differs from what %s sent", id, s.Sender)
+	if s := &msgs[id]; string(s.Plaintext) != string(plaintext) {
+		return 0, fmt.Errorf("plaintext of message %d differs from what %s sent", id, s.Sender)
 	}
-	return s, nil
+	return id, nil
 }
 
 // Messages returns every message sent, in order.

@@ -36,9 +36,23 @@ type prefetched struct {
 // PrefetchSlot holds the result of one queued decryption (QueuePrefetch, RunPrefetch): a
 // worker writes it and then marks it done; the kernel reads it only after that.
 type PrefetchSlot struct {
-	pt   []byte
-	err  error
-	done atomic.Bool
+	pt  []byte
+	err error
+	// the plaintext checked against the ledger on the worker (RunPrefetch): the message's
+	// id, or why it does not match; the kernel's thread then does not read the plaintext
+	id       int64
+	checkErr error
+	done     atomic.Bool
+}
+
+// taken is a prefetched result taken by a delivery: the plaintext (or commit) and its error,
+// and for a queued decryption the ledger check already made (checked).
+type taken struct {
+	pt       []byte
+	err      error
+	checked  bool
+	id       int64
+	checkErr error
 }
 
 // SetFence sets the function the client calls on the kernel's thread before it uses its
@@ -51,6 +65,48 @@ func (c *Client) SetFence(f func()) { c.fenceFn = f }
 func (c *Client) fence() {
 	if c.fenceFn != nil {
 		c.fenceFn()
+	}
+}
+
+// SetSlotWait sets the function the client calls on the kernel's thread to wait for one of its
+// queued decryptions (QueuePrefetch) that is not done yet: before a delivery takes its result,
+// and before the client encrypts (fenceOwn). Without it the client calls the fence (SetFence)
+// instead. The world's prefetch helps with the queued batches, oldest first, until the slot is
+// done, so the kernel goes on while later batches run.
+func (c *Client) SetSlotWait(f func(*PrefetchSlot)) { c.slotWait = f }
+
+// Done reports whether the slot's decryption is done (its result may be read).
+func (s *PrefetchSlot) Done() bool { return s.done.Load() }
+
+// waitSlot waits for the queued decryption s (SetSlotWait, else the fence).
+func (c *Client) waitSlot(s *PrefetchSlot) {
+	if s.done.Load() {
+		return
+	}
+	if c.slotWait != nil {
+		c.slotWait(s)
+	} else {
+		c.fence()
+	}
+	if !s.done.Load() {
+		panic("client: a queued decryption is not done after waiting for it")
+	}
+}
+
+// fenceOwn waits, before the kernel's thread uses the member for an operation that touches
+// only the member's own state (Protect: mls.ConcurrentMembers), until the member's queued
+// decryptions are done: the newest one is done last (a client's decryptions are queued and
+// run in the hub's order). Other members' decryptions may still run meanwhile.
+func (c *Client) fenceOwn() {
+	if c.slotWait == nil {
+		c.fence()
+		return
+	}
+	for i := len(c.pre) - 1; i >= c.preHead; i-- {
+		if s := c.pre[i].slot; s != nil {
+			c.waitSlot(s)
+			return
+		}
 	}
 }
 
@@ -67,13 +123,18 @@ func (c *Client) QueuePrefetch(evs []*mimi.Event, slots []PrefetchSlot) {
 	}
 }
 
-// RunPrefetch decrypts evs, queued by QueuePrefetch, into slots. It touches only the client's
-// member and slots, so it may run while the kernel goes on; the engine must allow the member's
-// epoch and size to be read meanwhile (mls.ConcurrentMembers).
-func (c *Client) RunPrefetch(evs []*mimi.Event, slots []PrefetchSlot) {
+// RunPrefetch decrypts evs, queued by QueuePrefetch, into slots, and checks each plaintext
+// against the ledger's messages as of view (taken on the kernel's thread after the messages
+// were accepted, so it holds them). It touches only the client's member and slots, so it may
+// run while the kernel goes on; the engine must allow the member's epoch and size to be read
+// meanwhile (mls.ConcurrentMembers).
+func (c *Client) RunPrefetch(evs []*mimi.Event, slots []PrefetchSlot, view LedgerView) {
 	for i, ev := range evs {
 		s := &slots[i]
 		s.pt, s.err = c.member.Unprotect(ev.Payload)
+		if s.err == nil {
+			s.id, s.checkErr = view.check(s.pt)
+		}
 		s.done.Store(true)
 	}
 }
@@ -91,7 +152,7 @@ func (c *Client) CanPrefetch(evs []*mimi.Event) bool {
 		len(c.held) > 0 || c.pending != nil || c.wish != nil {
 		return false
 	}
-	epoch := c.member.Epoch()
+	epoch := c.memberEpoch
 	for _, ev := range evs {
 		if ev.Seq <= c.covered || ev.Epoch != epoch {
 			return false
@@ -123,6 +184,7 @@ func (c *Client) Prefetch(evs []*mimi.Event) {
 		p := prefetched{ev: ev}
 		if ev.Kind == mimi.EventCommit {
 			p.err = c.member.Process(ev.Handshake)
+			c.syncEpoch()
 			if p.err == nil {
 				c.preCommits++
 			}
@@ -153,26 +215,21 @@ func (c *Client) keep(p prefetched) {
 // takePrefetched returns the prefetched result of ev, if there is one; ok false means there
 // is none and the caller does the work. A mismatch fails the run (see above); then mismatch is
 // true and the caller stops.
-func (c *Client) takePrefetched(ev *mimi.Event) (pt []byte, err error, ok, mismatch bool) {
+func (c *Client) takePrefetched(ev *mimi.Event) (t taken, ok, mismatch bool) {
 	if c.preHead == len(c.pre) {
-		return nil, nil, false, false
+		return taken{}, false, false
 	}
 	p := &c.pre[c.preHead]
 	if p.ev.Seq != ev.Seq || p.ev.Kind != ev.Kind || !bytes.Equal(p.ev.Payload, ev.Payload) || !sameHandshake(p.ev.Handshake, ev.Handshake) {
 		c.rec.Fail(c, fmt.Errorf("prefetched event %d (%v) does not match the delivered event %d (%v): a prefetch-ordering bug", p.ev.Seq, p.ev.Kind, ev.Seq, ev.Kind))
-		return nil, nil, false, true
+		return taken{}, false, true
 	}
-	pt, err = p.pt, p.err
-	if p.slot != nil {
-		if !p.slot.done.Load() {
-			c.fence() // waits for the queued decryptions
-			if !p.slot.done.Load() {
-				panic("client: a queued decryption is not done after the fence")
-			}
-		}
-		pt, err = p.slot.pt, p.slot.err
+	t = taken{pt: p.pt, err: p.err}
+	if s := p.slot; s != nil {
+		c.waitSlot(s)
+		t = taken{pt: s.pt, err: s.err, checked: s.err == nil, id: s.id, checkErr: s.checkErr}
 	}
-	if ev.Kind == mimi.EventCommit && err == nil {
+	if ev.Kind == mimi.EventCommit && t.err == nil {
 		c.preCommits--
 	}
 	*p = prefetched{}
@@ -182,7 +239,7 @@ func (c *Client) takePrefetched(ev *mimi.Event) (pt []byte, err error, ok, misma
 			c.pre = nil // a long backlog drained: give its memory back (100,000 members hold these)
 		}
 	}
-	return pt, err, true, false
+	return t, true, false
 }
 
 // preJoin is a join made ahead of the Welcome's delivery (PrefetchJoin).

@@ -97,11 +97,11 @@ func TestQueuedPrefetch(t *testing.T) {
 		t.Fatalf("after queueing: covered %d, want 4, and the same messages must not be prefetchable again", b.Covered())
 	}
 	// The first is done before its delivery; the others only when the fence runs them.
-	b.RunPrefetch(evs[:1], slots[:1])
+	b.RunPrefetch(evs[:1], slots[:1], ledger.View())
 	fences := 0
 	b.SetFence(func() {
 		fences++
-		b.RunPrefetch(evs[1:], slots[1:])
+		b.RunPrefetch(evs[1:], slots[1:], ledger.View())
 	})
 	deliver(b, 2, *evs[0])
 	if fences != 0 {
@@ -118,6 +118,72 @@ func TestQueuedPrefetch(t *testing.T) {
 	}
 	if len(rec.decrypted) != 3 || rec.decrypted[0] != sent[0].ID || rec.decrypted[2] != sent[2].ID {
 		t.Fatalf("decrypted %v, want the three messages in order", rec.decrypted)
+	}
+}
+
+// TestQueuedSlotWait: with a slot wait set, a delivery waits for its own queued decryption
+// only, an encryption waits for the client's newest queued decryption first (fenceOwn), and
+// the ledger check made on the worker refuses a plaintext that does not match: here a view
+// taken before the third message was recorded.
+func TestQueuedSlotWait(t *testing.T) {
+	p := newPair(t)
+	a, b, k, rec, ledger := p.a, p.b, p.k, p.rec, p.ledger
+	k.RunAll()
+	e := b.Epoch()
+	var evs []*mimi.Event
+	var early LedgerView
+	for seq := uint64(2); seq <= 4; seq++ {
+		if seq == 4 {
+			early = ledger.View()
+		}
+		s := ledger.New("a@hub", 0, 100)
+		ct, err := a.Protect(s.Plaintext)
+		if err != nil {
+			t.Fatal(err)
+		}
+		evs = append(evs, &mimi.Event{Kind: mimi.EventMessage, Seq: seq, Epoch: e, Sender: "a@hub", Payload: ct})
+	}
+	slots := make([]PrefetchSlot, len(evs))
+	b.QueuePrefetch(evs, slots)
+	var waited []int
+	b.SetFence(func() { t.Fatal("the fence was called; the slot wait should have been") })
+	b.SetSlotWait(func(s *PrefetchSlot) {
+		i := -1
+		for j := range slots {
+			if &slots[j] == s {
+				i = j
+			}
+		}
+		waited = append(waited, i)
+		for j := 0; j <= i; j++ { // the batches up to s, in order
+			if !slots[j].Done() {
+				view := ledger.View()
+				if j == 2 {
+					view = early
+				}
+				b.RunPrefetch(evs[j:j+1], slots[j:j+1], view)
+			}
+		}
+	})
+	deliver(b, 2, *evs[0])
+	if len(waited) != 1 || waited[0] != 0 || slots[1].Done() {
+		t.Fatalf("waited for slots %v (second done: %v), want [0] only", waited, slots[1].Done())
+	}
+	// b encrypts: it must wait for its newest queued decryption, the third.
+	if _, err := b.protect(ledger.New("b@hub", 0, 50)); err != nil {
+		t.Fatal(err)
+	}
+	if len(waited) != 2 || waited[1] != 2 || !slots[2].Done() {
+		t.Fatalf("waited for slots %v before encrypting, want [0 2]", waited)
+	}
+	deliver(b, 3, *evs[1])
+	deliver(b, 4, *evs[2])
+	k.RunAll()
+	if len(waited) != 2 {
+		t.Fatalf("waited for slots %v, want no more waits for results already there", waited)
+	}
+	if len(rec.fails) != 0 || len(rec.decrypted) != 2 || len(rec.refused) != 1 || rec.refused[0] != RefusePlaintext {
+		t.Fatalf("fails %v, decrypted %v, refused %v: want 2 decrypted and the third refused (plaintext)", rec.fails, rec.decrypted, rec.refused)
 	}
 }
 

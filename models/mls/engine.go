@@ -136,9 +136,14 @@ type Pending struct {
 // several) may be used from different goroutines at the same time: a member's operations touch
 // only that member and state the engine guards and whose effects do not depend on the order
 // of concurrent calls. The world then lets members decrypt ahead of delivery in parallel
-// (models/world/prefetch.go), and makes distinct clients' first KeyPackages in parallel. One member is never used from two goroutines at once, except
+// (models/world/prefetch.go), and makes distinct clients' first KeyPackages in parallel. One
+// member is never used from two goroutines at once, except
 // that its Epoch and Size may be read while it decrypts an application message (Unprotect) on
-// another goroutine: decrypting must not change them.
+// another goroutine: decrypting must not change them. And within an epoch, a member's
+// decryption of an application message from another member commutes with its own Protect
+// (RFC 9420: they use distinct leaves of the secret tree, whose nodes yield the same secrets
+// in whatever order they are consumed), so the world may decrypt a sender's incoming messages
+// on a worker ahead of the sender's own encryptions.
 type ConcurrentMembers interface {
 	ConcurrentMembers() bool
 }

@@ -27,20 +27,27 @@ import (
 //     not depend on scheduling);
 //   - only scenarios whose members act in a fixed script take part (workload kind script, no
 //     faults, hostile follower, churn, offline members, calls, attachments or commit contention,
-//     and not time mode measured, which times each real call), and among their members only
-//     those that never act on their own (not the script's senders or committers);
+//     and not time mode measured, which times each real call). Members that never act on their
+//     own prefetch everything; the script's senders and committers (actors) only others'
+//     application messages, queued (below), never commits;
 //   - a recipient prefetches only when every event the hub accepted for it earlier has been
 //     applied or prefetched, and it is a member of the message's epoch with nothing held back
-//     (client.Client.CanPrefetch), so its member performs its operations in the same order;
+//     (client.Client.CanPrefetch), so its member performs its operations in the same order —
+//     except that an actor's decryptions of others' messages may run before its own encryptions
+//     of the same epoch, which commute with them (mls.ConcurrentMembers);
 //   - each worker touches one client at a time. A batch with a commit in it is processed at
-//     once: the kernel waits for it. A batch of application messages only is queued: the
-//     kernel goes on while workers decrypt (overlap), and waits for every queued batch before
-//     the next batch with a commit, before any member is used on the kernel's thread (the
-//     clients' fence: senders' own decryptions, encryptions, commits), when a delivery needs a
-//     result not yet there, and at the end of the run. Queued batches run one after the other.
-//     So the engine sees the same operations in the same order, per member and on what members
-//     share, as when the kernel waits for each batch; meanwhile the kernel's thread reads only
-//     a member's epoch and group size (allowed by mls.ConcurrentMembers).
+//     once: the kernel waits for it. A batch of application messages only is queued, actors
+//     first: the kernel goes on while workers decrypt (overlap). Queued batches run one after
+//     the other. The kernel waits for every queued batch (drain) before the next batch with a
+//     commit, before any member is used on the kernel's thread for anything but encrypting (the
+//     clients' fence: decryptions not prefetched, commits, joins), and at the end of the run.
+//     It waits only for the batches up to a given decryption (waitFor) when a delivery needs
+//     that result and before an actor encrypts (its own queued decryptions must be done: the
+//     member is used by one goroutine at a time); encrypting touches only the member's own
+//     state, so other members' decryptions run on meanwhile. So the engine sees the same
+//     operations on what members share in the same order as when the kernel waits for each
+//     batch; meanwhile the kernel's thread reads only a member's epoch and group size (allowed
+//     by mls.ConcurrentMembers).
 //
 // The counts of prefetched and sequential decryptions go into the manifest's notes; they depend
 // on the scenario only.
@@ -53,6 +60,7 @@ type prefetcher struct {
 	// order) that it had neither applied nor prefetched when last looked at.
 	pending [][]*mimi.Event
 	batch   []int
+	actors  []int  // the actors among a message's recipients that may have it queued
 	done    uint64 // member operations made ahead of delivery
 	commits uint64 // of which commits processed
 	joins   uint64 // joins made ahead of their Welcome's delivery
@@ -61,6 +69,8 @@ type prefetcher struct {
 	wait    bool
 	queued  []*job
 	batches uint64 // batches queued (for tests)
+	// actorsQueued counts the actors' decryptions queued (for tests)
+	actorsQueued uint64
 }
 
 // job is one queued batch: run(0) … run(n-1) on background goroutines, once the batch before it
@@ -100,6 +110,7 @@ func newPrefetcher(w *World) *prefetcher {
 		if !p.wait {
 			for _, c := range w.Clients {
 				c.SetFence(p.drain)
+				c.SetSlotWait(p.waitFor)
 			}
 		}
 	}
@@ -114,6 +125,19 @@ func (p *prefetcher) drain() {
 	}
 	clear(p.queued)
 	p.queued = p.queued[:0]
+}
+
+// waitFor waits, on the kernel's thread, until the queued decryption s is done, helping with
+// the queued batches, oldest first (a batch starts only after the one before it is done).
+// Unlike drain it leaves the batches after s's running: the kernel goes on while they do.
+func (p *prefetcher) waitFor(s *client.PrefetchSlot) {
+	for len(p.queued) > 0 && !s.Done() {
+		j := p.queued[0]
+		j.work()
+		<-j.done
+		p.queued[0] = nil
+		p.queued = p.queued[1:]
+	}
 }
 
 // queue hands the batch (application messages only) to background goroutines and returns.
@@ -134,9 +158,10 @@ func (p *prefetcher) queue() {
 		clients[b], starts[b+1] = c, int32(len(evs))
 		p.pending[i] = p.pending[i][:0]
 	}
+	view := p.w.Ledger.View()
 	j := &job{n: len(clients), done: make(chan struct{}), run: func(b int) {
 		from, to := starts[b], starts[b+1]
-		clients[b].RunPrefetch(evs[from:to], slots[from:to])
+		clients[b].RunPrefetch(evs[from:to], slots[from:to], view)
 	}}
 	j.left.Store(int64(j.n))
 	// Forget batches known done; the new one starts after the newest still queued.
@@ -168,6 +193,18 @@ func isClosed(ch chan struct{}) bool {
 	default:
 		return false
 	}
+}
+
+// othersMessages reports whether evs are all application messages sent by others than c: an
+// actor's decryptions of those may be queued, since they commute with its own encryptions
+// (mls.ConcurrentMembers), which wait for them (client.Client.fenceOwn).
+func othersMessages(c *client.Client, evs []*mimi.Event) bool {
+	for _, ev := range evs {
+		if ev.Kind != mimi.EventMessage || ev.Sender == c.ID() {
+			return false
+		}
+	}
+	return true
 }
 
 // prefetchable reports whether the scenario and options allow prefetch (see above).
@@ -225,20 +262,39 @@ func (p *prefetcher) accepted(a mimi.Accepted, rcpt []int32) {
 		}
 		q = append(q, ev)
 		p.pending[i] = q
-		if p.skip != nil && !p.skip[c] && c.CanPrefetch(q) {
-			p.batch = append(p.batch, int(i))
+		switch {
+		case p.skip == nil:
+		case !p.skip[c]:
+			if c.CanPrefetch(q) {
+				p.batch = append(p.batch, int(i))
+			}
+		case !p.wait && othersMessages(c, q) && c.CanPrefetch(q):
+			p.actors = append(p.actors, int(i))
 		}
 	}
+	commit := false
+	for _, i := range p.batch {
+		for _, e := range p.pending[i] {
+			commit = commit || e.Kind == mimi.EventCommit
+		}
+	}
+	if !p.wait && !commit && len(p.actors) > 0 {
+		// The actors' decryptions go first: an actor waits for its own before it encrypts.
+		for _, i := range p.actors {
+			p.actorsQueued += uint64(len(p.pending[i]))
+		}
+		merged := make([]int, 0, len(p.actors)+len(p.batch))
+		p.batch = append(append(merged, p.actors...), p.batch...)
+	}
+	p.actors = p.actors[:0]
 	if len(p.batch) == 0 {
 		return
 	}
-	commit := false
 	for _, i := range p.batch {
 		p.done += uint64(len(p.pending[i]))
 		for _, e := range p.pending[i] {
 			if e.Kind == mimi.EventCommit {
 				p.commits++
-				commit = true
 			}
 		}
 	}
@@ -307,7 +363,8 @@ func (p *prefetcher) note() string {
 	}
 	return fmt.Sprintf("member work prefetched: %d message deliveries, %d commit deliveries and %d joins were processed by their recipients' "+
 		"members when the hub accepted the event, on parallel workers, instead of on arrival (the same member operations in the "+
-		"same order per member; results are identical with any number of workers and without prefetch; models/world/prefetch.go)",
+		"same order per member, apart from senders' decryptions of others' messages run before their own encryptions, which "+
+		"commute; results are identical with any number of workers and without prefetch; models/world/prefetch.go)",
 		p.done-p.commits, p.commits, p.joins)
 }
 

@@ -77,6 +77,11 @@ func TestPrefetchEquivalent(t *testing.T) {
 				if got.note == "" {
 					t.Fatalf("workers %s: no prefetch note", workers)
 				}
+				// With overlap, the script's senders have others' messages decrypted on the
+				// workers too, waiting only for their own before they encrypt.
+				if a := got.res.World.prefetch.actorsQueued; (a == 0) != o.PrefetchWait {
+					t.Fatalf("workers %s: %d of the senders' decryptions queued", workers, a)
+				}
 			}
 		})
 	}
