@@ -100,6 +100,7 @@ type Config struct {
 // Client is one device in the room.
 type Client struct {
 	cfg    Config
+	index  int32 // SetIndex
 	k      *sim.Kernel
 	wire   *mimi.Wire
 	engine mls.Client
@@ -203,11 +204,17 @@ type invite struct {
 // KeyPackages through the world); cost, rec and ledger are shared by the run.
 func New(k *sim.Kernel, w *mimi.Wire, cfg Config, engine mls.Client, cost CostModel, rec Recorder, ledger *Ledger) *Client {
 	c := &Client{cfg: cfg, k: k, wire: w, engine: engine, cost: cost, rec: rec, ledger: ledger,
-		requests: make(map[uint64]*request), inbox: inOrder{next: 1}}
+		requests: make(map[uint64]*request), inbox: inOrder{next: 1}, index: -1}
 	c.ahead, _ = rec.(AheadRecorder)
 	c.startWatch()
 	return c
 }
+
+// SetIndex records the client's index in its owner's list of clients (the world's), for Index.
+func (c *Client) SetIndex(i int32) { c.index = i }
+
+// Index returns the index given to SetIndex, or -1.
+func (c *Client) Index() int32 { return c.index }
 
 // ID returns the client's identifier.
 func (c *Client) ID() string { return c.cfg.ID }

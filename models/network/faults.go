@@ -298,7 +298,7 @@ func (n *Network) AddPartition(p Partition) error {
 		}
 	}
 	for i := range n.nodes {
-		r.sides = append(r.sides, r.side(n.nodes[i].info.Name, n.nodes[i].region))
+		r.sides = append(r.sides, r.side(n.infos[i].Name, int(n.nodes[i].region)))
 	}
 	now := n.k.Now()
 	n.faults.parts = slices.DeleteFunc(n.faults.parts, func(q partition) bool { return q.to <= now })
@@ -440,12 +440,12 @@ func (n *Network) perturb(m *message, src, dst *node, prop, rtt2 time.Duration) 
 	}
 	if f.reorder > 0 && f.reorderRand.Float64() < f.reorder {
 		prop += n.sample(f.reorderDelay, f.reorderRand)
-		src.stats.Reordered++
+		n.rare[m.from].Reordered++
 	}
 	if f.dup == 0 || f.dupRand.Float64() >= f.dup {
 		return prop, nil, 0
 	}
-	src.stats.Duplicated++
+	n.rare[m.from].Duplicated++
 	c := n.get()
 	*c = *m
 	cprop := n.sample(src.link.latency, f.dupRand) + rtt2 + n.sample(dst.link.latency, f.dupRand)

@@ -209,7 +209,7 @@ func TestDuplicateIndependentDraws(t *testing.T) {
 	})
 	a := mustAdd(t, n, "a", "us-east-1", "a")
 	b := mustAdd(t, n, "b", "us-west-2", "b")
-	rtt2 := n.rtt.at(n.nodes[a].region, n.nodes[b].region) / 2
+	rtt2 := n.rtt.at(int(n.nodes[a].region), int(n.nodes[b].region)) / 2
 	s := newMultiSink(msgs)
 	for i := range msgs {
 		n.Send(a, b, 1, s, i, nil)

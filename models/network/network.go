@@ -106,13 +106,16 @@ type link struct {
 	keep           float64
 }
 
+// node is what every transmission reads and writes of a node, in one 64-byte line: the
+// network's hot loop touches a sender and a receiver per message among up to 100,000 nodes.
+// The node's name and its rarer counters are kept apart (Network.infos, Network.rare).
 type node struct {
-	info     NodeInfo
-	region   int // index into Network.rtt
 	link     *link
 	upFree   sim.Time // when the uplink finishes its queued transmissions
 	downFree sim.Time // likewise for the downlink
-	stats    NodeStats
+	region   int32    // index into Network.rtt
+	// NodeStats' BytesOut, BytesIn, MsgsOut and MsgsIn
+	bytesOut, bytesIn, msgsOut, msgsIn int64
 }
 
 // message is one in-flight Send, pooled by its Network.
@@ -143,6 +146,8 @@ type Network struct {
 	links    []link
 	linkIdx  map[string]int
 	nodes    []node
+	infos    []NodeInfo  // by node
+	rare     []NodeStats // by node: the counters other than node's
 	names    map[string]NodeID
 	regions  []bool // regions in use by some node
 	loss     float64
@@ -322,11 +327,9 @@ func (n *Network) AddNode(name, region, access string) (NodeID, error) {
 		return 0, fmt.Errorf("network: AddNode %q: too many nodes", name)
 	}
 	id := NodeID(len(n.nodes))
-	n.nodes = append(n.nodes, node{
-		info:   NodeInfo{Name: name, Region: region, Access: access},
-		region: r,
-		link:   &n.links[li],
-	})
+	n.nodes = append(n.nodes, node{region: int32(r), link: &n.links[li]})
+	n.infos = append(n.infos, NodeInfo{Name: name, Region: region, Access: access})
+	n.rare = append(n.rare, NodeStats{})
 	n.names[name] = id
 	n.regions[r] = true
 	n.faults.place(name, r)
@@ -334,16 +337,20 @@ func (n *Network) AddNode(name, region, access string) (NodeID, error) {
 }
 
 // Node describes node id. It panics if id was not returned by AddNode.
-func (n *Network) Node(id NodeID) NodeInfo { return n.nodes[id].info }
+func (n *Network) Node(id NodeID) NodeInfo { return n.infos[id] }
 
 // Stats returns node id's counters. It panics if id was not returned by AddNode.
-func (n *Network) Stats(id NodeID) NodeStats { return n.nodes[id].stats }
+func (n *Network) Stats(id NodeID) NodeStats {
+	s, nd := n.rare[id], &n.nodes[id]
+	s.BytesOut, s.BytesIn, s.MsgsOut, s.MsgsIn = nd.bytesOut, nd.bytesIn, nd.msgsOut, nd.msgsIn
+	return s
+}
 
 // Totals returns the counters summed over all nodes.
 func (n *Network) Totals() NodeStats {
 	var t NodeStats
 	for i := range n.nodes {
-		t.add(n.nodes[i].stats)
+		t.add(n.Stats(NodeID(i)))
 	}
 	return t
 }
@@ -391,7 +398,7 @@ func (n *Network) Send(from, to NodeID, size int, h sim.Handler, kind int, data 
 	}
 	m := n.get()
 	*m = message{h: h, data: data, kind: kind, size: size, from: from, to: to}
-	n.nodes[from].stats.MsgsOut++
+	n.nodes[from].msgsOut++
 	n.transmit(m, n.k.Now())
 }
 
@@ -401,10 +408,10 @@ func (n *Network) transmit(m *message, at sim.Time) {
 	start := max(at, src.upFree)
 	sent := start.Add(serialise(m.size, src.link.upBps))
 	src.upFree = sent
-	src.stats.BytesOut += int64(m.size)
+	src.bytesOut += int64(m.size)
 	m.start = start
 	if len(n.faults.parts) > 0 && n.faults.cut(m.from, m.to, start) {
-		src.stats.Partitioned++
+		n.rare[m.from].Partitioned++
 		n.k.Schedule(start.Add(n.rto), n, evTimeout, m)
 		return
 	}
@@ -416,12 +423,12 @@ func (n *Network) transmit(m *message, at sim.Time) {
 	if len(n.faults.episodes) > 0 {
 		var lost bool
 		if lost, slow = n.episode(m.from, m.to, start); lost {
-			src.stats.EpisodeLost++
+			n.rare[m.from].EpisodeLost++
 			n.k.Schedule(start.Add(n.rto), n, evTimeout, m)
 			return
 		}
 	}
-	rtt2 := n.rtt.at(src.region, dst.region) / 2
+	rtt2 := n.rtt.at(int(src.region), int(dst.region)) / 2
 	prop := n.sample(src.link.latency, n.latRand) + rtt2 + n.sample(dst.link.latency, n.latRand) + slow
 	if !n.faults.perturbs || !n.faults.inScope(m.from, m.to) {
 		n.arrive(m, dst, sent.Add(prop))
@@ -458,9 +465,9 @@ func (n *Network) Handle(k *sim.Kernel, ev sim.Event) {
 	m := ev.Data.(*message)
 	switch ev.Kind {
 	case evTimeout:
-		src := &n.nodes[m.from]
+		src := &n.rare[m.from]
 		if m.retries >= n.maxRetx {
-			src.stats.Dropped++
+			src.Dropped++
 			h, kind, data := m.h, m.kind, m.data
 			n.put(m)
 			if d, ok := h.(Dropper); ok {
@@ -469,7 +476,7 @@ func (n *Network) Handle(k *sim.Kernel, ev sim.Event) {
 			return
 		}
 		m.retries++
-		src.stats.Retransmits++
+		src.Retransmits++
 		n.transmit(m, k.Now())
 	case evArrive:
 		dst := &n.nodes[m.to]
@@ -478,8 +485,8 @@ func (n *Network) Handle(k *sim.Kernel, ev sim.Event) {
 		k.Schedule(dst.downFree, n, evDeliver, m)
 	case evDeliver:
 		dst := &n.nodes[m.to]
-		dst.stats.MsgsIn++
-		dst.stats.BytesIn += int64(m.size)
+		dst.msgsIn++
+		dst.bytesIn += int64(m.size)
 		h, kind, data := m.h, m.kind, m.data
 		n.put(m)
 		h.Handle(k, sim.Event{At: k.Now(), H: h, Kind: kind, Data: data})

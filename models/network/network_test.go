@@ -5,6 +5,7 @@ import (
 	"strings"
 	"testing"
 	"time"
+	"unsafe"
 
 	"github.com/mimisim/mimisim/sim"
 )
@@ -488,5 +489,12 @@ func TestSendPanics(t *testing.T) {
 			}()
 			tc.f()
 		})
+	}
+}
+
+// TestNodeLine: what a transmission touches of a node fits one 64-byte cache line.
+func TestNodeLine(t *testing.T) {
+	if size := unsafe.Sizeof(node{}); size != 64 {
+		t.Fatalf("node is %d bytes, want 64 (one cache line)", size)
 	}
 }

@@ -89,7 +89,6 @@ func (v *violation) add(ce results.CounterExample) {
 // checks holds the state of the run's invariant checks.
 type checks struct {
 	index     map[*client.Client]int32
-	byNode    []int32    // client index by network node, -1 for none (see member)
 	lastRcpt  []rcptName // the last recipient list of an accepted message (see recipients)
 	spareRcpt []rcptName // the buffer of the one before, reused
 	byID      map[string]int32
@@ -117,24 +116,17 @@ func newChecks(w *World) *checks {
 	for i, c := range w.Clients {
 		ch.index[c] = int32(i)
 		ch.byID[c.ID()] = int32(i)
-		for int(c.Node()) >= len(ch.byNode) {
-			ch.byNode = append(ch.byNode, -1)
-		}
-		ch.byNode[c.Node()] = int32(i)
+		c.SetIndex(int32(i))
 	}
 	return ch
 }
 
-// member returns the index of c among the room's clients (index), found by its node instead of
-// a map lookup per decryption; false for a client that is not one of them (a call session).
+// member returns the index of c among the room's clients, which newChecks gave it
+// (client.SetIndex), instead of a map lookup per decryption; false for a client that is not
+// one of them (a call session).
 func (w *World) member(c *client.Client) (int32, bool) {
-	ch := w.checks
-	if n := int(c.Node()); n < len(ch.byNode) {
-		if i := ch.byNode[n]; i >= 0 && w.Clients[i] == c {
-			return i, true
-		}
-	}
-	return -1, false
+	i := c.Index()
+	return i, i >= 0
 }
 
 // accepted records a message or commit the hub accepted (mimi.Provider.OnAccept).
@@ -160,6 +152,18 @@ func (w *World) hubAccepted(a mimi.Accepted) []int32 {
 	}
 	ch.msgs[s.ID] = r
 	return r.rcpt
+}
+
+// rcptIndex finds client index ci in the ascending recipient list rcpt, as slices.BinarySearch.
+// A room's message goes to every member but its sender, whose indices are nearly all the
+// client indices: ci is then at ci or ci-1, which are tried first.
+func rcptIndex(rcpt []int32, ci int32) (int, bool) {
+	for _, j := range [2]int32{ci, ci - 1} {
+		if j >= 0 && int(j) < len(rcpt) && rcpt[j] == ci {
+			return int(j), true
+		}
+	}
+	return slices.BinarySearch(rcpt, ci)
 }
 
 // recipients returns the client indices of the room clients among names, ascending.
@@ -225,7 +229,7 @@ func (w *World) checkDecrypted(c *client.Client, m client.Sent, at sim.Time) (*m
 			Detail: fmt.Sprintf("%s decrypted message %d, which the hub never accepted", c.ID(), m.ID)})
 		return nil, ci
 	}
-	j, ok := slices.BinarySearch(r.rcpt, ci)
+	j, ok := rcptIndex(r.rcpt, ci)
 	if !ok {
 		ch.stranger.add(results.CounterExample{TimeNs: int64(at), Actors: []string{c.ID(), r.sender}, MessageID: m.ID, Epoch: r.epoch,
 			Detail: fmt.Sprintf("%s decrypted message %d of epoch %d without being a member of that epoch", c.ID(), m.ID, r.epoch)})

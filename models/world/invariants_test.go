@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"math/rand/v2"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -346,6 +347,39 @@ func TestTamperedCopyCostsTheOriginalOnGomls(t *testing.T) {
 		}
 		if (lost > 0) != tt.wantLoss {
 			t.Errorf("%s: %d messages lost to tampered copies, want loss %v", tt.engine, lost, tt.wantLoss)
+		}
+	}
+}
+
+// TestRcptIndex: rcptIndex answers as slices.BinarySearch for lists with and without the
+// sender missing, sparse lists and indices outside them.
+func TestRcptIndex(t *testing.T) {
+	all := func(n int, except ...int32) []int32 {
+		var out []int32
+		for i := int32(0); i < int32(n); i++ {
+			if !slices.Contains(except, i) {
+				out = append(out, i)
+			}
+		}
+		return out
+	}
+	lists := map[string][]int32{
+		"empty":           nil,
+		"all":             all(50),
+		"all but one":     all(50, 17),
+		"all but first":   all(50, 0),
+		"all but last":    all(50, 49),
+		"all but several": all(50, 3, 4, 20, 41),
+		"sparse":          {2, 5, 9, 30, 31, 200},
+		"starts high":     {7, 8, 9},
+	}
+	for name, rcpt := range lists {
+		for ci := int32(-2); ci < 210; ci++ {
+			gotJ, gotOK := rcptIndex(rcpt, ci)
+			wantJ, wantOK := slices.BinarySearch(rcpt, ci)
+			if gotOK != wantOK || (wantOK && gotJ != wantJ) {
+				t.Fatalf("%s: rcptIndex(%d) = %d, %v; BinarySearch %d, %v", name, ci, gotJ, gotOK, wantJ, wantOK)
+			}
 		}
 	}
 }
