@@ -105,8 +105,9 @@ type Client struct {
 	wire   *mimi.Wire
 	engine mls.Client
 	member mls.Member
-	// memberEpoch is member's epoch, recorded by syncEpoch whenever an operation may change it
+	// member's epoch and size, recorded by syncEpoch whenever an operation may change them
 	memberEpoch uint64
+	memberSize  int
 	cost        CostModel
 	rec         Recorder
 	ahead       AheadRecorder // rec, when it is one
@@ -251,12 +252,12 @@ func (c *Client) Epoch() uint64 {
 	return c.epoch
 }
 
-// syncEpoch records the member's epoch after an operation that may change it (a join, Adopt,
-// Process): the hot paths read the record (one cache line of the client) instead of the
-// member's state.
+// syncEpoch records the member's epoch and group size after an operation that may change them
+// (a join, Adopt, Process): the hot paths read the record (the client's own memory) instead of
+// the member's state.
 func (c *Client) syncEpoch() {
 	if c.member != nil {
-		c.memberEpoch = c.member.Epoch()
+		c.memberEpoch, c.memberSize = c.member.Epoch(), c.member.Size()
 	}
 }
 
@@ -266,7 +267,7 @@ func (c *Client) groupSize() int {
 		return c.cfg.RoomSize()
 	}
 	if c.member != nil {
-		return c.member.Size()
+		return c.memberSize
 	}
 	return 1
 }

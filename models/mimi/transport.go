@@ -179,10 +179,14 @@ func (w *Wire) DecodePacket(p *Packet) (any, error) {
 // conn is the state of one directed connection.
 type conn struct {
 	sent, next uint64
-	held       map[uint64]*Packet
-	// nheld is len(held), kept here so that the common case — nothing held — costs no map
-	// access (the map of a connection that once held a packet stays allocated).
-	nheld int
+	// held is a ring of a power-of-two length (or empty): held[(head+i)&(len-1)] is the
+	// packet of sequence number next+i that arrived before next, or nil; the entry of next
+	// itself is always nil (that packet is handed over when it arrives). A ring rather than a
+	// map: a connection to one of 100,000 clients holds a packet or two at a time, and this
+	// is read on every arrival.
+	held  []*Packet
+	head  int
+	nheld int  // non-nil entries of held
 	dead  bool // broken: what is still in flight or held on it is lost
 }
 
@@ -201,7 +205,7 @@ func (w *Wire) ResetNode(node network.NodeID) {
 
 func (w *Wire) breakConn(from, to network.NodeID, c *conn) {
 	c.dead = true
-	w.Lost += uint64(len(c.held))
+	w.Lost += uint64(c.nheld)
 	c.held, c.nheld = nil, 0
 	w.conns[from][to] = nil
 	w.Broken++
@@ -246,34 +250,85 @@ func (w *Wire) Handle(k *sim.Kernel, ev sim.Event) {
 		w.Lost++
 		return
 	}
-	if p.Seq < c.next || (c.nheld > 0 && c.held[p.Seq] != nil) {
+	switch c.accept(p) {
+	case arrivedDuplicate:
 		w.Duplicates++
 		return
-	}
-	if p.Seq != c.next {
+	case arrivedEarly:
 		w.HeadOfLine++
-		if c.held == nil {
-			c.held = make(map[uint64]*Packet)
-		}
-		c.held[p.Seq] = p
-		c.nheld++
 		return
 	}
 	h := w.Dir.Handler(p.To)
-	for {
-		c.next++
+	for p != nil {
+		c.step()
 		h.Handle(k, sim.Event{At: ev.At, H: h, Kind: KindPacket, Data: p})
-		if c.nheld == 0 {
-			return
-		}
-		next, ok := c.held[c.next]
-		if !ok {
-			return
-		}
-		delete(c.held, c.next)
-		c.nheld--
-		p = next
+		p = c.take()
 	}
+}
+
+// What a connection does with an arriving packet (conn.accept).
+const (
+	arrivedNext      = iota // the packet next: hand it over
+	arrivedEarly            // a later one: held until those before it are handed over
+	arrivedDuplicate        // handed over or held already: dropped
+)
+
+// accept sorts an arriving packet (see the arrived constants), holding an early one.
+func (c *conn) accept(p *Packet) int {
+	if p.Seq < c.next || (c.nheld > 0 && c.heldAt(p.Seq-c.next) != nil) {
+		return arrivedDuplicate
+	}
+	if d := p.Seq - c.next; d != 0 {
+		c.hold(d, p)
+		return arrivedEarly
+	}
+	return arrivedNext
+}
+
+// step records that the packet next is being handed over.
+func (c *conn) step() {
+	c.next++
+	if len(c.held) > 0 {
+		c.head = (c.head + 1) & (len(c.held) - 1)
+	}
+}
+
+// take returns the held packet that is now next, removing it, or nil.
+func (c *conn) take() *Packet {
+	if c.nheld == 0 {
+		return nil
+	}
+	p := c.held[c.head]
+	if p != nil {
+		c.held[c.head] = nil
+		c.nheld--
+	}
+	return p
+}
+
+// heldAt returns the packet held d places after next, or nil.
+func (c *conn) heldAt(d uint64) *Packet {
+	if d >= uint64(len(c.held)) {
+		return nil
+	}
+	return c.held[(c.head+int(d))&(len(c.held)-1)]
+}
+
+// hold keeps p, d ≥ 1 places after next, growing the ring to a power of two above d.
+func (c *conn) hold(d uint64, p *Packet) {
+	if d >= uint64(len(c.held)) {
+		n := max(4, len(c.held))
+		for uint64(n) <= d {
+			n *= 2
+		}
+		ring := make([]*Packet, n)
+		for i := range c.held {
+			ring[i] = c.held[(c.head+i)&(len(c.held)-1)]
+		}
+		c.held, c.head = ring, 0
+	}
+	c.held[(c.head+int(d))&(len(c.held)-1)] = p
+	c.nheld++
 }
 
 // Send encodes m and sends it from one node to another; the network carries the encoded size

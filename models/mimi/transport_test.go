@@ -1,6 +1,7 @@
 package mimi
 
 import (
+	"math/rand/v2"
 	"testing"
 	"time"
 
@@ -96,5 +97,53 @@ func TestTapSharedVectors(t *testing.T) {
 	w.Send(a, b, small)
 	if seen-before != len(Encode(small)) {
 		t.Errorf("a small message showed %d bytes, its encoding has %d", seen-before, len(Encode(small)))
+	}
+}
+
+// TestConnRing: the held-packet ring of a connection, fed sequence numbers in random orders with
+// duplicates, hands packets over in order exactly once, as a map of held packets would.
+func TestConnRing(t *testing.T) {
+	rng := rand.New(rand.NewPCG(1, 2))
+	for trial := 0; trial < 200; trial++ {
+		n := 1 + rng.IntN(100)
+		var arrivals []uint64
+		for s := 1; s <= n; s++ {
+			arrivals = append(arrivals, uint64(s))
+			if rng.IntN(5) == 0 {
+				arrivals = append(arrivals, uint64(s)) // a duplicate
+			}
+		}
+		// Shuffle within a window, so that the gaps stay realistic but vary up to 40.
+		win := 1 + rng.IntN(40)
+		for i := range arrivals {
+			j := min(len(arrivals)-1, i+rng.IntN(win))
+			arrivals[i], arrivals[j] = arrivals[j], arrivals[i]
+		}
+		c := &conn{next: 1}
+		var out []uint64
+		dups := 0
+		for _, seq := range arrivals {
+			p := &Packet{Seq: seq}
+			switch c.accept(p) {
+			case arrivedDuplicate:
+				dups++
+				continue
+			case arrivedEarly:
+				continue
+			}
+			for p != nil {
+				c.step()
+				out = append(out, p.Seq)
+				p = c.take()
+			}
+		}
+		if len(out) != n || dups != len(arrivals)-n || c.nheld != 0 {
+			t.Fatalf("trial %d: handed over %d of %d, %d duplicates of %d, %d still held", trial, len(out), n, dups, len(arrivals)-n, c.nheld)
+		}
+		for i, s := range out {
+			if s != uint64(i+1) {
+				t.Fatalf("trial %d: position %d handed over %d", trial, i, s)
+			}
+		}
 	}
 }
