@@ -13,8 +13,10 @@ import (
 	"github.com/mimisim/mimisim/models/client"
 	"github.com/mimisim/mimisim/models/mls"
 	"github.com/mimisim/mimisim/models/mls/engines"
+	"github.com/mimisim/mimisim/models/network"
 	"github.com/mimisim/mimisim/results"
 	"github.com/mimisim/mimisim/scenarios"
+	"github.com/mimisim/mimisim/sim"
 )
 
 // adversarial is a small scenario with churn and, in the options, a hostile follower.
@@ -380,6 +382,74 @@ func TestRcptIndex(t *testing.T) {
 			if gotOK != wantOK || (wantOK && gotJ != wantJ) {
 				t.Fatalf("%s: rcptIndex(%d) = %d, %v; BinarySearch %d, %v", name, ci, gotJ, gotOK, wantJ, wantOK)
 			}
+		}
+	}
+}
+
+// TestPlaintextScanFindsEveryCopy: the strided scan finds a plaintext copied anywhere into a
+// body, once per copy, for plaintexts long and short (a short one lowers the stride for all),
+// and finds nothing in bodies without one.
+func TestPlaintextScanFindsEveryCopy(t *testing.T) {
+	for _, tc := range []struct {
+		sizes  []int
+		stride int // a power of two: 32 at most; at most what the shortest filler allows (a 7-byte
+		// sender name, a 9-byte header; a 16-byte plaintext has no filler: 16 - 7 windows); at
+		// most 131,072 windows in all
+	}{
+		{[]int{100, 120, 400}, 32},
+		{[]int{100, 31, 100}, 8},
+		{[]int{16, 100}, 8},
+		{slices.Repeat([]int{100}, 20000), 4},
+	} {
+		sizes := tc.sizes
+		k := sim.New(1)
+		net, err := network.New(k, network.Config{RetransmitTimeout: time.Second})
+		if err != nil {
+			t.Fatal(err)
+		}
+		a, _ := net.AddNode("a", "eu-west-1", "datacenter")
+		w := &World{K: k, Net: net, Ledger: client.NewLedger(rand.New(rand.NewPCG(1, 2)))}
+		var pts [][]byte
+		for i, n := range sizes {
+			pts = append(pts, w.Ledger.New(fmt.Sprintf("c%d@prov", i), 0, n).Plaintext)
+		}
+		s := newPlaintextScan(w)
+		rng := rand.New(rand.NewPCG(3, 4))
+		random := func(n int) []byte {
+			b := make([]byte, n)
+			for i := range b {
+				b[i] = byte(rng.Uint32())
+			}
+			return b
+		}
+		s.tap(a, a, random(5000))
+		if s.leaks.n != 0 {
+			t.Fatalf("stride %d: %d leaks found in random bytes", s.stride, s.leaks.n)
+		}
+		want := int64(0)
+		for _, p := range pts[:min(len(pts), 3)] {
+			for at := 0; at < 70; at++ {
+				body := random(at + len(p) + rng.IntN(40))
+				copy(body[at:], p)
+				s.tap(a, a, body)
+				want++
+				if s.leaks.n != want {
+					t.Fatalf("stride %d: a %d-byte plaintext at offset %d found %d times, want once", s.stride, len(p), at, s.leaks.n-want+1)
+				}
+			}
+		}
+		if s.stride != tc.stride {
+			t.Errorf("%d plaintexts, the shortest %d bytes: stride %d, want %d", len(sizes), slices.Min(sizes), s.stride, tc.stride)
+		}
+		// A shorter plaintext sent later lowers the stride: everything is indexed again, and
+		// both an old plaintext and the new one are found.
+		short := w.Ledger.New("c9@prov", 0, 20).Plaintext
+		body := random(300)
+		copy(body[3:], pts[0])
+		copy(body[200:], short)
+		s.tap(a, a, body)
+		if s.stride != min(tc.stride, 8) || s.leaks.n != want+2 {
+			t.Fatalf("after a 20-byte plaintext (13 windows): stride %d (want %d), %d of 2 copies found", s.stride, min(tc.stride, 8), s.leaks.n-want)
 		}
 	}
 }
