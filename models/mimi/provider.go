@@ -940,7 +940,9 @@ func (p *Provider) notify(from network.NodeID, m *NotifyRequest) {
 		if len(n.Events) == 1 {
 			// The common case, one event: each recipient gets it alone. The event is
 			// re-addressed in place; deliverTo encodes it at once (or copies it when parking).
-			ev := n.Events[0]
+			// (Delivering does not modify events; only Recipients is set per recipient.)
+			p.one[0] = n.Events[0]
+			ev := &p.one[0]
 			all := ev.Recipients
 			nodes := p.resolve(all)
 			for i, node := range nodes {
@@ -948,9 +950,9 @@ func (p *Provider) notify(from network.NodeID, m *NotifyRequest) {
 					continue // not one of ours
 				}
 				ev.Recipients = all[i : i+1 : i+1]
-				p.one[0] = ev
 				p.deliverToNode(all[i], node, n.Room, p.one[:])
 			}
+			p.one[0] = Event{} // keep no references
 			continue
 		}
 		// Several events (a batch): group them per recipient, keeping their order.
