@@ -479,6 +479,7 @@ func TestSendPanics(t *testing.T) {
 		{"negative to", func() { n.Send(a, -1, 1, &countSink{}, 0, nil) }},
 		{"negative size", func() { n.Send(a, a, -1, &countSink{}, 0, nil) }},
 		{"nil handler", func() { n.Send(a, a, 1, nil, 0, nil) }},
+		{"kind beyond int32", func() { n.Send(a, a, 1, &countSink{}, 1<<40, nil) }},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -492,9 +493,13 @@ func TestSendPanics(t *testing.T) {
 	}
 }
 
-// TestNodeLine: what a transmission touches of a node fits one 64-byte cache line.
+// TestNodeLine: what a transmission touches of a node, and an in-flight message, each fit one
+// 64-byte cache line.
 func TestNodeLine(t *testing.T) {
 	if size := unsafe.Sizeof(node{}); size != 64 {
 		t.Fatalf("node is %d bytes, want 64 (one cache line)", size)
+	}
+	if size := unsafe.Sizeof(message{}); size != 64 {
+		t.Fatalf("message is %d bytes, want 64 (one cache line)", size)
 	}
 }
