@@ -37,7 +37,21 @@ type Kernel struct {
 	stopped bool
 	seed    uint64
 	streams map[string]*rand.Rand
+	look    func(ahead int, ev *Event) // SetLookahead
 }
+
+// Lookahead is how many pending events SetLookahead's function is shown.
+const Lookahead = 3
+
+// SetLookahead sets a function the kernel calls before it hands an event to its handler, with
+// the next Lookahead pending events as far as the queue's sorted front shows them, farthest
+// first: f(3, the third next event), f(2, …), f(1, the next one). A model uses it to prefetch,
+// stage by stage, what those events' handlers will read (internal/prefetch): an event's data
+// three steps ahead, what that data points to two steps ahead, and so on, each stage reading
+// only lines the stage before asked for. It must change nothing: the events may still be
+// preceded by others scheduled meanwhile, and results must not depend on whether it is set.
+// nil turns it off.
+func (k *Kernel) SetLookahead(f func(ahead int, ev *Event)) { k.look = f }
 
 // New returns a kernel at time zero whose random streams derive from seed.
 func New(seed uint64) *Kernel {
@@ -120,8 +134,22 @@ func (k *Kernel) Step() bool {
 	q.n--
 	k.now = at
 	k.handled++
+	if k.look != nil {
+		k.lookahead()
+	}
 	h.Handle(k, Event{At: at, H: h, Kind: kind, Data: data})
 	return true
+}
+
+// lookahead shows the lookahead function the next Lookahead events of bottom, farthest first
+// (SetLookahead).
+func (k *Kernel) lookahead() {
+	q := &k.q
+	for a := Lookahead; a >= 1; a-- {
+		if i := q.head + a - 1; i < len(q.keys) {
+			k.look(a, &q.bev[q.keys[i]&q.mask])
+		}
+	}
 }
 
 // Run handles events in time order until the queue is empty, Stop is called, or the next event
@@ -161,6 +189,9 @@ func (k *Kernel) RunAll() uint64 {
 		q.n--
 		k.now = at
 		k.handled++
+		if k.look != nil {
+			k.lookahead()
+		}
 		h.Handle(k, Event{At: at, H: h, Kind: kind, Data: data})
 	}
 	return k.handled - start

@@ -414,3 +414,31 @@ func TestWheelAdaptsToDensity(t *testing.T) {
 			"want the sparse wheel at least 2^5 times wider", wide, narrow)
 	}
 }
+
+// TestLookahead: before each event, the lookahead function sees the pending events that come
+// next, farthest first, and never changes the order or the count of handled events.
+func TestLookahead(t *testing.T) {
+	k := New(1)
+	var order []int
+	var cur []int
+	var seen [][]int // what the lookahead saw before each event
+	h := HandlerFunc(func(_ *Kernel, ev Event) {
+		order = append(order, ev.Kind)
+		seen = append(seen, cur)
+		cur = nil
+	})
+	for i := range 10 {
+		k.Schedule(Time(10*(i+1)), h, i, nil)
+	}
+	k.SetLookahead(func(ahead int, ev *Event) { cur = append(cur, ev.Kind*10+ahead) })
+	if n := k.RunAll(); n != 10 || !slices.Equal(order, []int{0, 1, 2, 3, 4, 5, 6, 7, 8, 9}) {
+		t.Fatalf("handled %d in order %v", n, order)
+	}
+	// Before event 0 it sees events 3, 2, 1 (as kind·10 + ahead); before event 8 only event 9;
+	// before event 9 nothing.
+	for i, want := range map[int][]int{0: {33, 22, 11}, 5: {83, 72, 61}, 8: {91}, 9: nil} {
+		if !slices.Equal(seen[i], want) {
+			t.Errorf("before event %d it saw %v, want %v", i, seen[i], want)
+		}
+	}
+}

@@ -4,7 +4,9 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"unsafe"
 
+	"github.com/mimisim/mimisim/internal/prefetch"
 	"github.com/mimisim/mimisim/models/network"
 	"github.com/mimisim/mimisim/sim"
 )
@@ -496,4 +498,22 @@ func (o *inOrder[T]) add(seq uint64, item T) []T {
 		o.next++
 	}
 	return out
+}
+
+// Lookahead prefetches what handing over data (a Packet about to be delivered) will read: its
+// connection, the message it carries, and its receiver (the network calls it one event ahead:
+// network.Network.SetPayloadLookahead). It changes nothing.
+func (w *Wire) Lookahead(data any) {
+	p, ok := data.(*Packet)
+	if !ok {
+		return
+	}
+	prefetch.Line(unsafe.Pointer(p.conn))
+	if p.Msg != nil {
+		prefetch.Line((*[2]unsafe.Pointer)(unsafe.Pointer(&p.Msg))[1])
+	}
+	if int(p.To) < len(w.Dir.handlers) {
+		h := w.Dir.handlers[p.To]
+		prefetch.Line((*[2]unsafe.Pointer)(unsafe.Pointer(&h))[1])
+	}
 }

@@ -8,7 +8,9 @@ import (
 	"slices"
 	"strings"
 	"time"
+	"unsafe"
 
+	"github.com/mimisim/mimisim/internal/prefetch"
 	"github.com/mimisim/mimisim/sim"
 )
 
@@ -156,6 +158,8 @@ type Network struct {
 	maxRetx  int
 	faults   faults
 	free     []*message
+	// payloadLook: SetPayloadLookahead
+	payloadLook func(data any)
 }
 
 var _ sim.Handler = (*Network)(nil)
@@ -513,3 +517,31 @@ func (n *Network) put(m *message) {
 	*m = message{} // drop the handler and payload references
 	n.free = append(n.free, m)
 }
+
+// Lookahead prefetches, in stages, what handling ev (one of the Network's own events, ahead
+// events from now; see sim.Kernel.SetLookahead) will read: the in-flight message three events
+// ahead, its receiver's node and its payload two ahead, and one ahead, for a delivery, what
+// the payload's own lookahead asks for (SetPayloadLookahead). Events of other handlers are
+// ignored. It changes nothing.
+func (n *Network) Lookahead(ahead int, ev *sim.Event) {
+	m, ok := ev.Data.(*message)
+	if !ok || ev.H != sim.Handler(n) {
+		return
+	}
+	switch ahead {
+	case 3:
+		prefetch.Line(unsafe.Pointer(m))
+	case 2:
+		prefetch.Line(unsafe.Pointer(&n.nodes[m.to]))
+		prefetch.Line((*[2]unsafe.Pointer)(unsafe.Pointer(&m.data))[1]) // the payload's pointer
+	case 1:
+		if ev.Kind == evDeliver && n.payloadLook != nil {
+			n.payloadLook(m.data)
+		}
+	}
+}
+
+// SetPayloadLookahead sets the function Lookahead calls one event before a message is
+// delivered, with its payload (the data given to Send), to prefetch what the payload's handler
+// will read; it must change nothing.
+func (n *Network) SetPayloadLookahead(f func(data any)) { n.payloadLook = f }

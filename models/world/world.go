@@ -54,6 +54,9 @@ type Options struct {
 	Workers int
 	// NoPrefetch turns the prefetch off (tests compare runs with and without it).
 	NoPrefetch bool
+	// NoLookahead turns off the kernel's lookahead, which prefetches into the cache what the
+	// next events' handlers will read (sim.Kernel.SetLookahead); results do not depend on it.
+	NoLookahead bool
 	// PrefetchWait makes the kernel wait for every prefetched batch instead of going on while
 	// workers decrypt application messages (prefetch.go). Results do not depend on it.
 	PrefetchWait bool
@@ -215,6 +218,10 @@ func Build(sc *scenarios.Scenario, opts Options) (*World, error) {
 	dir := mimi.NewDirectory()
 	w.Wire = &mimi.Wire{Net: net, Dir: dir, Tap: opts.Tap, Recover: sc.Faults != nil,
 		Recycle: sc.Faults == nil && opts.Hostile == nil}
+	if !opts.NoLookahead {
+		net.SetPayloadLookahead(w.Wire.Lookahead)
+		k.SetLookahead(net.Lookahead)
+	}
 
 	// Providers.
 	var hubNode network.NodeID

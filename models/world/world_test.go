@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"reflect"
 	"testing"
 	"time"
 
@@ -514,5 +515,23 @@ func TestRFC9420Engine(t *testing.T) {
 	}
 	if res.Accepted == 0 || res.Deliveries != res.Accepted*6 {
 		t.Fatalf("%d deliveries for %d accepted messages", res.Deliveries, res.Accepted)
+	}
+}
+
+// TestLookaheadChangesNothing: the kernel's lookahead only prefetches; a run without it has the
+// same observations, events and invariants.
+func TestLookaheadChangesNothing(t *testing.T) {
+	run := func(off bool) *Result {
+		res, err := Run(parse(t, smallScenario(12, 7, "")), Options{Engine: engine(t), Cost: linearCost{}, NoLookahead: off})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return res
+	}
+	on, off := run(false), run(true)
+	if on.Deliveries == 0 || on.Events != off.Events || on.EndTime != off.EndTime ||
+		!reflect.DeepEqual(on.Observations.Slice(), off.Observations.Slice()) ||
+		!reflect.DeepEqual(on.Invariants, off.Invariants) {
+		t.Fatalf("with and without lookahead: %d vs %d events, %d deliveries, observations or invariants differ", on.Events, off.Events, on.Deliveries)
 	}
 }
