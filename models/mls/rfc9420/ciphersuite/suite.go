@@ -197,10 +197,7 @@ func (s *Suite) ExpandWithLabelTo(out, secret []byte, label string, context []by
 		return ErrOutputTooLong
 	}
 	var stack [128]byte
-	info := stack[:0]
-	info = binary.BigEndian.AppendUint16(info, uint16(length))
-	info = appendOpaque(info, LabelPrefix, label)
-	info = appendOpaque(info, "", string(context))
+	info := kdfLabel(stack[:0], length, label, context)
 	if length <= s.Nh() && s.expandOneBlock(out, secret, info) {
 		return nil
 	}
@@ -211,6 +208,14 @@ func (s *Suite) ExpandWithLabelTo(out, secret []byte, label string, context []by
 	copy(out, b)
 	clear(b)
 	return nil
+}
+
+// kdfLabel appends KDFLabel{uint16 length; opaque label<V> = "MLS 1.0 " + label; opaque
+// context<V>} to b.
+func kdfLabel(b []byte, length int, label string, context []byte) []byte {
+	b = binary.BigEndian.AppendUint16(b, uint16(length))
+	b = appendOpaque(b, LabelPrefix, label)
+	return appendOpaque(b, "", string(context))
 }
 
 // DeriveSecret is ExpandWithLabel(secret, label, "", Nh).
