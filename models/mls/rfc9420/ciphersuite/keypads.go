@@ -6,7 +6,6 @@ import (
 	"crypto/sha256"
 	"crypto/sha512"
 	"encoding"
-	"encoding/binary"
 	"fmt"
 )
 
@@ -57,7 +56,7 @@ func (s *Suite) KeyPads(key []byte) KeyPads {
 func (k *KeyPads) sha256States(key []byte) bool {
 	var pad [sha256.BlockSize]byte
 	copy(pad[:], key)
-	xorWords(&pad, 0x3636363636363636)
+	xorWords(pad[:], ipadWord)
 	h := sha256.New()
 	h.Write(pad[:])
 	a := h.(encoding.BinaryAppender)
@@ -68,7 +67,7 @@ func (k *KeyPads) sha256States(key []byte) bool {
 		clear(k.buf[:])
 		return false
 	}
-	xorWords(&pad, 0x3636363636363636^0x5c5c5c5c5c5c5c5c)
+	xorWords(pad[:], ipadWord^opadWord)
 	h.Reset()
 	h.Write(pad[:])
 	outer, err := a.AppendBinary(k.buf[n : n : 2*n])
@@ -79,13 +78,6 @@ func (k *KeyPads) sha256States(key []byte) bool {
 	}
 	k.state, k.n = true, uint8(n)
 	return true
-}
-
-// xorWords XORs the block with the byte pattern repeated in w, eight bytes at a time.
-func xorWords(b *[sha256.BlockSize]byte, w uint64) {
-	for i := 0; i < len(b); i += 8 {
-		binary.LittleEndian.PutUint64(b[i:], binary.LittleEndian.Uint64(b[i:])^w)
-	}
 }
 
 // Suite returns the suite the key was prepared for.
