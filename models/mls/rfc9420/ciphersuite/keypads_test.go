@@ -147,3 +147,26 @@ func ExampleSuite_KeyPads() {
 	fmt.Println(bytes.Equal(left, want), bytes.Equal(left, right))
 	// Output: true false
 }
+
+// FuzzKeyPads: for any key, label, context and output length, KeyPads derives what the suite's
+// ExpandWithLabelTo derives (differential, on every suite's hash: SHA-256, SHA-384, SHA-512).
+func FuzzKeyPads(f *testing.F) {
+	f.Add([]byte("secret"), "tree", []byte("left"), uint16(32))
+	f.Add(bytes.Repeat([]byte{1}, 129), "", bytes.Repeat([]byte{2}, 200), uint16(200))
+	ids := []ID{MLS128DHKEMX25519AES128GCMSHA256Ed25519, MLS256DHKEMP384AES256GCMSHA384P384, MLS256DHKEMP521AES256GCMSHA512P521}
+	f.Fuzz(func(t *testing.T, key []byte, label string, context []byte, outLen uint16) {
+		for _, id := range ids {
+			s, _ := Lookup(id)
+			n := int(outLen) % (4*s.Nh() + 1)
+			want := make([]byte, n)
+			if err := s.ExpandWithLabelTo(want, key, label, context); err != nil {
+				t.Fatal(err)
+			}
+			k := s.KeyPads(key)
+			got := make([]byte, n)
+			if err := k.ExpandWithLabelTo(got, label, context); err != nil || !bytes.Equal(got, want) {
+				t.Fatalf("%v: %x, %v; want %x", id, got, err, want)
+			}
+		}
+	})
+}
