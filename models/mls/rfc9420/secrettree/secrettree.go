@@ -1,7 +1,7 @@
 package secrettree
 
 import (
-	"crypto/subtle"
+	"bytes"
 	"encoding/binary"
 	"errors"
 	"fmt"
@@ -199,7 +199,9 @@ func (t *SecretTree) SenderDataPads(senderDataSecret []byte) *ciphersuite.KeyPad
 	}
 	if t.sd == nil {
 		t.sd = new(senderDataPads)
-	} else if t.sd.n == n && subtle.ConstantTimeCompare(t.sd.secret[:n], senderDataSecret) == 1 {
+	} else if t.sd.n == n && bytes.Equal(t.sd.secret[:n], senderDataSecret) {
+		// Not constant-time: both sides are this member's own secret, equal but for a caller
+		// passing another one, and the time reveals nothing to anyone else.
 		return &t.sd.pads
 	}
 	t.sd.n = copy(t.sd.secret[:], senderDataSecret)
