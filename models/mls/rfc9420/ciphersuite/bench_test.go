@@ -2,6 +2,7 @@ package ciphersuite
 
 import (
 	"bytes"
+	"fmt"
 	"testing"
 )
 
@@ -143,4 +144,46 @@ func BenchmarkAEADSeal(b *testing.B) {
 			b.Fatal(err)
 		}
 	}
+}
+
+// BenchmarkKeyPads compares n one-block derivations from one secret done with the Suite (four
+// SHA-256 compressions each) and with one KeyPads (two for the pads, two per derivation): n = 2
+// is a tree node's children, 3 a ratchet step's key, nonce and next secret; "cached" is one
+// derivation from pads kept across calls (an epoch's sender-data secret).
+func BenchmarkKeyPads(b *testing.B) {
+	s := benchSuite(b, MLS128DHKEMX25519AES128GCMSHA256Ed25519)
+	secret, out := make([]byte, 32), make([]byte, 32)
+	ctx := []byte{0, 0, 0, 7}
+	for _, n := range []int{1, 2, 3} {
+		b.Run(fmt.Sprintf("plain/n=%d", n), func(b *testing.B) {
+			b.ReportAllocs()
+			for b.Loop() {
+				for range n {
+					if err := s.ExpandWithLabelTo(out, secret, "key", ctx); err != nil {
+						b.Fatal(err)
+					}
+				}
+			}
+		})
+		b.Run(fmt.Sprintf("pads/n=%d", n), func(b *testing.B) {
+			b.ReportAllocs()
+			for b.Loop() {
+				k := s.KeyPads(secret)
+				for range n {
+					if err := k.ExpandWithLabelTo(out, "key", ctx); err != nil {
+						b.Fatal(err)
+					}
+				}
+			}
+		})
+	}
+	b.Run("cached", func(b *testing.B) {
+		k := s.KeyPads(secret)
+		b.ReportAllocs()
+		for b.Loop() {
+			if err := k.ExpandWithLabelTo(out, "key", ctx); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
 }

@@ -4,6 +4,7 @@ import (
 	"crypto"
 	"crypto/sha256"
 	"crypto/sha512"
+	"encoding/binary"
 )
 
 // expandOneBlock computes HKDF-Expand(prk, info, len(out)) into out when the output fits in one
@@ -48,21 +49,29 @@ func hashBlock(h crypto.Hash) (block, size int) {
 // len(key) ≤ block, size ≤ len(buf)-block) and keeps buf on its stack: no allocation. buf's text
 // is cleared.
 func hmacText(h crypto.Hash, out, buf []byte, block, size int, key []byte, end int) {
-	for i := range block {
-		buf[i] = 0x36
-		if i < len(key) {
-			buf[i] ^= key[i]
-		}
-	}
+	clear(buf[copy(buf[:block], key):block])
+	xorWords(buf[:block], ipadWord)
 	var inner [sha512.Size]byte
 	sumInto(h, inner[:], buf[:end])
-	for i := range block {
-		buf[i] ^= 0x36 ^ 0x5c // ipad-keyed → opad-keyed
-	}
+	xorWords(buf[:block], ipadWord^opadWord) // ipad-keyed → opad-keyed
 	copy(buf[block:], inner[:size])
 	sumInto(h, out, buf[:block+size])
 	clear(buf[:max(end, block+size)])
 	clear(inner[:])
+}
+
+// HMAC's pad bytes (RFC 2104 §2), eight at a time.
+const (
+	ipadWord = 0x3636363636363636
+	opadWord = 0x5c5c5c5c5c5c5c5c
+)
+
+// xorWords XORs b (a multiple of eight bytes long) with the byte pattern repeated in w.
+func xorWords(b []byte, w uint64) {
+	for len(b) >= 8 {
+		binary.LittleEndian.PutUint64(b, binary.LittleEndian.Uint64(b)^w)
+		b = b[8:]
+	}
 }
 
 // sumInto writes h(data) to the front of out (truncated to len(out)); SHA-2 only.

@@ -114,3 +114,34 @@ func TestHMACSHA256To(t *testing.T) {
 		}
 	}
 }
+
+// TestMACMatchesHMAC: MAC (on the stack up to its limits, crypto/hmac beyond) equals crypto/hmac
+// for every suite, over key and data lengths on both sides of a block and of the stack limit.
+func TestMACMatchesHMAC(t *testing.T) {
+	for _, id := range Supported() {
+		s, _ := Lookup(id)
+		for _, kl := range []int{0, 1, 32, 48, 64, 65, 128, 129} {
+			for _, dl := range []int{0, 1, 32, 55, 56, 64, 111, 112, 128, 255, 256, 257, 1000} {
+				key, data := bytes.Repeat([]byte{byte(kl)}, kl), bytes.Repeat([]byte{byte(dl + 1)}, dl)
+				m := hmac.New(s.newHash, key)
+				m.Write(data)
+				want := m.Sum(nil)
+				if got := s.MAC(key, data); !bytes.Equal(got, want) {
+					t.Fatalf("%v key %d data %d: %x, want %x", id, kl, dl, got, want)
+				}
+				if !s.VerifyMAC(key, data, want) {
+					t.Fatalf("%v key %d data %d: VerifyMAC refused the right tag", id, kl, dl)
+				}
+			}
+		}
+	}
+}
+
+// TestMACAllocs: an Extract-sized MAC allocates only its result.
+func TestMACAllocs(t *testing.T) {
+	s, _ := Lookup(MLS128DHKEMX25519AES128GCMSHA256Ed25519)
+	key, data := make([]byte, 32), make([]byte, 32)
+	if n := testing.AllocsPerRun(100, func() { _ = s.MAC(key, data) }); n != 1 {
+		t.Errorf("%v allocations per MAC, want 1", n)
+	}
+}

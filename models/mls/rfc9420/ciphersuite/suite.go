@@ -142,12 +142,23 @@ func (s *Suite) Hash(data []byte) []byte {
 // inputs and want to reuse one hasher (Reset, Write, Sum into a caller-owned buffer).
 func (s *Suite) NewHash() hash.Hash { return s.newHash() }
 
-// MAC returns HMAC(key, data) with the suite's hash.
+// MAC returns HMAC(key, data) with the suite's hash. A key of at most a block and data of at
+// most maxMACText bytes (an Extract's input key material, a confirmation tag's transcript hash) are
+// hashed on the stack (hmacText), the rest by crypto/hmac.
 func (s *Suite) MAC(key, data []byte) []byte {
+	if block, size := hashBlock(s.hash); block != 0 && len(key) <= block && len(data) <= maxMACText {
+		var buf [sha512.BlockSize + maxMACText]byte
+		out := make([]byte, size)
+		hmacText(s.hash, out, buf[:], block, size, key, block+copy(buf[block:], data))
+		return out
+	}
 	m := hmac.New(s.newHash, key)
 	m.Write(data)
 	return m.Sum(nil)
 }
+
+// maxMACText bounds the data MAC hashes on the stack.
+const maxMACText = 256
 
 // VerifyMAC checks tag == MAC(key, data) in constant time.
 func (s *Suite) VerifyMAC(key, data, tag []byte) bool {
@@ -197,10 +208,7 @@ func (s *Suite) ExpandWithLabelTo(out, secret []byte, label string, context []by
 		return ErrOutputTooLong
 	}
 	var stack [128]byte
-	info := stack[:0]
-	info = binary.BigEndian.AppendUint16(info, uint16(length))
-	info = appendOpaque(info, LabelPrefix, label)
-	info = appendOpaque(info, "", string(context))
+	info := kdfLabel(stack[:0], length, label, context)
 	if length <= s.Nh() && s.expandOneBlock(out, secret, info) {
 		return nil
 	}
@@ -211,6 +219,14 @@ func (s *Suite) ExpandWithLabelTo(out, secret []byte, label string, context []by
 	copy(out, b)
 	clear(b)
 	return nil
+}
+
+// kdfLabel appends KDFLabel{uint16 length; opaque label<V> = "MLS 1.0 " + label; opaque
+// context<V>} to b.
+func kdfLabel(b []byte, length int, label string, context []byte) []byte {
+	b = binary.BigEndian.AppendUint16(b, uint16(length))
+	b = appendOpaque(b, LabelPrefix, label)
+	return appendOpaque(b, "", string(context))
 }
 
 // DeriveSecret is ExpandWithLabel(secret, label, "", Nh).

@@ -505,3 +505,36 @@ func BenchmarkPrivateApplication(b *testing.B) {
 		})
 	}
 }
+
+// TestSenderDataSecretPerCall: the tree keeps the pads of the sender-data secret it was last
+// given, yet each call's secret is the one used: a wrong secret fails on a tree that holds the
+// right one's pads, and the right one works again after it; DecryptSenderData (no tree) agrees.
+func TestSenderDataSecretPerCall(t *testing.T) {
+	for _, id := range []ciphersuite.ID{ciphersuite.MLS128DHKEMX25519AES128GCMSHA256Ed25519, ciphersuite.MLS256DHKEMP384AES256GCMSHA384P384} {
+		f := newFixture(t, id)
+		send, recv := f.tree(t), f.tree(t)
+		wrong := bytes.Repeat([]byte{0x77}, f.s.Nh())
+		var msgs []*PrivateMessage
+		for range 3 {
+			pm, err := ProtectPrivate(f.s, f.signer, f.content(ContentApplication), f.gc, nil, send, f.senderDataSecret, nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			msgs = append(msgs, pm)
+		}
+		if sd, err := DecryptSenderData(f.s, msgs[2], f.senderDataSecret); err != nil || sd.LeafIndex != 1 || sd.Generation != 2 {
+			t.Fatalf("%v: DecryptSenderData: %+v, %v", id, sd, err)
+		}
+		if _, err := UnprotectPrivate(f.s, msgs[0], f.gc, recv, f.senderDataSecret, f.keyFunc); err != nil {
+			t.Fatalf("%v: %v", id, err)
+		}
+		if _, err := UnprotectPrivate(f.s, msgs[1], f.gc, recv, wrong, f.keyFunc); !errors.Is(err, ErrSenderData) {
+			t.Fatalf("%v: wrong secret: err = %v, want ErrSenderData", id, err)
+		}
+		for _, pm := range msgs[1:] {
+			if _, err := UnprotectPrivate(f.s, pm, f.gc, recv, f.senderDataSecret, f.keyFunc); err != nil {
+				t.Fatalf("%v: after the wrong secret: %v", id, err)
+			}
+		}
+	}
+}

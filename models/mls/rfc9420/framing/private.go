@@ -67,23 +67,29 @@ type SenderData struct {
 // content ciphertext (all of it when shorter) (§6.3.2).
 func SenderDataKeyNonce(s *ciphersuite.Suite, senderDataSecret, ciphertext []byte) (key, nonce []byte, err error) {
 	key, nonce = make([]byte, s.Nk()), make([]byte, s.Nn())
-	if err := senderDataKeyNonceTo(s, key, nonce, senderDataSecret, ciphertext); err != nil {
+	if err := senderDataKeyNonceTo(s, key, nonce, senderDataSecret, nil, ciphertext); err != nil {
 		return nil, nil, err
 	}
 	return key, nonce, nil
 }
 
 // senderDataKeyNonceTo is SenderDataKeyNonce writing the key and nonce into key and nonce (of Nk
-// and Nn bytes).
-func senderDataKeyNonceTo(s *ciphersuite.Suite, key, nonce, senderDataSecret, ciphertext []byte) error {
+// and Nn bytes), from pads, the sender-data secret's HMAC pads (nil: prepared here, from
+// senderDataSecret).
+func senderDataKeyNonceTo(s *ciphersuite.Suite, key, nonce, senderDataSecret []byte, pads *ciphersuite.KeyPads, ciphertext []byte) error {
 	sample := ciphertext
 	if len(sample) > s.Nh() {
 		sample = sample[:s.Nh()]
 	}
-	if err := s.ExpandWithLabelTo(key, senderDataSecret, "key", sample); err != nil {
+	if pads == nil {
+		k := s.KeyPads(senderDataSecret)
+		defer k.Clear()
+		pads = &k
+	}
+	if err := pads.ExpandWithLabelTo(key, "key", sample); err != nil {
 		return err
 	}
-	return s.ExpandWithLabelTo(nonce, senderDataSecret, "nonce", sample)
+	return pads.ExpandWithLabelTo(nonce, "nonce", sample)
 }
 
 func senderDataAAD(groupID []byte, epoch uint64, ct ContentType) ([]byte, error) {
@@ -256,8 +262,8 @@ func EncryptPrivate(s *ciphersuite.Suite, ac *AuthenticatedContent, tree *secret
 	sd.Uint32(content.Sender.LeafIndex)
 	sd.Uint32(kn.Generation)
 	sd.Raw(guard[:])
-	sdKey, sdNonce, err := SenderDataKeyNonce(s, senderDataSecret, ciphertext)
-	if err != nil {
+	sdKey, sdNonce := make([]byte, s.Nk()), make([]byte, s.Nn())
+	if err := senderDataKeyNonceTo(s, sdKey, sdNonce, senderDataSecret, tree.SenderDataPads(senderDataSecret), ciphertext); err != nil {
 		return nil, err
 	}
 	sdAAD, err := senderDataAAD(content.GroupID, content.Epoch, content.ContentType)
@@ -283,7 +289,7 @@ func EncryptPrivate(s *ciphersuite.Suite, ac *AuthenticatedContent, tree *secret
 func DecryptSenderData(s *ciphersuite.Suite, pm *PrivateMessage, senderDataSecret []byte) (*SenderData, error) {
 	sc := getScratch()
 	defer putScratch(sc)
-	sd, err := decryptSenderData(s, pm, senderDataSecret, nil, sc)
+	sd, err := decryptSenderData(s, pm, senderDataSecret, nil, nil, sc)
 	if err != nil {
 		return nil, err
 	}
@@ -291,10 +297,10 @@ func DecryptSenderData(s *ciphersuite.Suite, pm *PrivateMessage, senderDataSecre
 }
 
 // decryptSenderData decrypts pm's sender data with the scratch memory sc (its writer left with
-// the sender-data AAD).
-func decryptSenderData(s *ciphersuite.Suite, pm *PrivateMessage, senderDataSecret []byte, aeads *ciphersuite.AEADCache, sc *openScratch) (SenderData, error) {
+// the sender-data AAD), its key and nonce derived from pads (nil: from senderDataSecret).
+func decryptSenderData(s *ciphersuite.Suite, pm *PrivateMessage, senderDataSecret []byte, pads *ciphersuite.KeyPads, aeads *ciphersuite.AEADCache, sc *openScratch) (SenderData, error) {
 	key, nonce := part(sc.key[:], s.Nk()), part(sc.nonce[:], s.Nn())
-	if err := senderDataKeyNonceTo(s, key, nonce, senderDataSecret, pm.Ciphertext); err != nil {
+	if err := senderDataKeyNonceTo(s, key, nonce, senderDataSecret, pads, pm.Ciphertext); err != nil {
 		return SenderData{}, err
 	}
 	sc.w.Reset()
@@ -364,7 +370,9 @@ func unprotectPrivate(ac *AuthenticatedContent, buf []byte, own bool, s *ciphers
 	}
 	sc := getScratch()
 	defer putScratch(sc)
-	sd, err := decryptSenderData(s, pm, senderDataSecret, aeads, sc)
+	// The tree keeps the pads of the sender-data secret for its epoch: each message derives its
+	// sender-data key and nonce from them.
+	sd, err := decryptSenderData(s, pm, senderDataSecret, tree.SenderDataPads(senderDataSecret), aeads, sc)
 	if err != nil {
 		return nil, err
 	}

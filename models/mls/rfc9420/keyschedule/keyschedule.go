@@ -66,13 +66,19 @@ func FromJoiner(s *ciphersuite.Suite, joinerSecret, pskSecret, groupContext []by
 	}
 	member := s.Extract(joinerSecret, pskSecret)
 	e := &Epoch{JoinerSecret: append([]byte(nil), joinerSecret...)}
+	// Two secrets derive from member_secret and nine from epoch_secret: each is prepared once as an
+	// HMAC key (ciphersuite.KeyPads) for its derivations.
+	k := s.KeyPads(member)
+	defer k.Clear()
+	clear(member)
 	var err error
-	if e.WelcomeSecret, err = s.DeriveSecret(member, LabelWelcome); err != nil {
+	if e.WelcomeSecret, err = k.DeriveSecret(LabelWelcome); err != nil {
 		return nil, err
 	}
-	if e.EpochSecret, err = s.ExpandWithLabel(member, LabelEpoch, groupContext, s.Nh()); err != nil {
+	if e.EpochSecret, err = k.ExpandWithLabel(LabelEpoch, groupContext, s.Nh()); err != nil {
 		return nil, err
 	}
+	k = s.KeyPads(e.EpochSecret)
 	for _, d := range []struct {
 		dst   *[]byte
 		label string
@@ -87,7 +93,7 @@ func FromJoiner(s *ciphersuite.Suite, joinerSecret, pskSecret, groupContext []by
 		{&e.EpochAuthenticator, LabelAuthentication},
 		{&e.InitSecret, LabelInit},
 	} {
-		if *d.dst, err = s.DeriveSecret(e.EpochSecret, d.label); err != nil {
+		if *d.dst, err = k.DeriveSecret(d.label); err != nil {
 			return nil, err
 		}
 	}

@@ -20,5 +20,15 @@
 // A receiver may ratchet forward at most Config.MaxForwardDistance generations past the next
 // expected one in a single step, which bounds the work an attacker-chosen generation can cause.
 //
+// # Derivations from one secret
+//
+// Each secret the tree derives from is used more than once (a node for its two children, a leaf
+// for its two ratchets, a ratchet secret for key, nonce and next secret), so it is prepared once as
+// an HMAC key (ciphersuite.KeyPads: two SHA-256 compressions) and each derivation then costs two
+// compressions instead of four. The tree also keeps the pads of the epoch's sender-data secret
+// for the framing layer (SenderDataPads), which every message's sender-data key and nonce derive
+// from. The pads are erased with the secret they were made from (those of the sender-data secret
+// live as long as the tree).
+//
 // A SecretTree is not safe for concurrent use.
 package secrettree

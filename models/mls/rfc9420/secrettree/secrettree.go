@@ -1,6 +1,7 @@
 package secrettree
 
 import (
+	"bytes"
 	"encoding/binary"
 	"errors"
 	"fmt"
@@ -80,6 +81,15 @@ type SecretTree struct {
 	used     uint32
 	free     []uint32
 	ratchets map[treemath.LeafIndex]*[2]HashRatchet
+	// sd holds the HMAC pads of the epoch's sender-data secret once asked for (SenderDataPads).
+	sd *senderDataPads
+}
+
+// senderDataPads is a sender-data secret (its first n bytes) and its pads.
+type senderDataPads struct {
+	secret secret
+	n      int
+	pads   ciphersuite.KeyPads
 }
 
 // held is a frontier node and the slot of its secret.
@@ -170,6 +180,35 @@ func New(s *ciphersuite.Suite, encryptionSecret []byte, n treemath.LeafCount, cf
 	return t, nil
 }
 
+// SenderDataPads returns the HMAC pads (ciphersuite.KeyPads) of senderDataSecret, the epoch's
+// sender_data_secret, from which every message's sender-data key and nonce are derived (§6.3.2):
+// the tree keeps them for its epoch, computed on first use, so that each message costs its two
+// derivations only. The tree checks each call's secret against the one its pads are of (and
+// prepares a new one's), so a caller passing another secret still gets that secret's pads. Like
+// the ratchets, they belong to the tree's holder: a tree is used by one goroutine at a time. The
+// pads are the tree's: do not modify or Clear them.
+// A nil tree returns nil.
+func (t *SecretTree) SenderDataPads(senderDataSecret []byte) *ciphersuite.KeyPads {
+	if t == nil {
+		return nil
+	}
+	n := len(senderDataSecret)
+	if n > maxNh {
+		k := t.suite.KeyPads(senderDataSecret)
+		return &k
+	}
+	if t.sd == nil {
+		t.sd = new(senderDataPads)
+	} else if t.sd.n == n && bytes.Equal(t.sd.secret[:n], senderDataSecret) {
+		// Not constant-time: both sides are this member's own secret, equal but for a caller
+		// passing another one, and the time reveals nothing to anyone else.
+		return &t.sd.pads
+	}
+	t.sd.n = copy(t.sd.secret[:], senderDataSecret)
+	t.sd.pads = t.suite.KeyPads(senderDataSecret)
+	return &t.sd.pads
+}
+
 // LeafCount returns the number of leaves.
 func (t *SecretTree) LeafCount() treemath.LeafCount { return t.n }
 
@@ -190,10 +229,12 @@ func (t *SecretTree) Ratchet(leaf treemath.LeafIndex, typ RatchetType) (*HashRat
 	}
 	defer clear(leafSecret[:])
 	r := &[2]HashRatchet{{suite: t.suite, cfg: t.cfg, nh: uint8(t.nh), live: true}, {suite: t.suite, cfg: t.cfg, nh: uint8(t.nh), live: true}}
-	if err := t.suite.ExpandWithLabelTo(r[Handshake].secret[:t.nh], leafSecret[:t.nh], "handshake", nil); err != nil {
+	k := t.suite.KeyPads(leafSecret[:t.nh]) // two derivations from the leaf secret
+	defer k.Clear()
+	if err := k.ExpandWithLabelTo(r[Handshake].secret[:t.nh], "handshake", nil); err != nil {
 		return nil, err
 	}
-	if err := t.suite.ExpandWithLabelTo(r[Application].secret[:t.nh], leafSecret[:t.nh], "application", nil); err != nil {
+	if err := k.ExpandWithLabelTo(r[Application].secret[:t.nh], "application", nil); err != nil {
 		return nil, err
 	}
 	t.ratchets[leaf] = r
@@ -217,15 +258,18 @@ func (t *SecretTree) deriveLeaf(x treemath.NodeIndex) (secret, error) {
 	}
 	nh := t.nh
 	var sec, ls, rs secret
+	var k ciphersuite.KeyPads
 	defer clear(sec[:])
+	defer k.Clear()
 	for cur != x {
 		t.take(cur, sec[:nh])
 		l, _ := treemath.Left(cur)
 		r, _ := treemath.Right(cur)
-		if err := t.suite.ExpandWithLabelTo(ls[:nh], sec[:nh], "tree", []byte("left")); err != nil {
+		k = t.suite.KeyPads(sec[:nh]) // the parent's pads, for both children
+		if err := k.ExpandWithLabelTo(ls[:nh], "tree", []byte("left")); err != nil {
 			return secret{}, err
 		}
-		if err := t.suite.ExpandWithLabelTo(rs[:nh], sec[:nh], "tree", []byte("right")); err != nil {
+		if err := k.ExpandWithLabelTo(rs[:nh], "tree", []byte("right")); err != nil {
 			return secret{}, err
 		}
 		t.put(l, ls[:nh])
@@ -289,14 +333,16 @@ func (r *HashRatchet) stepTo(key, nonce []byte) (KeyNonce, error) {
 	if !r.live {
 		return KeyNonce{}, ErrExhausted
 	}
-	s, j := r.suite, r.next
+	j := r.next
 	cur := r.secret[:r.nh]
 	var ctx [4]byte
 	binary.BigEndian.PutUint32(ctx[:], j)
-	if err := s.ExpandWithLabelTo(key, cur, "key", ctx[:]); err != nil {
+	k := r.suite.KeyPads(cur) // key, nonce and next secret all derive from cur
+	defer k.Clear()
+	if err := k.ExpandWithLabelTo(key, "key", ctx[:]); err != nil {
 		return KeyNonce{}, err
 	}
-	if err := s.ExpandWithLabelTo(nonce, cur, "nonce", ctx[:]); err != nil {
+	if err := k.ExpandWithLabelTo(nonce, "nonce", ctx[:]); err != nil {
 		return KeyNonce{}, err
 	}
 	if j == math.MaxUint32 {
@@ -304,7 +350,7 @@ func (r *HashRatchet) stepTo(key, nonce []byte) (KeyNonce, error) {
 		r.live = false
 		return KeyNonce{Generation: j, Key: key, Nonce: nonce}, nil
 	}
-	if err := s.ExpandWithLabelTo(cur, cur, "secret", ctx[:]); err != nil { // erases the old one
+	if err := k.ExpandWithLabelTo(cur, "secret", ctx[:]); err != nil { // erases the old one
 		return KeyNonce{}, err
 	}
 	r.next++

@@ -213,3 +213,62 @@ func BenchmarkReceiverLeaves(b *testing.B) {
 		}
 	}
 }
+
+// TestSenderDataPads: the tree keeps one secret's pads (the same pads on each call), gives another
+// secret its own pads, and the pads derive what the suite derives from the secret.
+func TestSenderDataPads(t *testing.T) {
+	tree := newTree(t, 4, nil)
+	s := tree.suite
+	a, b := bytes.Repeat([]byte{1}, s.Nh()), bytes.Repeat([]byte{2}, s.Nh())
+	long := bytes.Repeat([]byte{3}, maxNh+1)
+	check := func(name string, k *ciphersuite.KeyPads, secret []byte) {
+		t.Helper()
+		want, _ := s.ExpandWithLabel(secret, "key", []byte("sample"), s.Nk())
+		got, err := k.ExpandWithLabel("key", []byte("sample"), s.Nk())
+		if err != nil || !bytes.Equal(got, want) {
+			t.Fatalf("%s: %x, %v; want %x", name, got, err, want)
+		}
+	}
+	pa := tree.SenderDataPads(a)
+	check("a", pa, a)
+	if again := tree.SenderDataPads(a); again != pa {
+		t.Error("the pads of the same secret were prepared again")
+	}
+	check("a again", tree.SenderDataPads(append([]byte(nil), a...)), a) // equal bytes, other memory
+	check("b", tree.SenderDataPads(b), b)
+	check("a after b", tree.SenderDataPads(a), a)
+	check("short", tree.SenderDataPads(a[:16]), a[:16])
+	check("a after short", tree.SenderDataPads(a), a)
+	check("long", tree.SenderDataPads(long), long)
+	check("a after long", tree.SenderDataPads(a), a)
+	var none *SecretTree
+	if none.SenderDataPads(a) != nil {
+		t.Error("a nil tree returned pads")
+	}
+}
+
+// TestDerivationsMatchSuite: the ratchet keys the tree derives through KeyPads equal those derived
+// step by step with the suite's ExpandWithLabel (RFC 9420 §9), for every suite.
+func TestDerivationsMatchSuite(t *testing.T) {
+	for _, id := range ciphersuite.Supported() {
+		s, _ := ciphersuite.Lookup(id)
+		root := bytes.Repeat([]byte{0x42}, s.Nh())
+		tree, err := New(s, root, 4, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		// Leaf 2 is node 4: root 3 → right child 5 → left child 4.
+		n5, _ := s.ExpandWithLabel(root, "tree", []byte("right"), s.Nh())
+		n4, _ := s.ExpandWithLabel(n5, "tree", []byte("left"), s.Nh())
+		sec, _ := s.ExpandWithLabel(n4, "application", nil, s.Nh())
+		for gen := uint32(0); gen < 3; gen++ {
+			key, _ := s.DeriveTreeSecret(sec, "key", gen, s.Nk())
+			nonce, _ := s.DeriveTreeSecret(sec, "nonce", gen, s.Nn())
+			sec, _ = s.DeriveTreeSecret(sec, "secret", gen, s.Nh())
+			kn, err := tree.Get(2, Application, gen)
+			if err != nil || !bytes.Equal(kn.Key, key) || !bytes.Equal(kn.Nonce, nonce) {
+				t.Fatalf("%v generation %d: %x/%x, %v; want %x/%x", id, gen, kn.Key, kn.Nonce, err, key, nonce)
+			}
+		}
+	}
+}
