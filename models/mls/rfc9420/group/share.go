@@ -1,6 +1,7 @@
 package group
 
 import (
+	"bytes"
 	"crypto/hmac"
 	"crypto/sha256"
 	"encoding/binary"
@@ -22,7 +23,8 @@ import (
 // for all of them once (Config.Share). What is shared is public, and a result is reused only by a
 // member whose own inputs are byte-identical to those it was computed from:
 //
-//   - signature verifications: memoised by SHA-256 of (public key, label, content, signature);
+//   - signature verifications: memoised by signature, answered only for the byte-identical
+//     public key, label and content;
 //   - the public half of processing a commit: proposal validation and application, UpdatePath
 //     LeafNode validation (including the O(n) credential check), MergePath (LeafNode signature,
 //     merge, parent hashes, tree hash) and the frozen new tree, keyed by SHA-256 of the member's
@@ -42,8 +44,8 @@ type Share struct {
 	// processing one commit concurrently compute it once (and the counters do not depend on
 	// scheduling); it is never held while waiting for mu's holder to take it.
 	commitMu sync.Mutex
-	frameMu  sync.Mutex // the same for a large frame (unframeShared)
-	sigs     map[[32]byte]*sharedSig
+	frameMu  sync.Mutex            // the same for a large frame (unframeShared)
+	sigs     map[string]*sharedSig // by signature (sigEntry)
 	commits  map[msgKey]*sharedCommit
 	frames   map[msgKey]*sharedFrame
 	trees    map[string]*sharedTree
@@ -69,7 +71,7 @@ type ShareStats struct {
 
 // NewShare returns an empty Share.
 func NewShare() *Share {
-	return &Share{sigs: map[[32]byte]*sharedSig{}, commits: map[msgKey]*sharedCommit{}, frames: map[msgKey]*sharedFrame{}, trees: map[string]*sharedTree{}, aeads: ciphersuite.NewAEADCache(aeadCacheSize)}
+	return &Share{sigs: map[string]*sharedSig{}, commits: map[msgKey]*sharedCommit{}, frames: map[msgKey]*sharedFrame{}, trees: map[string]*sharedTree{}, aeads: ciphersuite.NewAEADCache(aeadCacheSize)}
 }
 
 // aeadCacheSize bounds the keyed AEADs a Share keeps: two keys (sender data and content) per
@@ -96,6 +98,16 @@ func (sh *Share) Entries() (sigs, commits, trees int) {
 type sharedSig struct {
 	epoch uint64
 	left  int
+	// what was verified: the memo answers only for exactly these inputs
+	suite   ciphersuite.ID
+	pub     []byte
+	label   string
+	content []byte
+}
+
+// is reports whether e was verified for exactly these inputs.
+func (e *sharedSig) is(s *ciphersuite.Suite, pub []byte, label string, content []byte) bool {
+	return e.suite == s.ID() && e.label == label && bytes.Equal(e.pub, pub) && bytes.Equal(e.content, content)
 }
 
 type sharedCommit struct {
@@ -154,37 +166,6 @@ func (sh *Share) seen(epoch uint64) {
 	}
 }
 
-// sigKey is the memo key of a signature check: SHA-256 of the suite and the four inputs, each
-// with its length. Usual inputs are hashed from a stack buffer in one call (no allocation).
-func sigKey(s *ciphersuite.Suite, pub []byte, label string, content, sig []byte) [32]byte {
-	var stack [1024]byte
-	n := 2 + 4*4 + len(pub) + len(label) + len(content) + len(sig)
-	if n <= len(stack) {
-		b := append(stack[:0], byte(s.ID()>>8), byte(s.ID()))
-		for _, part := range [][]byte{pub, []byte(label), content, sig} {
-			b = binary.BigEndian.AppendUint32(b, uint32(len(part)))
-			b = append(b, part...)
-		}
-		return sha256.Sum256(b)
-	}
-	h := sha256.New()
-	h.Write([]byte{byte(s.ID() >> 8), byte(s.ID())})
-	putBytes(h, pub)
-	putBytes(h, []byte(label))
-	putBytes(h, content)
-	putBytes(h, sig)
-	var key [32]byte
-	h.Sum(key[:0])
-	return key
-}
-
-func putBytes(h interface{ Write([]byte) (int, error) }, b []byte) {
-	var n [4]byte
-	binary.BigEndian.PutUint32(n[:], uint32(len(b)))
-	h.Write(n[:])
-	h.Write(b)
-}
-
 // verifier returns a framing.Verifier that memoises successful verifications for the members
 // of an epoch: users is the number of members expected to verify the same signature.
 func (sh *Share) verifier(epoch uint64, users int) framing.Verifier {
@@ -194,16 +175,18 @@ func (sh *Share) verifier(epoch uint64, users int) framing.Verifier {
 }
 
 func (sh *Share) verify(s *ciphersuite.Suite, epoch uint64, users int, pub []byte, label string, content, sig []byte) error {
-	key := sigKey(s, pub, label, content, sig)
-	// The check of a miss runs with the lock held: members verifying concurrently (a world's
+	// The memo is looked up by the signature itself and answers only when the key, label and
+	// content are byte-identical to those it verified (no hash of the inputs per check). The
+	// check of a miss runs with the lock held: members verifying concurrently (a world's
 	// parallel prefetch) then find one verification, and the counters are the same as in a
-	// sequential run. A miss is one Ed25519 check per distinct signature, so the wait is short.
+	// sequential run. A miss is one signature check per distinct signature, so the wait is short.
 	sh.mu.Lock()
 	defer sh.mu.Unlock()
-	if e, ok := sh.sigs[key]; ok {
+	e, found := sh.sigs[string(sig)]
+	if found && e.is(s, pub, label, content) {
 		sh.stats.SignaturesReused++
 		if e.left--; e.left <= 0 {
-			delete(sh.sigs, key)
+			delete(sh.sigs, string(sig))
 		}
 		return nil
 	}
@@ -212,8 +195,11 @@ func (sh *Share) verify(s *ciphersuite.Suite, epoch uint64, users int, pub []byt
 	}
 	sh.stats.SignaturesVerified++
 	sh.seen(epoch)
-	if users > 1 {
-		sh.sigs[key] = &sharedSig{epoch: epoch, left: users - 1}
+	// Another entry under the same signature bytes (other inputs: not a signature any scheme
+	// here would produce twice) is left as it is; this check is then not memoised.
+	if users > 1 && !found {
+		sh.sigs[string(sig)] = &sharedSig{epoch: epoch, left: users - 1, suite: s.ID(),
+			pub: bytes.Clone(pub), label: label, content: bytes.Clone(content)}
 	}
 	return nil
 }
@@ -330,6 +316,14 @@ func keyOf(gcb, b []byte) msgKey {
 	}
 	h.Sum(k.h[:0])
 	return k
+}
+
+// putBytes writes b to h with its length first.
+func putBytes(h interface{ Write([]byte) (int, error) }, b []byte) {
+	var n [4]byte
+	binary.BigEndian.PutUint32(n[:], uint32(len(b)))
+	h.Write(n[:])
+	h.Write(b)
 }
 
 // sharedFrame is a large PublicMessage authenticated once: decoded, membership tag and

@@ -2,27 +2,56 @@ package group
 
 import (
 	"bytes"
-	"crypto/sha256"
-	"encoding/binary"
 	"testing"
 
 	"github.com/mimisim/mimisim/models/mls/rfc9420/ciphersuite"
 )
 
-// TestSigKey: the memo key is SHA-256 of the suite id and the four length-prefixed inputs,
-// whether it is hashed from the stack buffer (usual sizes) or streamed (large content).
-func TestSigKey(t *testing.T) {
+// TestSignatureMemo: the memo, looked up by signature, answers only for the byte-identical key,
+// label and content it verified; other inputs under the same signature bytes are checked (and
+// fail), and the entry is released after its expected users.
+func TestSignatureMemo(t *testing.T) {
 	s, _ := ciphersuite.Lookup(ciphersuite.MLS128DHKEMX25519AES128GCMSHA256Ed25519)
-	pub, sig := bytes.Repeat([]byte{1}, 32), bytes.Repeat([]byte{2}, 64)
-	for _, n := range []int{0, 200, 900, 5000} {
-		content := bytes.Repeat([]byte{3}, n)
-		ref := []byte{0, 1}
-		for _, p := range [][]byte{pub, []byte("FramedContentTBS"), content, sig} {
-			ref = binary.BigEndian.AppendUint32(ref, uint32(len(p)))
-			ref = append(ref, p...)
+	priv, err := s.GenerateSignatureKey()
+	if err != nil {
+		t.Fatal(err)
+	}
+	pub, content := priv.PublicKey(), bytes.Repeat([]byte{3}, 200)
+	sig, err := s.SignWithLabel(priv, "FramedContentTBS", content)
+	if err != nil {
+		t.Fatal(err)
+	}
+	other := bytes.Clone(content)
+	other[100] ^= 1
+	otherPub := bytes.Clone(pub)
+	otherPub[0] ^= 1
+	sh := NewShare()
+	const users = 3
+	steps := []struct {
+		name           string
+		pub            []byte
+		label          string
+		content        []byte
+		ok             bool
+		verified, used uint64
+		entries        int
+	}{
+		{"first: verified", pub, "FramedContentTBS", content, true, 1, 0, 1},
+		{"second: from the memo", pub, "FramedContentTBS", content, true, 1, 1, 1},
+		{"other content, same signature", pub, "FramedContentTBS", other, false, 1, 1, 1},
+		{"other key, same signature", otherPub, "FramedContentTBS", content, false, 1, 1, 1},
+		{"other label, same signature", pub, "LeafNodeTBS", content, false, 1, 1, 1},
+		{"third: from the memo, released", pub, "FramedContentTBS", content, true, 1, 2, 0},
+		{"fourth: verified again", pub, "FramedContentTBS", content, true, 2, 2, 1},
+	}
+	for _, st := range steps {
+		err := sh.verify(s, 1, users, st.pub, st.label, st.content, sig)
+		if (err == nil) != st.ok {
+			t.Fatalf("%s: err %v", st.name, err)
 		}
-		if got, want := sigKey(s, pub, "FramedContentTBS", content, sig), sha256.Sum256(ref); got != want {
-			t.Fatalf("content of %d bytes: key %x, want %x", n, got, want)
+		got := sh.Stats()
+		if sigs, _, _ := sh.Entries(); got.SignaturesVerified != st.verified || got.SignaturesReused != st.used || sigs != st.entries {
+			t.Fatalf("%s: verified %d reused %d entries %d, want %d %d %d", st.name, got.SignaturesVerified, got.SignaturesReused, sigs, st.verified, st.used, st.entries)
 		}
 	}
 }
