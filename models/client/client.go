@@ -7,7 +7,9 @@ import (
 	"math/rand/v2"
 	"slices"
 	"time"
+	"unsafe"
 
+	"github.com/mimisim/mimisim/internal/prefetch"
 	"github.com/mimisim/mimisim/models/mimi"
 	"github.com/mimisim/mimisim/models/mls"
 	"github.com/mimisim/mimisim/models/network"
@@ -73,11 +75,7 @@ const (
 
 // Config describes one client.
 type Config struct {
-	ID       string
-	Device   string
-	Room     string
-	Provider network.NodeID
-	Node     network.NodeID
+	// (The fields every delivery reads come first: see Client.)
 
 	// Sampled fidelity (all zero in full fidelity):
 	// Modelled makes this a modelled member: it holds no MLS state; it receives, and is charged
@@ -89,42 +87,60 @@ type Config struct {
 	// RoomSize, when set, gives the room's size for the cost model and the nominal sizes, in
 	// place of the real MLS group's.
 	RoomSize func() int
-	// CiphertextSize is the size of a modelled member's application message.
-	CiphertextSize int
-	// Home is the name of the client's provider (the group of its observations).
-	Home string
 	// Retry, when set, retries requests and acknowledges deliveries (retry.go).
 	Retry *Retry
+	// CiphertextSize is the size of a modelled member's application message.
+	CiphertextSize int
+
+	ID       string
+	Device   string
+	Room     string
+	Provider network.NodeID
+	Node     network.NodeID
+	// Home is the name of the client's provider (the group of its observations).
+	Home string
 }
 
 // Client is one device in the room.
 type Client struct {
-	cfg    Config
-	index  int32 // SetIndex
+	// What every delivery reads comes first, together, and then cfg (whose hot fields come
+	// first): in a large room most deliveries find their client out of the cache, and the
+	// network's lookahead prefetches these lines ahead of the delivery (PrefetchFields).
 	k      *sim.Kernel
 	wire   *mimi.Wire
-	engine mls.Client
+	ledger *Ledger
+	rec    Recorder
+	ahead  AheadRecorder // rec, when it is one
+	cost   CostModel
 	member mls.Member
 	// member's epoch and size, recorded by syncEpoch whenever an operation may change them
 	memberEpoch uint64
 	memberSize  int
-	cost        CostModel
-	rec         Recorder
-	ahead       AheadRecorder // rec, when it is one
-	ledger      *Ledger
+	cpuFree     sim.Time // when the client's core is next free
+	cpuBusy     time.Duration
+	lastCost    lastCost // the last CostModel answer (measured.go)
+	inbox       inOrder
+	// prefetched decryptions, oldest at preHead (prefetch.go)
+	pre     []prefetched
+	preHead int
+	// preCommits counts prefetched commits the member accepted whose deliveries have not come:
+	// the member is that many epochs ahead of what the client has applied (Epoch hides it).
+	preCommits int
+	index      int32 // SetIndex
+	offline    bool  // disconnected: sends nothing (offline.go)
+	left       bool  // removed from the group by a commit (and not back yet)
+	// modelled members only: joined, and the epoch they follow from the hub's events
+	joined bool
+	epoch  uint64
+	held   []mimi.Event // events for a later epoch, or received before joining
 
-	cpuFree  sim.Time // when the client's core is next free
-	cpuBusy  time.Duration
-	lastCost lastCost   // the last CostModel answer (measured.go)
-	watch    *stopwatch // time_mode measured only (measured.go)
+	cfg    Config
+	engine mls.Client
+	watch  *stopwatch // time_mode measured only (measured.go)
 
 	nextReq  uint64
 	requests map[uint64]*request
-	inbox    inOrder
-	held     []mimi.Event // events for a later epoch, or received before joining
 
-	offline bool // disconnected: sends nothing (offline.go)
-	left    bool // removed from the group by a commit (and not back yet)
 	// leftEpoch is the last epoch of the group the client was a member of before its removal.
 	leftEpoch uint64
 	// Proposals (churn.go): those received and not yet committed, the sender whose proposal
@@ -141,10 +157,6 @@ type Client struct {
 	done     []completion // queued effects of operations on the core, oldest at doneHead
 	doneHead int
 
-	// modelled members only: joined, and the epoch they follow from the hub's events
-	joined bool
-	epoch  uint64
-
 	// invite state (the room creator)
 	invite *invite
 	// pending own commit, and the commit the client wants accepted (commit.go)
@@ -155,14 +167,8 @@ type Client struct {
 	resends []resend
 	resent  int
 
-	// prefetched decryptions, oldest at preHead, and the newest hub sequence number applied or
-	// prefetched (prefetch.go)
-	pre     []prefetched
-	preHead int
+	// the newest hub sequence number applied or prefetched (prefetch.go)
 	covered uint64
-	// preCommits counts prefetched commits the member accepted whose deliveries have not come:
-	// the member is that many epochs ahead of what the client has applied (Epoch hides it).
-	preCommits int
 	// fenceFn, when set, is called before the kernel's thread uses the member (SetFence);
 	// slotWait, when set, waits for one queued decryption (SetSlotWait).
 	fenceFn  func()
@@ -216,6 +222,21 @@ func (c *Client) SetIndex(i int32) { c.index = i }
 
 // Index returns the index given to SetIndex, or -1.
 func (c *Client) Index() int32 { return c.index }
+
+// hotBytes is how much of a Client PrefetchFields asks for: its hot fields and cfg's
+// (TestHotFieldsPrefetched).
+const hotBytes = 320
+
+// PrefetchFields asks the processor for the client's hot fields ahead of a delivery (the
+// network's lookahead calls it through mimi.Wire.Lookahead): every line that the first
+// hotBytes of the client touch (a Client is not line-aligned). It changes nothing.
+func (c *Client) PrefetchFields() {
+	p := unsafe.Pointer(c)
+	for off := 0; off < hotBytes; off += 64 {
+		prefetch.Line(unsafe.Add(p, off))
+	}
+	prefetch.Line(unsafe.Add(p, hotBytes-1))
+}
 
 // ID returns the client's identifier.
 func (c *Client) ID() string { return c.cfg.ID }

@@ -513,7 +513,12 @@ func (w *Wire) Lookahead(data any) {
 		prefetch.Line((*[2]unsafe.Pointer)(unsafe.Pointer(&p.Msg))[1])
 	}
 	if int(p.To) < len(w.Dir.handlers) {
-		h := w.Dir.handlers[p.To]
-		prefetch.Line((*[2]unsafe.Pointer)(unsafe.Pointer(&h))[1])
+		switch h := w.Dir.handlers[p.To].(type) {
+		case interface{ PrefetchFields() }: // a client: its hot fields
+			h.PrefetchFields()
+		case nil:
+		default:
+			prefetch.Line((*[2]unsafe.Pointer)(unsafe.Pointer(&h))[1])
+		}
 	}
 }
