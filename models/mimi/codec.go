@@ -139,6 +139,9 @@ type Interner struct {
 	// lists keeps decoded recipient lists by their encoding: a hub fans every message of a room
 	// out with the same list per follower until the membership changes.
 	lists map[string][]string
+	// last is the last recipient list decoded name by name: the next list, the member list
+	// without another sender, matches it nearly everywhere (recipients).
+	last []string
 }
 
 // maxInternedLists bounds Interner.lists (it is emptied when full).
@@ -298,11 +301,29 @@ func (d *decoder) recipients() []string {
 			return got
 		}
 	}
+	// Each name is first compared with the last list's name at the same place (or the next),
+	// and looked up only when it differs; the result is that of interning every name.
 	var v []string
-	d.elements(body, func(sub *decoder) { v = append(v, sub.str()) })
+	last, j := d.in.last, 0
+	d.elements(body, func(sub *decoder) {
+		b := sub.vector(true)
+		switch {
+		case sub.err != nil:
+			return
+		case j < len(last) && last[j] == string(b):
+			v = append(v, last[j])
+			j++
+		case j+1 < len(last) && last[j+1] == string(b):
+			v = append(v, last[j+1])
+			j += 2
+		default:
+			v = append(v, d.in.intern(b))
+		}
+	})
 	if d.err != nil {
 		return nil
 	}
+	d.in.last = v
 	if len(body) >= minInternedList {
 		if d.in.lists == nil || len(d.in.lists) >= maxInternedLists {
 			d.in.lists = make(map[string][]string)

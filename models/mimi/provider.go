@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"slices"
 	"time"
+	"unsafe"
 
 	"github.com/mimisim/mimisim/models/network"
 	"github.com/mimisim/mimisim/sim"
@@ -113,6 +114,8 @@ type Provider struct {
 	outbox       map[network.NodeID]*outbox                  // hub: events waiting for a batched notify
 	one          [1]Event                                    // scratch for single-event deliveries
 	resolved     resolvedList                                // follower: the last long recipient list, resolved
+	lastNames    []string                                    // the last long list resolved name by name (resolve)
+	lastNodes    []network.NodeID                            // and its nodes
 	scratchNodes []network.NodeID                            // follower: a short recipient list, resolved
 	offline      map[string]bool                             // own clients that are disconnected
 	applied      map[network.NodeID]*inFlight                // per incoming connection: requests applied in arrival order
@@ -199,6 +202,7 @@ func (p *Provider) Stats() Stats { return p.stats }
 func (p *Provider) AddClient(id string, node network.NodeID) {
 	p.clients[id] = node
 	p.resolved = resolvedList{} // a cached recipient list may name the new client
+	p.lastNames, p.lastNodes = nil, nil
 }
 
 // StockKeyPackage stores a KeyPackage a client published, to be claimed with keyMaterial.
@@ -1009,12 +1013,34 @@ func (p *Provider) resolve(names []string) []network.NodeID {
 		nodes = slices.Grow(p.scratchNodes[:0], len(names))[:len(names)]
 		p.scratchNodes = nodes
 	}
+	// Consecutive lists are the member list without each sender, decoded from one interner: a
+	// name is first compared, by its memory, with the last list's at the same place (or the
+	// next), whose node is kept, and looked up only when it differs.
+	last, lastNodes := p.lastNames, p.lastNodes
+	j := 0
 	for i, c := range names {
-		node, ok := p.clients[c]
-		if !ok {
-			node = -1
+		switch {
+		case j < len(last) && sameString(last[j], c):
+			nodes[i] = lastNodes[j]
+			j++
+		case j+1 < len(last) && sameString(last[j+1], c):
+			nodes[i] = lastNodes[j+1]
+			j += 2
+		default:
+			node, ok := p.clients[c]
+			if !ok {
+				node = -1
+			}
+			nodes[i] = node
 		}
-		nodes[i] = node
+	}
+	if len(names) >= resolveMin {
+		p.lastNames, p.lastNodes = names, nodes
 	}
 	return nodes
+}
+
+// sameString reports whether a and b are the same string in memory (so equal).
+func sameString(a, b string) bool {
+	return len(a) == len(b) && unsafe.StringData(a) == unsafe.StringData(b)
 }

@@ -48,6 +48,13 @@ func TestResolve(t *testing.T) {
 		{name: "another long list", names: other},
 		{name: "first long list once more", names: long},
 		{name: "after a client is added", names: long, add: "c120@fol"},
+		// Lists of the same strings with one dropped or one added (the member list without
+		// each sender): resolved by comparing with the last list.
+		{name: "without its 5th name", names: slices.Delete(slices.Clone(long), 4, 5)},
+		{name: "without its 1st name", names: long[1:]},
+		{name: "without its last name", names: long[:len(long)-1]},
+		{name: "with a name added", names: slices.Insert(slices.Clone(long), 7, "c007@fol")},
+		{name: "without two names", names: slices.Delete(slices.Clone(long), 10, 12)},
 	}
 	for _, s := range steps {
 		if s.add != "" {

@@ -6,6 +6,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"unsafe"
 )
 
 // TestDeliverSize: DeliverSize equals the length of the encoding and the size EncodeShared
@@ -87,5 +88,43 @@ func TestInternedRecipientLists(t *testing.T) {
 	short := []string{"c001@us"}
 	if x, y := get(enc(short)), get(enc(short)); &x[0] == &y[0] || !slices.Equal(x, short) {
 		t.Fatal("a short list was shared")
+	}
+}
+
+// TestRecipientListsAgainstLast: lists that differ from the last one decoded by a name dropped
+// or added decode to their names, each the interned string.
+func TestRecipientListsAgainstLast(t *testing.T) {
+	var members []string
+	for i := range 60 {
+		members = append(members, ClientID("prov-us", i))
+	}
+	var in Interner
+	rng := rand.New(rand.NewPCG(5, 6))
+	for round := range 200 {
+		rs := slices.Clone(members)
+		switch round % 3 {
+		case 0: // without a sender
+			i := rng.IntN(len(rs))
+			rs = slices.Delete(rs, i, i+1)
+		case 1: // with a stranger in it
+			rs = slices.Insert(rs, rng.IntN(len(rs)), ClientID("prov-de", round))
+		case 2: // without two
+			i := rng.IntN(len(rs) - 1)
+			rs = slices.Delete(rs, i, i+2)
+		}
+		b := Encode(&NotifyRequest{ReqID: 1, LinkSeq: 1, Room: "room-1", Events: []Event{{Kind: EventMessage, Seq: 2, Sender: "c000@hub", Recipients: rs, Payload: []byte("x")}}})
+		m, err := DecodeInterned(b, &in)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got := m.(*NotifyRequest).Events[0].Recipients
+		if !slices.Equal(got, rs) {
+			t.Fatalf("round %d: decoded %v, want %v", round, got, rs)
+		}
+		for _, r := range got {
+			if unsafe.StringData(r) != unsafe.StringData(in.intern([]byte(r))) {
+				t.Fatalf("round %d: %s is not the interned string", round, r)
+			}
+		}
 	}
 }
