@@ -3,6 +3,7 @@ package secrettree
 import (
 	"bytes"
 	"errors"
+	"math/rand/v2"
 	"testing"
 
 	"github.com/mimisim/mimisim/models/mls/rfc9420/ciphersuite"
@@ -269,6 +270,42 @@ func TestDerivationsMatchSuite(t *testing.T) {
 			if err != nil || !bytes.Equal(kn.Key, key) || !bytes.Equal(kn.Nonce, nonce) {
 				t.Fatalf("%v generation %d: %x/%x, %v; want %x/%x", id, gen, kn.Key, kn.Nonce, err, key, nonce)
 			}
+		}
+	}
+}
+
+// TestRatchetsInAnyOrder: the leaves' ratchets, asked for in a shuffled order (each twice),
+// are found again as the same ratchet and give the keys a tree asked in leaf order gives.
+func TestRatchetsInAnyOrder(t *testing.T) {
+	const n = 64
+	order := rand.New(rand.NewPCG(7, 8)).Perm(n)
+	shuffled, sorted := newTree(t, n, nil), newTree(t, n, nil)
+	got := map[int]*HashRatchet{}
+	for _, l := range append(order, order...) {
+		r, err := shuffled.Ratchet(treemath.LeafIndex(l), Application)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if prev, ok := got[l]; ok && prev != r {
+			t.Fatalf("leaf %d: a second ratchet", l)
+		}
+		got[l] = r
+	}
+	for l := range n {
+		want, err := sorted.Ratchet(treemath.LeafIndex(l), Application)
+		if err != nil {
+			t.Fatal(err)
+		}
+		a, err := got[l].Next()
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, err := want.Next()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !bytes.Equal(a.Key, b.Key) || !bytes.Equal(a.Nonce, b.Nonce) {
+			t.Fatalf("leaf %d: keys differ with the order of derivation", l)
 		}
 	}
 }
