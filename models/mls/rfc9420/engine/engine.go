@@ -388,6 +388,20 @@ func (m *Member) Unprotect(ciphertext []byte) ([]byte, error) {
 	return r.ApplicationData, nil
 }
 
+// UnprotectAppend is Unprotect that appends the plaintext to dst and returns the result (in
+// dst's memory when it has room): a caller that checks the plaintext and lets it go can decrypt
+// every message into one buffer. The member's state changes exactly as with Unprotect.
+func (m *Member) UnprotectAppend(dst, ciphertext []byte) ([]byte, error) {
+	var r group.Received
+	if err := m.g.ProcessAppend(ciphertext, &r, dst); err != nil {
+		return nil, wrapEpoch(err)
+	}
+	if r.ContentType != framing.ContentApplication {
+		return nil, fmt.Errorf("rfc9420: not an application message")
+	}
+	return r.ApplicationData, nil
+}
+
 // Export implements mls.Member.
 func (m *Member) Export(label string, context []byte, length int) ([]byte, error) {
 	return m.g.Export(label, context, length)
