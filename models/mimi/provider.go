@@ -113,6 +113,7 @@ type Provider struct {
 	notifies     map[network.NodeID]*inOrder[*NotifyRequest] // follower: per hub connection (LinkSeq spans rooms)
 	outbox       map[network.NodeID]*outbox                  // hub: events waiting for a batched notify
 	one          [1]Event                                    // scratch for single-event deliveries
+	fan          fanScratch                                  // scratch of fanout
 	resolved     resolvedList                                // follower: the last long recipient list, resolved
 	lastNames    []string                                    // the last long list resolved name by name (resolve)
 	lastNodes    []network.NodeID                            // and its nodes
@@ -718,24 +719,38 @@ func (p *Provider) submitMessage(from network.NodeID, m *SubmitMessageRequest) {
 // fanout sends events to their recipients: directly to the hub's own clients, and in one notify
 // per follower for theirs. recipients[i] lists the recipients of events[i]. Order is
 // deterministic: providers and clients in the order they first appear in the recipient lists.
+//
+// The batches are the provider's scratch (fanScratch), reused by the next fanout: what they
+// hold is copied by whoever keeps it (deliveries, outboxes, interceptors; see Interceptor). A
+// follower's recipient list is allocated once at its exact length and handed over (the notify
+// keeps it); an own client's list is the one name, a sub-slice of recipients[i].
 func (p *Provider) fanout(r *room, events []Event, recipients [][]string) {
-	type batch struct {
-		dest   string
-		events []Event
+	f := &p.fan
+	if f.busy { // not expected (sending does not call back), but then fresh scratch
+		f = &fanScratch{}
 	}
-	var batches []*batch
-	index := map[string]*batch{} // own clients' batches
-	var peers []*batch           // other providers' batches: a few, found by a scan
+	f.busy = true
+	defer f.done()
+	if f.index == nil {
+		f.index = map[string]*fanBatch{}
+	}
 	for i, ev := range events {
+		// Count each follower's recipients of ev, so that its list is allocated once.
+		f.counts = f.counts[:0]
 		for _, c := range recipients[i] {
+			if dest := Domain(c); dest != p.cfg.Name {
+				f.count(dest)
+			}
+		}
+		for j, c := range recipients[i] {
 			dest := Domain(c)
-			var b *batch
+			var b *fanBatch
 			own := dest == p.cfg.Name
 			if own {
 				dest = c // own client: its own batch
-				b = index[dest]
+				b = f.index[dest]
 			} else {
-				for _, x := range peers {
+				for _, x := range f.peers {
 					if x.dest == dest {
 						b = x
 						break
@@ -743,25 +758,31 @@ func (p *Provider) fanout(r *room, events []Event, recipients [][]string) {
 				}
 			}
 			if b == nil {
-				b = &batch{dest: dest}
+				b = f.batch(dest)
 				if own {
-					index[dest] = b
+					f.index[dest] = b
 				} else {
-					peers = append(peers, b)
+					f.peers = append(f.peers, b)
 				}
-				batches = append(batches, b)
 			}
 			n := len(b.events)
 			if n == 0 || b.events[n-1].Seq != ev.Seq {
 				e := ev
 				e.Recipients = nil
+				if !own {
+					e.Recipients = make([]string, 0, f.countOf(dest))
+				}
 				b.events = append(b.events, e)
 				n++
 			}
-			b.events[n-1].Recipients = append(b.events[n-1].Recipients, c)
+			if own {
+				b.events[n-1].Recipients = recipients[i][j : j+1 : j+1]
+			} else {
+				b.events[n-1].Recipients = append(b.events[n-1].Recipients, c)
+			}
 		}
 	}
-	for _, b := range batches {
+	for _, b := range f.batches[:f.used] {
 		if _, ok := p.clients[b.dest]; ok {
 			p.deliverTo(b.dest, r.id, b.events)
 			continue
@@ -772,6 +793,74 @@ func (p *Provider) fanout(r *room, events []Event, recipients [][]string) {
 		}
 		p.queueNotify(peer, r.id, b.events)
 	}
+}
+
+// fanScratch is fanout's reusable memory: the batches of one fan-out (one per own client and
+// one per follower, in the order they first appear), their index, and the per-follower counts.
+type fanScratch struct {
+	busy    bool
+	batches []*fanBatch // batches[:used] are in use
+	used    int
+	index   map[string]*fanBatch // own clients' batches
+	peers   []*fanBatch          // other providers' batches: a few, found by a scan
+	counts  []fanCount
+}
+
+// fanBatch is what fanout sends to one own client or one follower.
+type fanBatch struct {
+	dest   string
+	events []Event
+}
+
+// fanCount is the number of recipients of one event at one follower.
+type fanCount struct {
+	dest string
+	n    int
+}
+
+// batch returns an empty batch for dest, reusing one from an earlier fan-out when there is one.
+func (f *fanScratch) batch(dest string) *fanBatch {
+	if f.used == len(f.batches) {
+		f.batches = append(f.batches, &fanBatch{})
+	}
+	b := f.batches[f.used]
+	f.used++
+	b.dest = dest
+	return b
+}
+
+// count adds a recipient at dest.
+func (f *fanScratch) count(dest string) {
+	for k := range f.counts {
+		if f.counts[k].dest == dest {
+			f.counts[k].n++
+			return
+		}
+	}
+	f.counts = append(f.counts, fanCount{dest: dest, n: 1})
+}
+
+// countOf returns the recipients counted at dest.
+func (f *fanScratch) countOf(dest string) int {
+	for _, c := range f.counts {
+		if c.dest == dest {
+			return c.n
+		}
+	}
+	return 0
+}
+
+// done empties the scratch for the next fan-out, dropping every reference it held.
+func (f *fanScratch) done() {
+	for _, b := range f.batches[:f.used] {
+		clear(b.events)
+		b.dest, b.events = "", b.events[:0]
+	}
+	f.used = 0
+	clear(f.index)
+	clear(f.peers)
+	f.peers = f.peers[:0]
+	f.busy = false
 }
 
 // flushTimer is the payload of a batch's timer event.
