@@ -33,10 +33,12 @@ type Engine struct {
 	suite *ciphersuite.Suite
 	share *group.Share
 
-	mu        sync.Mutex
-	sizeTree  *ratchettree.Tree // the last tree StateSize encoded, and its size
-	sizeBytes int
-	split     splitCache
+	mu sync.Mutex
+	// sizes holds the last two trees StateSize encoded and their sizes, newest first: at the
+	// end of a run the committer holds its own copy of the epoch's tree and every other member
+	// the shared one, so the two alternate.
+	sizes [2]treeSizeEntry
+	split splitCache
 }
 
 // splitCache holds the last Welcome SplitWelcome decoded.
@@ -419,19 +421,30 @@ func (m *Member) StateSize() int {
 	return n + depth*2*s.Nh() + 12*s.Nh()
 }
 
+// treeSizeEntry is a tree whose encoded size StateSize computed.
+type treeSizeEntry struct {
+	tree *ratchettree.Tree
+	size int
+}
+
 // treeSize returns the encoded size of t; members of one epoch share one snapshot, so the last
-// size is cached.
+// two sizes are cached.
 func (e *Engine) treeSize(t *ratchettree.Tree) int {
 	e.mu.Lock()
 	defer e.mu.Unlock()
-	if e.sizeTree != t {
-		b, err := t.Encode()
-		if err != nil {
-			return 0
-		}
-		e.sizeTree, e.sizeBytes = t, len(b)
+	if e.sizes[0].tree == t {
+		return e.sizes[0].size
 	}
-	return e.sizeBytes
+	if e.sizes[1].tree == t {
+		e.sizes[0], e.sizes[1] = e.sizes[1], e.sizes[0]
+		return e.sizes[0].size
+	}
+	b, err := t.Encode()
+	if err != nil {
+		return 0
+	}
+	e.sizes[1], e.sizes[0] = e.sizes[0], treeSizeEntry{tree: t, size: len(b)}
+	return e.sizes[0].size
 }
 
 // ConcurrentMembers implements mls.ConcurrentMembers: a member's own state is its Group; what
