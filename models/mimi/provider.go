@@ -481,9 +481,31 @@ type room struct {
 	seq       uint64
 	members   []string // participant list, in join order
 	proposals int      // proposals accepted for the current epoch
+	// others holds, by sender, the members other than the sender (recipientsOf), until the
+	// membership changes.
+	others map[string][]string
 }
 
 func (r *room) isMember(c string) bool { return slices.Contains(r.members, c) }
+
+// maxOthers bounds room.others (it is emptied when full).
+const maxOthers = 64
+
+// recipientsOf returns the room's members other than sender, the recipients of its message or
+// proposal. The list is kept per sender until the membership changes, so that a large room's
+// hub does not copy its member list for every message; it is shared and never modified (by
+// the hub, its fan-out or its observers, see Accepted).
+func (r *room) recipientsOf(sender string) []string {
+	if to, ok := r.others[sender]; ok {
+		return to
+	}
+	if r.others == nil || len(r.others) >= maxOthers {
+		r.others = map[string][]string{}
+	}
+	to := without(r.members, sender)
+	r.others[sender] = to
+	return to
+}
 
 // CreateRoom makes the hub host a room whose only member is creator, at the creator's epoch.
 func (p *Provider) CreateRoom(id, creator string, epoch uint64) error {
@@ -584,6 +606,7 @@ func (p *Provider) update(from network.NodeID, m *UpdateRequest) {
 		return
 	}
 	old := slices.Clone(r.members)
+	r.others = nil  // the membership changes
 	r.proposals = 0 // the epoch's pending proposals end with it, committed or not
 	for _, c := range m.Removes {
 		r.members = slices.DeleteFunc(r.members, func(x string) bool { return x == c })
@@ -635,7 +658,7 @@ func (p *Provider) propose(from network.NodeID, m *ProposeRequest) {
 	now := p.acceptHandshake(from, key, m.ReqID, r.epoch)
 	r.seq++
 	ev := Event{Kind: EventProposal, Seq: r.seq, Epoch: m.Epoch, Sender: m.Sender, Handshake: [][]byte{m.Proposal}, AcceptedNs: now}
-	to := without(r.members, m.Sender)
+	to := r.recipientsOf(m.Sender)
 	if p.onAccept != nil {
 		p.onAccept(Accepted{Room: r.id, Event: ev, Recipients: to, Removes: m.Removes, NewEpoch: r.epoch})
 	}
@@ -709,7 +732,7 @@ func (p *Provider) submitMessage(from network.NodeID, m *SubmitMessageRequest) {
 	p.send(from, &SubmitMessageResponse{ReqID: m.ReqID, Code: CodeSuccess, Epoch: r.epoch, AcceptedNs: now})
 	r.seq++
 	ev := Event{Kind: EventMessage, Seq: r.seq, Epoch: m.Epoch, Sender: m.Sender, Payload: m.Message, AcceptedNs: now}
-	to := without(r.members, m.Sender)
+	to := r.recipientsOf(m.Sender)
 	if p.onAccept != nil {
 		p.onAccept(Accepted{Room: r.id, Event: ev, Recipients: to, NewEpoch: r.epoch})
 	}
@@ -721,9 +744,12 @@ func (p *Provider) submitMessage(from network.NodeID, m *SubmitMessageRequest) {
 // deterministic: providers and clients in the order they first appear in the recipient lists.
 //
 // The batches are the provider's scratch (fanScratch), reused by the next fanout: what they
-// hold is copied by whoever keeps it (deliveries, outboxes, interceptors; see Interceptor). A
-// follower's recipient list is allocated once at its exact length and handed over (the notify
-// keeps it); an own client's list is the one name, a sub-slice of recipients[i].
+// hold is copied by whoever keeps it (deliveries, outboxes, interceptors; see Interceptor).
+// Recipient lists are not copied where they need not be: an own client's is its one name, a
+// sub-slice of recipients[i], and a follower's, when its clients are one run of recipients[i]
+// (members join provider by provider), that run; otherwise it is allocated once at its exact
+// length. They are handed over (the notify keeps them) and, like recipients[i], never
+// modified.
 func (p *Provider) fanout(r *room, events []Event, recipients [][]string) {
 	f := &p.fan
 	if f.busy { // not expected (sending does not call back), but then fresh scratch
@@ -735,13 +761,6 @@ func (p *Provider) fanout(r *room, events []Event, recipients [][]string) {
 		f.index = map[string]*fanBatch{}
 	}
 	for i, ev := range events {
-		// Count each follower's recipients of ev, so that its list is allocated once.
-		f.counts = f.counts[:0]
-		for _, c := range recipients[i] {
-			if dest := Domain(c); dest != p.cfg.Name {
-				f.count(dest)
-			}
-		}
 		for j, c := range recipients[i] {
 			dest := Domain(c)
 			var b *fanBatch
@@ -769,16 +788,23 @@ func (p *Provider) fanout(r *room, events []Event, recipients [][]string) {
 			if n == 0 || b.events[n-1].Seq != ev.Seq {
 				e := ev
 				e.Recipients = nil
-				if !own {
-					e.Recipients = make([]string, 0, f.countOf(dest))
-				}
 				b.events = append(b.events, e)
+				b.from = j
 				n++
 			}
-			if own {
-				b.events[n-1].Recipients = recipients[i][j : j+1 : j+1]
-			} else {
-				b.events[n-1].Recipients = append(b.events[n-1].Recipients, c)
+			rs := &b.events[n-1].Recipients
+			switch {
+			case own:
+				*rs = recipients[i][j : j+1 : j+1]
+			case b.from >= 0 && j == b.from+len(*rs):
+				// the next name of recipients[i]: the list stays a view of it
+				*rs = recipients[i][b.from : j+1 : j+1]
+			default:
+				if b.from >= 0 { // not one run of recipients[i]: the follower's own list from now on
+					b.from = -1
+					*rs = append(make([]string, 0, len(*rs)+countAt(recipients[i][j:], dest)), *rs...)
+				}
+				*rs = append(*rs, c)
 			}
 		}
 	}
@@ -803,19 +829,15 @@ type fanScratch struct {
 	used    int
 	index   map[string]*fanBatch // own clients' batches
 	peers   []*fanBatch          // other providers' batches: a few, found by a scan
-	counts  []fanCount
 }
 
 // fanBatch is what fanout sends to one own client or one follower.
 type fanBatch struct {
 	dest   string
 	events []Event
-}
-
-// fanCount is the number of recipients of one event at one follower.
-type fanCount struct {
-	dest string
-	n    int
+	// from: the recipients of the last event are recipients[i][from:…] of that event (a
+	// follower's clients are usually one run of the list), or -1: a list of their own.
+	from int
 }
 
 // batch returns an empty batch for dest, reusing one from an earlier fan-out when there is one.
@@ -829,25 +851,15 @@ func (f *fanScratch) batch(dest string) *fanBatch {
 	return b
 }
 
-// count adds a recipient at dest.
-func (f *fanScratch) count(dest string) {
-	for k := range f.counts {
-		if f.counts[k].dest == dest {
-			f.counts[k].n++
-			return
+// countAt returns the number of clients of provider dest in list.
+func countAt(list []string, dest string) int {
+	n := 0
+	for _, c := range list {
+		if Domain(c) == dest {
+			n++
 		}
 	}
-	f.counts = append(f.counts, fanCount{dest: dest, n: 1})
-}
-
-// countOf returns the recipients counted at dest.
-func (f *fanScratch) countOf(dest string) int {
-	for _, c := range f.counts {
-		if c.dest == dest {
-			return c.n
-		}
-	}
-	return 0
+	return n
 }
 
 // done empties the scratch for the next fan-out, dropping every reference it held.
