@@ -34,9 +34,8 @@ type Engine struct {
 	share *group.Share
 
 	mu sync.Mutex
-	// sizes holds the last two trees StateSize encoded and their sizes, newest first: at the
-	// end of a run the committer holds its own copy of the epoch's tree and every other member
-	// the shared one, so the two alternate.
+	// sizes holds the last two trees StateSize encoded and their sizes, newest first (see
+	// treeSize).
 	sizes [2]treeSizeEntry
 	split splitCache
 }
@@ -412,7 +411,7 @@ func (m *Member) Export(label string, context []byte, length int) ([]byte, error
 // StateSize implements mls.Member: the encoded ratchet tree plus the private path keys and the
 // epoch secrets (an estimate).
 func (m *Member) StateSize() int {
-	n := m.c.e.treeSize(m.g.Tree())
+	n := m.c.e.treeSize(m.g.Tree(), m.g.Context().TreeHash)
 	s := m.g.Suite()
 	depth := 1
 	for c := uint32(m.g.Tree().LeafCount()); c > 1; c >>= 1 {
@@ -421,30 +420,31 @@ func (m *Member) StateSize() int {
 	return n + depth*2*s.Nh() + 12*s.Nh()
 }
 
-// treeSizeEntry is a tree whose encoded size StateSize computed.
+// treeSizeEntry is a tree whose encoded size StateSize computed, with its tree hash.
 type treeSizeEntry struct {
 	tree *ratchettree.Tree
+	hash string
 	size int
 }
 
-// treeSize returns the encoded size of t; members of one epoch share one snapshot, so the last
-// two sizes are cached.
-func (e *Engine) treeSize(t *ratchettree.Tree) int {
+// treeSize returns the encoded size of t, whose tree hash is hash. Members of one epoch share
+// one snapshot, and a committer's own copy has the same tree hash, so the same nodes and the
+// same encoding: the last two sizes are kept, found by tree or by tree hash.
+func (e *Engine) treeSize(t *ratchettree.Tree, hash []byte) int {
 	e.mu.Lock()
 	defer e.mu.Unlock()
-	if e.sizes[0].tree == t {
-		return e.sizes[0].size
-	}
-	if e.sizes[1].tree == t {
-		e.sizes[0], e.sizes[1] = e.sizes[1], e.sizes[0]
-		return e.sizes[0].size
+	for i := range e.sizes {
+		if x := e.sizes[i]; x.tree == t || (len(hash) > 0 && x.hash == string(hash)) {
+			e.sizes[0], e.sizes[i] = x, e.sizes[0]
+			return x.size
+		}
 	}
 	b, err := t.Encode()
 	if err != nil {
 		return 0
 	}
-	e.sizes[1], e.sizes[0] = e.sizes[0], treeSizeEntry{tree: t, size: len(b)}
-	return e.sizes[0].size
+	e.sizes[1], e.sizes[0] = e.sizes[0], treeSizeEntry{tree: t, hash: string(hash), size: len(b)}
+	return len(b)
 }
 
 // ConcurrentMembers implements mls.ConcurrentMembers: a member's own state is its Group; what
