@@ -3,6 +3,7 @@ package client
 import (
 	"bytes"
 	"fmt"
+	"sync"
 	"sync/atomic"
 
 	"github.com/mimisim/mimisim/models/mimi"
@@ -25,25 +26,52 @@ import (
 // the run rather than give a different answer.
 
 // prefetched is one member operation made ahead of its delivery: the decryption of a message
-// or the processing of a commit.
+// or the processing of a commit. A queued decryption's result is in slot (QueuePrefetch), there
+// once the slot is done; one of Prefetch's in res. (Three words: a backlog of 100,000 members
+// holds many of these.)
 type prefetched struct {
 	ev   *mimi.Event
-	pt   []byte
-	err  error
-	slot *PrefetchSlot // queued (QueuePrefetch): the result is there once the slot is done
+	slot *PrefetchSlot
+	res  *prefetchResult
+}
+
+// prefetchResult is what Prefetch made of one event: a message's plaintext (nil for a commit)
+// and the error.
+type prefetchResult struct {
+	pt  []byte
+	err error
 }
 
 // PrefetchSlot holds the result of one queued decryption (QueuePrefetch, RunPrefetch): a
-// worker writes it and then marks it done; the kernel reads it only after that.
+// worker writes it and then marks it done; the kernel reads it only after that. The worker
+// checks the plaintext against the ledger and keeps only the outcome, the message's id or why
+// not, so the kernel's thread does not read the plaintext and nobody keeps it (it is decrypted
+// into a reused buffer). A slot is three words: a batch has one per recipient, 100,000 in the
+// largest room.
 type PrefetchSlot struct {
-	pt  []byte
-	err error
-	// the plaintext checked against the ledger on the worker (RunPrefetch): the message's
-	// id, or why it does not match; the kernel's thread then does not read the plaintext
-	id       int64
-	checkErr error
-	done     atomic.Bool
+	id   int64            // the message's id in the ledger, when fail is nil
+	fail *prefetchFailure // why not: the decryption or the check failed (rare)
+	done atomic.Bool
 }
+
+// prefetchFailure is why a queued decryption gives no message: the decryption's error, or else
+// the ledger check's.
+type prefetchFailure struct {
+	err, checkErr error
+}
+
+// unprotectAppender is the optional engine method RunPrefetch decrypts with: Unprotect
+// appending the plaintext to a buffer (see the rfc9420 engine's Member.UnprotectAppend).
+type unprotectAppender interface {
+	UnprotectAppend(dst, ciphertext []byte) ([]byte, error)
+}
+
+// maxScratch is the largest decryption buffer kept in scratchPool.
+const maxScratch = 64 << 10
+
+// scratchPool holds RunPrefetch's decryption buffers: a plaintext is decrypted into one,
+// checked against the ledger, and the buffer is reused.
+var scratchPool = sync.Pool{New: func() any { b := make([]byte, 0, 1024); return &b }}
 
 // taken is a prefetched result taken by a delivery: the plaintext (or commit) and its error,
 // and for a queued decryption the ledger check already made (checked).
@@ -128,14 +156,44 @@ func (c *Client) QueuePrefetch(evs []*mimi.Event, slots []PrefetchSlot) {
 // were accepted, so it holds them). It touches only the client's member and slots, so it may
 // run while the kernel goes on; the engine must allow the member's epoch and size to be read
 // meanwhile (mls.ConcurrentMembers).
+//
+// With an engine that decrypts into a buffer (the rfc9420 engine's UnprotectAppend), the
+// plaintexts go into one pooled buffer, cleared afterwards: a decryption allocates nothing here.
 func (c *Client) RunPrefetch(evs []*mimi.Event, slots []PrefetchSlot, view LedgerView) {
+	ua, _ := c.member.(unprotectAppender)
+	var buf *[]byte
+	used := 0 // the most of the buffer a plaintext took
+	if ua != nil {
+		buf = scratchPool.Get().(*[]byte)
+	}
 	for i, ev := range evs {
 		s := &slots[i]
-		s.pt, s.err = c.member.Unprotect(ev.Payload)
-		if s.err == nil {
-			s.id, s.checkErr = view.check(s.pt)
+		var pt []byte
+		var err error
+		if ua != nil {
+			pt, err = ua.UnprotectAppend((*buf)[:0], ev.Payload)
+			if cap(pt) > cap(*buf) { // it grew: the new buffer is kept, the old one emptied
+				clear((*buf)[:used])
+				*buf, used = pt[:0], 0
+			}
+			used = max(used, len(pt))
+		} else {
+			pt, err = c.member.Unprotect(ev.Payload)
+		}
+		if err != nil {
+			s.fail = &prefetchFailure{err: err}
+		} else if id, cerr := view.check(pt); cerr != nil {
+			s.fail = &prefetchFailure{checkErr: cerr}
+		} else {
+			s.id = id
 		}
 		s.done.Store(true)
+	}
+	if buf != nil {
+		clear((*buf)[:used]) // plaintexts do not linger in the pool
+		if cap(*buf) <= maxScratch {
+			scratchPool.Put(buf)
+		}
 	}
 }
 
@@ -181,19 +239,19 @@ func (c *Client) CanPrefetch(evs []*mimi.Event) bool {
 // concurrent use of distinct members).
 func (c *Client) Prefetch(evs []*mimi.Event) {
 	for _, ev := range evs {
-		p := prefetched{ev: ev}
+		r := new(prefetchResult)
 		if ev.Kind == mimi.EventCommit {
-			p.err = c.member.Process(ev.Handshake)
+			r.err = c.member.Process(ev.Handshake)
 			c.syncEpoch()
-			if p.err == nil {
+			if r.err == nil {
 				c.preCommits++
 			}
 		} else {
-			p.pt, p.err = c.member.Unprotect(ev.Payload)
+			r.pt, r.err = c.member.Unprotect(ev.Payload)
 		}
-		c.keep(p)
+		c.keep(prefetched{ev: ev, res: r})
 		c.covered = ev.Seq
-		if ev.Kind == mimi.EventCommit && p.err != nil {
+		if ev.Kind == mimi.EventCommit && r.err != nil {
 			return
 		}
 	}
@@ -224,10 +282,14 @@ func (c *Client) takePrefetched(ev *mimi.Event) (t taken, ok, mismatch bool) {
 		c.rec.Fail(c, fmt.Errorf("prefetched event %d (%v) does not match the delivered event %d (%v): a prefetch-ordering bug", p.ev.Seq, p.ev.Kind, ev.Seq, ev.Kind))
 		return taken{}, false, true
 	}
-	t = taken{pt: p.pt, err: p.err}
 	if s := p.slot; s != nil {
 		c.waitSlot(s)
-		t = taken{pt: s.pt, err: s.err, checked: s.err == nil, id: s.id, checkErr: s.checkErr}
+		t = taken{checked: true, id: s.id}
+		if f := s.fail; f != nil {
+			t = taken{err: f.err, checked: f.err == nil, checkErr: f.checkErr}
+		}
+	} else {
+		t = taken{pt: p.res.pt, err: p.res.err}
 	}
 	if ev.Kind == mimi.EventCommit && t.err == nil {
 		c.preCommits--

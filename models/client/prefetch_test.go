@@ -1,10 +1,12 @@
 package client
 
 import (
+	"fmt"
 	"strings"
 	"testing"
 
 	"github.com/mimisim/mimisim/models/mimi"
+	"github.com/mimisim/mimisim/models/mls"
 )
 
 // TestPrefetch: a backlog of a commit and two messages is processed ahead of delivery; the
@@ -71,11 +73,38 @@ func TestPrefetch(t *testing.T) {
 }
 
 // TestQueuedPrefetch: decryptions queued on the kernel's thread and run elsewhere; a delivery
-// whose result is not there yet calls the fence, which must leave it done.
+// whose result is not there yet calls the fence, which must leave it done. The same with a
+// member that decrypts into RunPrefetch's buffer (UnprotectAppend, as the rfc9420 engine's).
 func TestQueuedPrefetch(t *testing.T) {
+	for _, viaAppend := range []bool{false, true} {
+		t.Run(fmt.Sprintf("UnprotectAppend=%v", viaAppend), func(t *testing.T) { testQueuedPrefetch(t, viaAppend) })
+	}
+}
+
+// appendMember is a member with UnprotectAppend (on top of its Unprotect), counting the calls.
+type appendMember struct {
+	mls.Member
+	calls int
+}
+
+func (m *appendMember) UnprotectAppend(dst, ciphertext []byte) ([]byte, error) {
+	m.calls++
+	pt, err := m.Member.Unprotect(ciphertext)
+	if err != nil {
+		return nil, err
+	}
+	return append(dst, pt...), nil
+}
+
+func testQueuedPrefetch(t *testing.T, viaAppend bool) {
 	p := newPair(t)
 	a, b, k, rec, ledger := p.a, p.b, p.k, p.rec, p.ledger
 	k.RunAll()
+	var am *appendMember
+	if viaAppend {
+		am = &appendMember{Member: b.member}
+		b.member = am
+	}
 	e := b.Epoch()
 	var evs []*mimi.Event
 	var sent []Sent
@@ -118,6 +147,9 @@ func TestQueuedPrefetch(t *testing.T) {
 	}
 	if len(rec.decrypted) != 3 || rec.decrypted[0] != sent[0].ID || rec.decrypted[2] != sent[2].ID {
 		t.Fatalf("decrypted %v, want the three messages in order", rec.decrypted)
+	}
+	if am != nil && am.calls != 3 {
+		t.Fatalf("UnprotectAppend called %d times, want 3", am.calls)
 	}
 }
 

@@ -192,3 +192,29 @@ func TestEncodeSharedRoundTrip(t *testing.T) {
 		}
 	}
 }
+
+// TestEncodeAllocatesOnce: encoding sizes its buffer from the message (sizeHint), so a hub's
+// notify with thousands of recipients allocates no more than one with a single recipient
+// (the buffer is not regrown), by Encode and by EncodeShared alike.
+func TestEncodeAllocatesOnce(t *testing.T) {
+	notify := func(n int) *NotifyRequest {
+		rs := make([]string, n)
+		for i := range rs {
+			rs[i] = ClientID("prov-sg", i)
+		}
+		return &NotifyRequest{ReqID: 1, LinkSeq: 2, Room: "room", Events: []Event{
+			{Kind: EventMessage, Seq: 3, Epoch: 4, Sender: "c001@hub-eu", Recipients: rs, Payload: make([]byte, 200)},
+			{Kind: EventCommit, Seq: 5, Epoch: 4, Sender: "c001@hub-eu", Recipients: rs, Handshake: [][]byte{make([]byte, SharedVectorMin)}}}}
+	}
+	for _, c := range []struct {
+		name string
+		enc  func(m any)
+	}{{"Encode", func(m any) { Encode(m) }}, {"EncodeShared", func(m any) { EncodeShared(m) }}} {
+		small, large := notify(1), notify(5000)
+		one := testing.AllocsPerRun(20, func() { c.enc(small) })
+		many := testing.AllocsPerRun(20, func() { c.enc(large) })
+		if many != one {
+			t.Errorf("%s: %v allocations for 5,000 recipients, %v for one", c.name, many, one)
+		}
+	}
+}

@@ -7,7 +7,9 @@ type Accepted struct {
 	Event Event
 	// Recipients are the members the event is fanned out to: for a message every member of its
 	// epoch but the sender; for a commit every member of the epoch it ends, the committer
-	// included (it adopts its commit when it comes back).
+	// included (it adopts its commit when it comes back). The list is the hub's and may be
+	// shared with other events (a message's with every message of its sender in the epoch):
+	// read it, never modify it.
 	Recipients []string
 	// Adds and Removes are a commit's participant-list change.
 	Adds, Removes []string

@@ -113,6 +113,7 @@ type Provider struct {
 	notifies     map[network.NodeID]*inOrder[*NotifyRequest] // follower: per hub connection (LinkSeq spans rooms)
 	outbox       map[network.NodeID]*outbox                  // hub: events waiting for a batched notify
 	one          [1]Event                                    // scratch for single-event deliveries
+	fan          fanScratch                                  // scratch of fanout
 	resolved     resolvedList                                // follower: the last long recipient list, resolved
 	lastNames    []string                                    // the last long list resolved name by name (resolve)
 	lastNodes    []network.NodeID                            // and its nodes
@@ -480,9 +481,31 @@ type room struct {
 	seq       uint64
 	members   []string // participant list, in join order
 	proposals int      // proposals accepted for the current epoch
+	// others holds, by sender, the members other than the sender (recipientsOf), until the
+	// membership changes.
+	others map[string][]string
 }
 
 func (r *room) isMember(c string) bool { return slices.Contains(r.members, c) }
+
+// maxOthers bounds room.others (it is emptied when full).
+const maxOthers = 64
+
+// recipientsOf returns the room's members other than sender, the recipients of its message or
+// proposal. The list is kept per sender until the membership changes, so that a large room's
+// hub does not copy its member list for every message; it is shared and never modified (by
+// the hub, its fan-out or its observers, see Accepted).
+func (r *room) recipientsOf(sender string) []string {
+	if to, ok := r.others[sender]; ok {
+		return to
+	}
+	if r.others == nil || len(r.others) >= maxOthers {
+		r.others = map[string][]string{}
+	}
+	to := without(r.members, sender)
+	r.others[sender] = to
+	return to
+}
 
 // CreateRoom makes the hub host a room whose only member is creator, at the creator's epoch.
 func (p *Provider) CreateRoom(id, creator string, epoch uint64) error {
@@ -583,6 +606,7 @@ func (p *Provider) update(from network.NodeID, m *UpdateRequest) {
 		return
 	}
 	old := slices.Clone(r.members)
+	r.others = nil  // the membership changes
 	r.proposals = 0 // the epoch's pending proposals end with it, committed or not
 	for _, c := range m.Removes {
 		r.members = slices.DeleteFunc(r.members, func(x string) bool { return x == c })
@@ -634,7 +658,7 @@ func (p *Provider) propose(from network.NodeID, m *ProposeRequest) {
 	now := p.acceptHandshake(from, key, m.ReqID, r.epoch)
 	r.seq++
 	ev := Event{Kind: EventProposal, Seq: r.seq, Epoch: m.Epoch, Sender: m.Sender, Handshake: [][]byte{m.Proposal}, AcceptedNs: now}
-	to := without(r.members, m.Sender)
+	to := r.recipientsOf(m.Sender)
 	if p.onAccept != nil {
 		p.onAccept(Accepted{Room: r.id, Event: ev, Recipients: to, Removes: m.Removes, NewEpoch: r.epoch})
 	}
@@ -708,7 +732,7 @@ func (p *Provider) submitMessage(from network.NodeID, m *SubmitMessageRequest) {
 	p.send(from, &SubmitMessageResponse{ReqID: m.ReqID, Code: CodeSuccess, Epoch: r.epoch, AcceptedNs: now})
 	r.seq++
 	ev := Event{Kind: EventMessage, Seq: r.seq, Epoch: m.Epoch, Sender: m.Sender, Payload: m.Message, AcceptedNs: now}
-	to := without(r.members, m.Sender)
+	to := r.recipientsOf(m.Sender)
 	if p.onAccept != nil {
 		p.onAccept(Accepted{Room: r.id, Event: ev, Recipients: to, NewEpoch: r.epoch})
 	}
@@ -718,24 +742,34 @@ func (p *Provider) submitMessage(from network.NodeID, m *SubmitMessageRequest) {
 // fanout sends events to their recipients: directly to the hub's own clients, and in one notify
 // per follower for theirs. recipients[i] lists the recipients of events[i]. Order is
 // deterministic: providers and clients in the order they first appear in the recipient lists.
+//
+// The batches are the provider's scratch (fanScratch), reused by the next fanout: what they
+// hold is copied by whoever keeps it (deliveries, outboxes, interceptors; see Interceptor).
+// Recipient lists are not copied where they need not be: an own client's is its one name, a
+// sub-slice of recipients[i], and a follower's, when its clients are one run of recipients[i]
+// (members join provider by provider), that run; otherwise it is allocated once at its exact
+// length. They are handed over (the notify keeps them) and, like recipients[i], never
+// modified.
 func (p *Provider) fanout(r *room, events []Event, recipients [][]string) {
-	type batch struct {
-		dest   string
-		events []Event
+	f := &p.fan
+	if f.busy { // not expected (sending does not call back), but then fresh scratch
+		f = &fanScratch{}
 	}
-	var batches []*batch
-	index := map[string]*batch{} // own clients' batches
-	var peers []*batch           // other providers' batches: a few, found by a scan
+	f.busy = true
+	defer f.done()
+	if f.index == nil {
+		f.index = map[string]*fanBatch{}
+	}
 	for i, ev := range events {
-		for _, c := range recipients[i] {
+		for j, c := range recipients[i] {
 			dest := Domain(c)
-			var b *batch
+			var b *fanBatch
 			own := dest == p.cfg.Name
 			if own {
 				dest = c // own client: its own batch
-				b = index[dest]
+				b = f.index[dest]
 			} else {
-				for _, x := range peers {
+				for _, x := range f.peers {
 					if x.dest == dest {
 						b = x
 						break
@@ -743,25 +777,38 @@ func (p *Provider) fanout(r *room, events []Event, recipients [][]string) {
 				}
 			}
 			if b == nil {
-				b = &batch{dest: dest}
+				b = f.batch(dest)
 				if own {
-					index[dest] = b
+					f.index[dest] = b
 				} else {
-					peers = append(peers, b)
+					f.peers = append(f.peers, b)
 				}
-				batches = append(batches, b)
 			}
 			n := len(b.events)
 			if n == 0 || b.events[n-1].Seq != ev.Seq {
 				e := ev
 				e.Recipients = nil
 				b.events = append(b.events, e)
+				b.from = j
 				n++
 			}
-			b.events[n-1].Recipients = append(b.events[n-1].Recipients, c)
+			rs := &b.events[n-1].Recipients
+			switch {
+			case own:
+				*rs = recipients[i][j : j+1 : j+1]
+			case b.from >= 0 && j == b.from+len(*rs):
+				// the next name of recipients[i]: the list stays a view of it
+				*rs = recipients[i][b.from : j+1 : j+1]
+			default:
+				if b.from >= 0 { // not one run of recipients[i]: the follower's own list from now on
+					b.from = -1
+					*rs = append(make([]string, 0, len(*rs)+countAt(recipients[i][j:], dest)), *rs...)
+				}
+				*rs = append(*rs, c)
+			}
 		}
 	}
-	for _, b := range batches {
+	for _, b := range f.batches[:f.used] {
 		if _, ok := p.clients[b.dest]; ok {
 			p.deliverTo(b.dest, r.id, b.events)
 			continue
@@ -772,6 +819,60 @@ func (p *Provider) fanout(r *room, events []Event, recipients [][]string) {
 		}
 		p.queueNotify(peer, r.id, b.events)
 	}
+}
+
+// fanScratch is fanout's reusable memory: the batches of one fan-out (one per own client and
+// one per follower, in the order they first appear), their index, and the per-follower counts.
+type fanScratch struct {
+	busy    bool
+	batches []*fanBatch // batches[:used] are in use
+	used    int
+	index   map[string]*fanBatch // own clients' batches
+	peers   []*fanBatch          // other providers' batches: a few, found by a scan
+}
+
+// fanBatch is what fanout sends to one own client or one follower.
+type fanBatch struct {
+	dest   string
+	events []Event
+	// from: the recipients of the last event are recipients[i][from:…] of that event (a
+	// follower's clients are usually one run of the list), or -1: a list of their own.
+	from int
+}
+
+// batch returns an empty batch for dest, reusing one from an earlier fan-out when there is one.
+func (f *fanScratch) batch(dest string) *fanBatch {
+	if f.used == len(f.batches) {
+		f.batches = append(f.batches, &fanBatch{})
+	}
+	b := f.batches[f.used]
+	f.used++
+	b.dest = dest
+	return b
+}
+
+// countAt returns the number of clients of provider dest in list.
+func countAt(list []string, dest string) int {
+	n := 0
+	for _, c := range list {
+		if Domain(c) == dest {
+			n++
+		}
+	}
+	return n
+}
+
+// done empties the scratch for the next fan-out, dropping every reference it held.
+func (f *fanScratch) done() {
+	for _, b := range f.batches[:f.used] {
+		clear(b.events)
+		b.dest, b.events = "", b.events[:0]
+	}
+	f.used = 0
+	clear(f.index)
+	clear(f.peers)
+	f.peers = f.peers[:0]
+	f.busy = false
 }
 
 // flushTimer is the payload of a batch's timer event.

@@ -2,6 +2,7 @@ package mimi
 
 import (
 	"bytes"
+	"slices"
 	"testing"
 	"time"
 
@@ -406,5 +407,79 @@ func TestHubAppliesAConnectionInOrder(t *testing.T) {
 	}
 	if tb.hub.Stats().HeldForOrder != 1 {
 		t.Fatalf("held for order %d, want 1", tb.hub.Stats().HeldForOrder)
+	}
+}
+
+// TestFanoutRecipientLists: the hub hands a follower the run of the recipient list that its
+// clients form, without a copy, or, when they are not one run, a list of their own at its exact
+// length; own clients get their one name. Fan-outs one after another (the scratch reused) each
+// send what they were given, and the recipient lists are never modified.
+func TestFanoutRecipientLists(t *testing.T) {
+	tb := newTestbed(t)
+	tb.addAll(t)
+	tb.hub.cfg.BatchWindow = time.Hour // the notify waits in the outbox, where it is inspected
+	r := tb.hub.rooms["r"]
+	run := []string{"a@hub", "b@fol", "c@fol"}
+	mixed := []string{"b@fol", "a@hub", "c@fol"}
+	keep := [][]string{slices.Clone(run), slices.Clone(mixed)}
+	tb.hub.fanout(r, []Event{{Kind: EventMessage, Seq: 100, Epoch: 1, Sender: "x@hub"}}, [][]string{run})
+	tb.hub.fanout(r, []Event{{Kind: EventMessage, Seq: 101, Epoch: 1, Sender: "x@hub"}}, [][]string{mixed})
+	ob := tb.hub.outbox[tb.fol.Node()]
+	if ob == nil || len(ob.events) != 2 {
+		t.Fatalf("outbox to the follower: %+v, want two events", ob)
+	}
+	for i, want := range [][]string{{"b@fol", "c@fol"}, {"b@fol", "c@fol"}} {
+		if got := ob.events[i].Recipients; !slices.Equal(got, want) || cap(got) != len(got) {
+			t.Fatalf("event %d to the follower: recipients %v (cap %d), want %v at its length", i, got, cap(got), want)
+		}
+	}
+	if &ob.events[0].Recipients[0] != &run[1] {
+		t.Error("a follower's run of the recipient list was copied")
+	}
+	if &ob.events[1].Recipients[0] == &mixed[0] {
+		t.Error("a follower's clients that are not one run share the recipient list")
+	}
+	if !slices.Equal(run, keep[0]) || !slices.Equal(mixed, keep[1]) {
+		t.Fatalf("recipient lists modified: %v %v", run, mixed)
+	}
+	// a@hub got both messages, addressed to it alone.
+	tb.k.RunAll()
+	var seqs []uint64
+	for _, m := range tb.ia.got {
+		if d, ok := m.(*Deliver); ok && d.Events[0].Kind == EventMessage {
+			for _, ev := range d.Events {
+				if !slices.Equal(ev.Recipients, []string{"a@hub"}) {
+					t.Fatalf("own client's delivery addressed to %v", ev.Recipients)
+				}
+				seqs = append(seqs, ev.Seq)
+			}
+		}
+	}
+	if !slices.Equal(seqs, []uint64{100, 101}) {
+		t.Fatalf("own client got messages %v, want [100 101]", seqs)
+	}
+}
+
+// TestRecipientsOfFollowsMembership: a sender's recipient list is kept while the membership
+// stays, and a commit that changes it gives the new one.
+func TestRecipientsOfFollowsMembership(t *testing.T) {
+	tb := newTestbed(t)
+	tb.addAll(t)
+	r := tb.hub.rooms["r"]
+	first := r.recipientsOf("a@hub")
+	if !slices.Equal(first, []string{"b@fol", "c@fol"}) || &r.recipientsOf("a@hub")[0] != &first[0] {
+		t.Fatalf("recipients of a: %v, want [b@fol c@fol], kept", first)
+	}
+	if got := r.recipientsOf("b@fol"); !slices.Equal(got, []string{"a@hub", "c@fol"}) {
+		t.Fatalf("recipients of b: %v", got)
+	}
+	tb.w.Send(tb.a, tb.hub.Node(), &UpdateRequest{ReqID: 2, Room: "r", Sender: "a@hub", Epoch: 1,
+		Removes: []string{"c@fol"}, Handshake: [][]byte{[]byte("commit")}})
+	tb.k.RunAll()
+	if got := r.recipientsOf("a@hub"); !slices.Equal(got, []string{"b@fol"}) {
+		t.Fatalf("after removing c, recipients of a: %v, want [b@fol]", got)
+	}
+	if !slices.Equal(first, []string{"b@fol", "c@fol"}) {
+		t.Fatalf("the list handed out before the commit changed: %v", first)
 	}
 }

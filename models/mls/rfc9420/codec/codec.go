@@ -4,6 +4,7 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"sync"
 )
 
 // MaxVarint is the largest value (and so the largest vector length) a §2.1.2 varint can carry.
@@ -195,11 +196,33 @@ type Unmarshaler interface {
 }
 
 // Marshal returns the encoding of m.
+//
+// A small encoding is made in a pooled buffer and copied out at its exact size, so that it
+// costs one allocation instead of the buffer's regrowth; one of more than maxPooledMarshal
+// bytes is returned in its own buffer, as it grew.
 func Marshal(m Marshaler) ([]byte, error) {
-	var w Writer
-	m.MarshalMLS(&w)
-	return w.Bytes()
+	w := marshalPool.Get().(*Writer)
+	m.MarshalMLS(w)
+	b, err := w.Bytes()
+	if len(w.buf) > maxPooledMarshal {
+		return b, err // w.buf is the result: not pooled
+	}
+	if err == nil {
+		b = append([]byte(nil), b...)
+	}
+	clear(w.buf) // encodings may hold secrets: nothing lingers in the pool
+	w.Reset()
+	if cap(w.buf) <= maxPooledMarshal {
+		marshalPool.Put(w)
+	}
+	return b, err
 }
+
+// maxPooledMarshal is the largest encoding Marshal makes in a pooled buffer (and the largest
+// buffer it keeps).
+const maxPooledMarshal = 16 << 10
+
+var marshalPool = sync.Pool{New: func() any { return new(Writer) }}
 
 // Unmarshal decodes b into u and requires that all of b is consumed.
 func Unmarshal(b []byte, u Unmarshaler) error {

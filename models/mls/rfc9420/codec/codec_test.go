@@ -255,3 +255,28 @@ func FuzzUnmarshalSample(f *testing.F) {
 		}
 	})
 }
+
+// TestMarshalPooled: Marshal gives what a Writer of its own gives, for encodings on both sides
+// of the pooled size (the pool hands out a clean writer each time), results never share
+// memory, and a small encoding costs one allocation, its result.
+func TestMarshalPooled(t *testing.T) {
+	for _, n := range []int{0, 10, maxPooledMarshal - 64, maxPooledMarshal, 4 * maxPooledMarshal, 10} {
+		s := &sample{A: 1, B: 2, Op: bytes.Repeat([]byte{7}, n), Vec: [][]byte{{1, 2}, nil}}
+		var w Writer
+		s.MarshalMLS(&w)
+		want, _ := w.Bytes()
+		got, err := Marshal(s)
+		if err != nil || !bytes.Equal(got, want) {
+			t.Fatalf("%d-byte opaque: Marshal %x (%v), want %x", n, got, err, want)
+		}
+		again, _ := Marshal(s)
+		if &again[0] == &got[0] {
+			t.Fatalf("%d-byte opaque: two results share memory", n)
+		}
+	}
+	small := &sample{A: 1, Op: []byte("hello")}
+	Marshal(small) // fill the pool
+	if n := testing.AllocsPerRun(100, func() { Marshal(small) }); n > 1 {
+		t.Errorf("a small encoding took %v allocations, want 1", n)
+	}
+}

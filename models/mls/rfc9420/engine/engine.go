@@ -33,10 +33,11 @@ type Engine struct {
 	suite *ciphersuite.Suite
 	share *group.Share
 
-	mu        sync.Mutex
-	sizeTree  *ratchettree.Tree // the last tree StateSize encoded, and its size
-	sizeBytes int
-	split     splitCache
+	mu sync.Mutex
+	// sizes holds the last two trees StateSize encoded and their sizes, newest first (see
+	// treeSize).
+	sizes [2]treeSizeEntry
+	split splitCache
 }
 
 // splitCache holds the last Welcome SplitWelcome decoded.
@@ -388,6 +389,20 @@ func (m *Member) Unprotect(ciphertext []byte) ([]byte, error) {
 	return r.ApplicationData, nil
 }
 
+// UnprotectAppend is Unprotect that appends the plaintext to dst and returns the result (in
+// dst's memory when it has room): a caller that checks the plaintext and lets it go can decrypt
+// every message into one buffer. The member's state changes exactly as with Unprotect.
+func (m *Member) UnprotectAppend(dst, ciphertext []byte) ([]byte, error) {
+	var r group.Received
+	if err := m.g.ProcessAppend(ciphertext, &r, dst); err != nil {
+		return nil, wrapEpoch(err)
+	}
+	if r.ContentType != framing.ContentApplication {
+		return nil, fmt.Errorf("rfc9420: not an application message")
+	}
+	return r.ApplicationData, nil
+}
+
 // Export implements mls.Member.
 func (m *Member) Export(label string, context []byte, length int) ([]byte, error) {
 	return m.g.Export(label, context, length)
@@ -396,7 +411,7 @@ func (m *Member) Export(label string, context []byte, length int) ([]byte, error
 // StateSize implements mls.Member: the encoded ratchet tree plus the private path keys and the
 // epoch secrets (an estimate).
 func (m *Member) StateSize() int {
-	n := m.c.e.treeSize(m.g.Tree())
+	n := m.c.e.treeSize(m.g.Tree(), m.g.Context().TreeHash)
 	s := m.g.Suite()
 	depth := 1
 	for c := uint32(m.g.Tree().LeafCount()); c > 1; c >>= 1 {
@@ -405,19 +420,31 @@ func (m *Member) StateSize() int {
 	return n + depth*2*s.Nh() + 12*s.Nh()
 }
 
-// treeSize returns the encoded size of t; members of one epoch share one snapshot, so the last
-// size is cached.
-func (e *Engine) treeSize(t *ratchettree.Tree) int {
+// treeSizeEntry is a tree whose encoded size StateSize computed, with its tree hash.
+type treeSizeEntry struct {
+	tree *ratchettree.Tree
+	hash string
+	size int
+}
+
+// treeSize returns the encoded size of t, whose tree hash is hash. Members of one epoch share
+// one snapshot, and a committer's own copy has the same tree hash, so the same nodes and the
+// same encoding: the last two sizes are kept, found by tree or by tree hash.
+func (e *Engine) treeSize(t *ratchettree.Tree, hash []byte) int {
 	e.mu.Lock()
 	defer e.mu.Unlock()
-	if e.sizeTree != t {
-		b, err := t.Encode()
-		if err != nil {
-			return 0
+	for i := range e.sizes {
+		if x := e.sizes[i]; x.tree == t || (len(hash) > 0 && x.hash == string(hash)) {
+			e.sizes[0], e.sizes[i] = x, e.sizes[0]
+			return x.size
 		}
-		e.sizeTree, e.sizeBytes = t, len(b)
 	}
-	return e.sizeBytes
+	b, err := t.Encode()
+	if err != nil {
+		return 0
+	}
+	e.sizes[1], e.sizes[0] = e.sizes[0], treeSizeEntry{tree: t, hash: string(hash), size: len(b)}
+	return len(b)
 }
 
 // ConcurrentMembers implements mls.ConcurrentMembers: a member's own state is its Group; what

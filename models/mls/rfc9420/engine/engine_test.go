@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/mimisim/mimisim/models/mls"
+	"github.com/mimisim/mimisim/models/mls/rfc9420/ratchettree"
 )
 
 type world struct {
@@ -65,11 +66,23 @@ func (w *world) check() {
 		if err != nil {
 			w.t.Fatal(err)
 		}
+		k := 0
 		for other, o := range w.members {
 			if other == name {
 				continue
 			}
-			pt, err := o.Unprotect(ct)
+			var pt []byte
+			if k++; k%2 == 0 { // every other recipient decrypts into a buffer, after a prefix
+				pt, err = o.(*Member).UnprotectAppend([]byte("pre"), ct)
+				if err == nil && string(pt[:3]) != "pre" {
+					w.t.Fatalf("%s reading %s: UnprotectAppend lost the buffer's bytes", other, name)
+				}
+				if err == nil {
+					pt = pt[3:]
+				}
+			} else {
+				pt, err = o.Unprotect(ct)
+			}
 			if err != nil || !bytes.Equal(pt, msg) {
 				w.t.Fatalf("%s reading %s: %v", other, name, err)
 			}
@@ -260,5 +273,79 @@ func TestSplitWelcome(t *testing.T) {
 	w.check()
 	if _, err := e.SplitWelcome(p.Welcome, []byte{1, 2, 3}); err == nil {
 		t.Fatal("split for a malformed KeyPackage")
+	}
+}
+
+// TestStateSizeEncodesATreeOnce: the members of an epoch report the same tree size, and the
+// tree is encoded once for all of them, whether they hold the shared snapshot or a copy of
+// their own (the committer's): the cache finds a copy by its tree hash.
+func TestStateSizeEncodesATreeOnce(t *testing.T) {
+	e, err := New(0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var cs []mls.Client
+	for i := range 4 {
+		c, err := e.NewClient(fmt.Sprintf("c%d", i), []byte("seed"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		cs = append(cs, c)
+	}
+	creator, err := cs[0].CreateGroup([]byte("g"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var kps [][]byte
+	for _, c := range cs[1:] {
+		kp, err := c.KeyPackage()
+		if err != nil {
+			t.Fatal(err)
+		}
+		kps = append(kps, kp)
+	}
+	p, err := creator.Add(kps)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := creator.Adopt(p); err != nil {
+		t.Fatal(err)
+	}
+	ms := []mls.Member{creator}
+	for _, c := range cs[1:] {
+		m, err := c.Join(p.Welcome)
+		if err != nil {
+			t.Fatal(err)
+		}
+		ms = append(ms, m)
+	}
+	up, err := ms[1].Update()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, m := range ms {
+		if i != 1 {
+			if err := m.Process(up.Handshake); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	if err := ms[1].Adopt(up); err != nil {
+		t.Fatal(err)
+	}
+	e.sizes = [2]treeSizeEntry{}
+	encoded := map[*ratchettree.Tree]bool{}
+	want := ms[1].StateSize()
+	for _, m := range ms {
+		encoded[m.(*Member).g.Tree()] = true
+		if got := m.StateSize(); got != want {
+			t.Fatalf("state sizes differ within an epoch: %d and %d", got, want)
+		}
+	}
+	if len(encoded) < 2 {
+		t.Fatalf("the members hold %d tree(s): the test needs copies", len(encoded))
+	}
+	if e.sizes[1].tree != nil {
+		t.Fatal("the tree was encoded more than once for one epoch")
 	}
 }

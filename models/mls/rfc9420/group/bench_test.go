@@ -91,7 +91,13 @@ const benchSenders = 10
 // have already received one message from every sender (their secret trees hold those leaves), so
 // the figures are those of the steady state; the first message from a sender also derives that
 // sender's leaf secrets (see secrettree).
-func BenchmarkUnprotectShared(b *testing.B) {
+func BenchmarkUnprotectShared(b *testing.B) { benchUnprotectShared(b, false) }
+
+// BenchmarkUnprotectAppendShared is BenchmarkUnprotectShared with ProcessAppend into one reused
+// buffer, as the rfc9420 engine's UnprotectAppend does for the lab's prefetched decryptions.
+func BenchmarkUnprotectAppendShared(b *testing.B) { benchUnprotectShared(b, true) }
+
+func benchUnprotectShared(b *testing.B, appendTo bool) {
 	for _, n := range []int{1024} {
 		b.Run(fmt.Sprintf("members=%d", n), func(b *testing.B) {
 			gs := benchGroupWith(b, n, Config{Share: NewShare(), OutOfBandTree: true})
@@ -108,9 +114,16 @@ func BenchmarkUnprotectShared(b *testing.B) {
 				}
 				return from, m
 			}
+			buf := make([]byte, 0, 256)
 			deliver := func(from int, m []byte, to int) {
 				var r Received // as engine.Member.Unprotect does
-				if err := gs[to].ProcessTo(m, &r); err != nil {
+				var err error
+				if appendTo {
+					err = gs[to].ProcessAppend(m, &r, buf[:0])
+				} else {
+					err = gs[to].ProcessTo(m, &r)
+				}
+				if err != nil {
 					b.Fatal(to, err)
 				}
 				if r.ContentType != framing.ContentApplication || len(r.ApplicationData) != len(payload) || int(r.Sender) != from {

@@ -4,11 +4,13 @@ import (
 	"bytes"
 	"testing"
 
+	"github.com/mimisim/mimisim/models/mls/rfc9420/framing"
 	"github.com/mimisim/mimisim/models/mls/rfc9420/wire"
 )
 
-// FuzzProcess feeds arbitrary messages to a member of a 3-member group: Process must never panic,
-// and a rejected message must leave the epoch unchanged.
+// FuzzProcess feeds arbitrary messages to a member of a 3-member group: Process (ProcessAppend
+// for inputs of odd length) must never panic, and a rejected message must leave the epoch
+// unchanged.
 func FuzzProcess(f *testing.F) {
 	x := newSim(f, suite1(f), Config{})
 	x.add("m0", "m1", "m2")
@@ -32,7 +34,16 @@ func FuzzProcess(f *testing.F) {
 	f.Fuzz(func(t *testing.T, b []byte) {
 		before := *g
 		before.props = append([]cachedProposal(nil), g.props...)
-		_, err := g.Process(b)
+		var err error
+		if len(b)%2 == 0 {
+			_, err = g.Process(b)
+		} else { // odd lengths through ProcessAppend, after a prefix it must keep
+			var r Received
+			err = g.ProcessAppend(b, &r, []byte("pre"))
+			if err == nil && r.ContentType == framing.ContentApplication && string(r.ApplicationData[:3]) != "pre" {
+				t.Fatalf("ProcessAppend lost the buffer's bytes: %q", r.ApplicationData)
+			}
+		}
 		if err != nil && (g.Epoch() != before.Epoch() || !bytes.Equal(g.EpochAuthenticator(), before.EpochAuthenticator())) {
 			t.Fatalf("rejected message changed the epoch: %v", err)
 		}
@@ -79,7 +90,16 @@ func FuzzProcessExternal(f *testing.F) {
 	f.Fuzz(func(t *testing.T, b []byte) {
 		before := *g
 		before.props = append([]cachedProposal(nil), g.props...)
-		_, err := g.Process(b)
+		var err error
+		if len(b)%2 == 0 {
+			_, err = g.Process(b)
+		} else { // odd lengths through ProcessAppend, after a prefix it must keep
+			var r Received
+			err = g.ProcessAppend(b, &r, []byte("pre"))
+			if err == nil && r.ContentType == framing.ContentApplication && string(r.ApplicationData[:3]) != "pre" {
+				t.Fatalf("ProcessAppend lost the buffer's bytes: %q", r.ApplicationData)
+			}
+		}
 		if err != nil && (g.Epoch() != before.Epoch() || !bytes.Equal(g.EpochAuthenticator(), before.EpochAuthenticator())) {
 			t.Fatalf("rejected message changed the epoch: %v", err)
 		}

@@ -370,9 +370,34 @@ func (g *Group) ProcessTo(b []byte, r *Received) error {
 	if g.removed {
 		return ErrInactive
 	}
-	if ok, err := g.processApplication(b, r); ok {
+	if ok, err := g.processApplication(b, r, []byte{}); ok {
 		return err
 	}
+	return g.processFramed(b, r)
+}
+
+// ProcessAppend is ProcessTo that appends an application message's data to dst and sets
+// r.ApplicationData to the result (dst's memory when it has room), so that a caller that reads
+// the data and lets it go can decrypt messages into one buffer without allocating. Everything
+// else is as ProcessTo.
+func (g *Group) ProcessAppend(b []byte, r *Received, dst []byte) error {
+	*r = Received{}
+	if g.removed {
+		return ErrInactive
+	}
+	if ok, err := g.processApplication(b, r, dst); ok {
+		return err
+	}
+	err := g.processFramed(b, r)
+	if err == nil && r.ContentType == framing.ContentApplication {
+		r.ApplicationData = append(dst, r.ApplicationData...)
+	}
+	return err
+}
+
+// processFramed is ProcessTo for a message that is not an application PrivateMessage (or that
+// processApplication left to it).
+func (g *Group) processFramed(b []byte, r *Received) error {
 	ac, err := g.unframe(b)
 	if err != nil {
 		return err
@@ -460,9 +485,10 @@ const maxPooledPlaintext = 4 << 10
 
 // processApplication is ProcessTo for an application PrivateMessage (ok true; false: b is
 // anything else, left to the general path, which would decode and unframe it the same way). The
-// message is decrypted into pooled memory and the outcome holds copies of its data: one
-// allocation per message, the application data's.
-func (g *Group) processApplication(b []byte, r *Received) (ok bool, err error) {
+// message is decrypted into pooled memory and the outcome holds copies of its data: the
+// application data is appended to dst (ProcessTo passes an empty slice: one allocation per
+// message, the application data's; ProcessAppend the caller's buffer).
+func (g *Group) processApplication(b []byte, r *Received, dst []byte) (ok bool, err error) {
 	var pm framing.PrivateMessage
 	if ok, err := framing.DecodePrivate(b, &pm); !ok || (err == nil && pm.ContentType != framing.ContentApplication) {
 		return false, nil
@@ -493,7 +519,7 @@ func (g *Group) processApplication(b []byte, r *Received) (ok bool, err error) {
 		return true, fmt.Errorf("group: application data from sender type %d", c.Sender.Type)
 	}
 	*r = Received{ContentType: c.ContentType, SenderType: c.Sender.Type, Sender: tm.LeafIndex(c.Sender.LeafIndex),
-		ApplicationData:   append([]byte{}, c.ApplicationData...),
+		ApplicationData:   append(dst, c.ApplicationData...),
 		AuthenticatedData: append([]byte(nil), c.AuthenticatedData...)}
 	return true, nil
 }

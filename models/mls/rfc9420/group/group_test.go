@@ -288,6 +288,46 @@ func TestOutOfOrderApplication(t *testing.T) {
 	}
 }
 
+// TestProcessAppend: ProcessAppend gives what ProcessTo gives, with the application data
+// appended to the caller's buffer (in its memory when it has room), for an application
+// PrivateMessage and for a handshake message alike.
+func TestProcessAppend(t *testing.T) {
+	x := newSim(t, suite1(t), Config{})
+	x.add("m0", "m1", "m2")
+	ct, err := x.members["m0"].Protect([]byte("hello"), []byte("ad"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var want Received
+	if err := x.members["m1"].ProcessTo(ct, &want); err != nil {
+		t.Fatal(err)
+	}
+	buf := make([]byte, 2, 64)
+	copy(buf, "->")
+	var r Received
+	if err := x.members["m2"].ProcessAppend(ct, &r, buf); err != nil {
+		t.Fatal(err)
+	}
+	if string(r.ApplicationData) != "->hello" || &r.ApplicationData[0] != &buf[0] {
+		t.Fatalf("ProcessAppend data %q, want \"->hello\" in the caller's buffer", r.ApplicationData)
+	}
+	r.ApplicationData = r.ApplicationData[2:]
+	if !reflect.DeepEqual(r, want) {
+		t.Fatalf("ProcessAppend %+v, ProcessTo %+v", r, want)
+	}
+	if err := x.members["m2"].ProcessAppend(ct, &r, buf[:0]); err == nil || !reflect.DeepEqual(r, Received{}) {
+		t.Fatalf("replay: err %v, r %+v", err, r)
+	}
+	// A commit goes the general way; r is as ProcessTo's.
+	pc, err := x.members["m0"].Commit(CommitOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := x.members["m2"].ProcessAppend(pc.Commit, &r, buf[:0]); err != nil || r.ContentType != framing.ContentCommit || r.ApplicationData != nil {
+		t.Fatalf("commit: err %v, r %+v", err, r)
+	}
+}
+
 // TestProcessTo: ProcessTo writes what Process returns, leaves r zero on an error (whatever r
 // held), and reports a removal in r with ErrRemoved.
 func TestProcessTo(t *testing.T) {
