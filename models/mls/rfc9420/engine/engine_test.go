@@ -296,29 +296,7 @@ func TestStateSizeEncodesATreeOnce(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var kps [][]byte
-	for _, c := range cs[1:] {
-		kp, err := c.KeyPackage()
-		if err != nil {
-			t.Fatal(err)
-		}
-		kps = append(kps, kp)
-	}
-	p, err := creator.Add(kps)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := creator.Adopt(p); err != nil {
-		t.Fatal(err)
-	}
-	ms := []mls.Member{creator}
-	for _, c := range cs[1:] {
-		m, err := c.Join(p.Welcome)
-		if err != nil {
-			t.Fatal(err)
-		}
-		ms = append(ms, m)
-	}
+	ms := append([]mls.Member{creator}, addAndJoin(t, creator, cs[1:])...)
 	up, err := ms[1].Update()
 	if err != nil {
 		t.Fatal(err)
@@ -348,4 +326,34 @@ func TestStateSizeEncodesATreeOnce(t *testing.T) {
 	if e.sizes[1].tree != nil {
 		t.Fatal("the tree was encoded more than once for one epoch")
 	}
+}
+
+// addAndJoin has creator add the clients in one commit, adopts it, and returns the members
+// the clients become by joining from its Welcome, in order.
+func addAndJoin(t *testing.T, creator mls.Member, clients []mls.Client) []mls.Member {
+	t.Helper()
+	var kps [][]byte
+	for _, c := range clients {
+		kp, err := c.KeyPackage()
+		if err != nil {
+			t.Fatal(err)
+		}
+		kps = append(kps, kp)
+	}
+	p, err := creator.Add(kps)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := creator.Adopt(p); err != nil {
+		t.Fatal(err)
+	}
+	var ms []mls.Member
+	for _, c := range clients {
+		m, err := c.Join(p.Welcome)
+		if err != nil {
+			t.Fatal(err)
+		}
+		ms = append(ms, m)
+	}
+	return ms
 }

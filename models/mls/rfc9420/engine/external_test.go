@@ -33,25 +33,13 @@ func TestExternalFeatures(t *testing.T) {
 		t.Fatal(err)
 	}
 	w := &world{t: t, members: map[string]mls.Member{"c0": creator}}
-	var kps [][]byte
-	for _, n := range []string{"c1", "c2", "c3", "c4"} {
-		kp, err := clients[n].KeyPackage()
-		if err != nil {
-			t.Fatal(err)
-		}
-		kps = append(kps, kp)
+	names := []string{"c1", "c2", "c3", "c4"}
+	var joiners []mls.Client
+	for _, n := range names {
+		joiners = append(joiners, clients[n])
 	}
-	p, err := creator.Add(kps)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := creator.Adopt(p); err != nil {
-		t.Fatal(err)
-	}
-	for _, n := range []string{"c1", "c2", "c3", "c4"} {
-		if w.members[n], err = clients[n].Join(p.Welcome); err != nil {
-			t.Fatal(err)
-		}
+	for i, m := range addAndJoin(t, creator, joiners) {
+		w.members[names[i]] = m
 	}
 	w.check()
 
@@ -80,7 +68,7 @@ func TestExternalFeatures(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	p, err = w.members["c1"].CommitProposals([][]byte{rm})
+	p, err := w.members["c1"].CommitProposals([][]byte{rm})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -148,30 +136,13 @@ func TestReInitPQ(t *testing.T) {
 		t.Fatal(err)
 	}
 	w := &world{t: t, members: map[string]mls.Member{"c0": creator}}
-	var kps [][]byte
-	for _, n := range []string{"c1", "c2", "c3"} {
-		kp, err := clients[n].KeyPackage()
-		if err != nil {
-			t.Fatal(err)
-		}
-		kps = append(kps, kp)
-	}
-	p, err := creator.Add(kps)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := creator.Adopt(p); err != nil {
-		t.Fatal(err)
-	}
-	for _, n := range []string{"c1", "c2", "c3"} {
-		if w.members[n], err = clients[n].Join(p.Welcome); err != nil {
-			t.Fatal(err)
-		}
+	for i, m := range addAndJoin(t, creator, []mls.Client{clients["c1"], clients["c2"], clients["c3"]}) {
+		w.members[fmt.Sprintf("c%d", i+1)] = m
 	}
 	w.check()
 
 	const pq = 0xF001
-	p, err = w.members["c2"].(mls.Reinitializer).CommitReInit([]byte("post-quantum"), pq)
+	p, err := w.members["c2"].(mls.Reinitializer).CommitReInit([]byte("post-quantum"), pq)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -191,7 +162,7 @@ func TestReInitPQ(t *testing.T) {
 	if _, err := w.members["c1"].Protect([]byte("x")); err == nil {
 		t.Fatal("a reinitialised group still sends")
 	}
-	kps = nil
+	var kps [][]byte
 	for _, n := range []string{"c0", "c2", "c3"} {
 		kp, err := clients[n].(mls.KeyPackageSuiter).KeyPackageFor(pq)
 		if err != nil {

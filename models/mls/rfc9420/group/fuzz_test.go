@@ -31,24 +31,7 @@ func FuzzProcess(f *testing.F) {
 	f.Add(prop)
 	f.Add(pc.Welcome)
 	g := x.members["m1"]
-	f.Fuzz(func(t *testing.T, b []byte) {
-		before := *g
-		before.props = append([]cachedProposal(nil), g.props...)
-		var err error
-		if len(b)%2 == 0 {
-			_, err = g.Process(b)
-		} else { // odd lengths through ProcessAppend, after a prefix it must keep
-			var r Received
-			err = g.ProcessAppend(b, &r, []byte("pre"))
-			if err == nil && r.ContentType == framing.ContentApplication && string(r.ApplicationData[:3]) != "pre" {
-				t.Fatalf("ProcessAppend lost the buffer's bytes: %q", r.ApplicationData)
-			}
-		}
-		if err != nil && (g.Epoch() != before.Epoch() || !bytes.Equal(g.EpochAuthenticator(), before.EpochAuthenticator())) {
-			t.Fatalf("rejected message changed the epoch: %v", err)
-		}
-		*g = before // keep the fixture stable across inputs
-	})
+	f.Fuzz(func(t *testing.T, b []byte) { processKeepsEpoch(t, g, b) })
 }
 
 // FuzzProcessExternal feeds arbitrary messages to a member of a group with an external sender:
@@ -87,24 +70,29 @@ func FuzzProcessExternal(f *testing.F) {
 		f.Add(b)
 	}
 	g := x.members["m1"]
-	f.Fuzz(func(t *testing.T, b []byte) {
-		before := *g
-		before.props = append([]cachedProposal(nil), g.props...)
-		var err error
-		if len(b)%2 == 0 {
-			_, err = g.Process(b)
-		} else { // odd lengths through ProcessAppend, after a prefix it must keep
-			var r Received
-			err = g.ProcessAppend(b, &r, []byte("pre"))
-			if err == nil && r.ContentType == framing.ContentApplication && string(r.ApplicationData[:3]) != "pre" {
-				t.Fatalf("ProcessAppend lost the buffer's bytes: %q", r.ApplicationData)
-			}
+	f.Fuzz(func(t *testing.T, b []byte) { processKeepsEpoch(t, g, b) })
+}
+
+// processKeepsEpoch has g process b (ProcessAppend for inputs of odd length, after a prefix it
+// must keep): it must not panic, and a rejected message must leave the epoch unchanged. g is
+// restored afterwards, so that the fixture stays the same across inputs.
+func processKeepsEpoch(t *testing.T, g *Group, b []byte) {
+	before := *g
+	before.props = append([]cachedProposal(nil), g.props...)
+	defer func() { *g = before }()
+	var err error
+	if len(b)%2 == 0 {
+		_, err = g.Process(b)
+	} else {
+		var r Received
+		err = g.ProcessAppend(b, &r, []byte("pre"))
+		if err == nil && r.ContentType == framing.ContentApplication && string(r.ApplicationData[:3]) != "pre" {
+			t.Fatalf("ProcessAppend lost the buffer's bytes: %q", r.ApplicationData)
 		}
-		if err != nil && (g.Epoch() != before.Epoch() || !bytes.Equal(g.EpochAuthenticator(), before.EpochAuthenticator())) {
-			t.Fatalf("rejected message changed the epoch: %v", err)
-		}
-		*g = before
-	})
+	}
+	if err != nil && (g.Epoch() != before.Epoch() || !bytes.Equal(g.EpochAuthenticator(), before.EpochAuthenticator())) {
+		t.Fatalf("rejected message changed the epoch: %v", err)
+	}
 }
 
 // FuzzJoinExternal feeds arbitrary GroupInfo messages to an external joiner: decoding and
