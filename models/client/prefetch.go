@@ -84,9 +84,10 @@ type taken struct {
 }
 
 // SetFence sets the function the client calls on the kernel's thread before it uses its
-// member itself (any engine call other than reading the epoch or the group size), and before
-// it waits for a queued decryption of its own: the world's prefetch waits there for every
-// queued decryption to finish, so that no member works while the kernel's members do.
+// member itself (any engine call other than reading the epoch or the group size, and than
+// encrypting when a slot wait is set: fenceOwn), and, without a slot wait (SetSlotWait),
+// before it waits for a queued decryption of its own: the world's prefetch waits there for
+// every queued decryption to finish, so that no member works while the kernel's members do.
 func (c *Client) SetFence(f func()) { c.fenceFn = f }
 
 // fence calls the fence function, if any (see SetFence).
@@ -140,7 +141,8 @@ func (c *Client) fenceOwn() {
 
 // QueuePrefetch records, on the kernel's thread, that evs (which CanPrefetch accepted, all
 // application messages) will be decrypted by RunPrefetch(evs, slots) on another goroutine;
-// their deliveries take the results from slots, waiting (SetFence) for those not yet done.
+// their deliveries take the results from slots, waiting (SetSlotWait, else SetFence) for those
+// not yet done.
 func (c *Client) QueuePrefetch(evs []*mimi.Event, slots []PrefetchSlot) {
 	for i, ev := range evs {
 		if ev.Kind != mimi.EventMessage {

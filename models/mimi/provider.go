@@ -115,8 +115,6 @@ type Provider struct {
 	one          [1]Event                                    // scratch for single-event deliveries
 	fan          fanScratch                                  // scratch of fanout
 	resolved     resolvedList                                // follower: the last long recipient list, resolved
-	lastNames    []string                                    // the last long list resolved name by name (resolve)
-	lastNodes    []network.NodeID                            // and its nodes
 	scratchNodes []network.NodeID                            // follower: a short recipient list, resolved
 	offline      map[string]bool                             // own clients that are disconnected
 	applied      map[network.NodeID]*inFlight                // per incoming connection: requests applied in arrival order
@@ -203,7 +201,6 @@ func (p *Provider) Stats() Stats { return p.stats }
 func (p *Provider) AddClient(id string, node network.NodeID) {
 	p.clients[id] = node
 	p.resolved = resolvedList{} // a cached recipient list may name the new client
-	p.lastNames, p.lastNodes = nil, nil
 }
 
 // StockKeyPackage stores a KeyPackage a client published, to be claimed with keyMaterial.
@@ -1106,6 +1103,7 @@ func (p *Provider) resolve(names []string) []network.NodeID {
 	if len(names) == len(r.names) && &names[0] == &r.names[0] {
 		return r.nodes
 	}
+	last := *r
 	var nodes []network.NodeID
 	if len(names) >= resolveMin {
 		nodes = make([]network.NodeID, len(names))
@@ -1115,17 +1113,16 @@ func (p *Provider) resolve(names []string) []network.NodeID {
 		p.scratchNodes = nodes
 	}
 	// Consecutive lists are the member list without each sender, decoded from one interner: a
-	// name is first compared, by its memory, with the last list's at the same place (or the
-	// next), whose node is kept, and looked up only when it differs.
-	last, lastNodes := p.lastNames, p.lastNodes
+	// name is first compared, by its memory, with the last long list's at the same place (or
+	// the next), whose node is kept, and looked up only when it differs.
 	j := 0
 	for i, c := range names {
 		switch {
-		case j < len(last) && sameString(last[j], c):
-			nodes[i] = lastNodes[j]
+		case j < len(last.names) && sameString(last.names[j], c):
+			nodes[i] = last.nodes[j]
 			j++
-		case j+1 < len(last) && sameString(last[j+1], c):
-			nodes[i] = lastNodes[j+1]
+		case j+1 < len(last.names) && sameString(last.names[j+1], c):
+			nodes[i] = last.nodes[j+1]
 			j += 2
 		default:
 			node, ok := p.clients[c]
@@ -1134,9 +1131,6 @@ func (p *Provider) resolve(names []string) []network.NodeID {
 			}
 			nodes[i] = node
 		}
-	}
-	if len(names) >= resolveMin {
-		p.lastNames, p.lastNodes = names, nodes
 	}
 	return nodes
 }

@@ -277,12 +277,15 @@ func (p *prefetcher) accepted(a mimi.Accepted, rcpt []int32) {
 			p.actors = append(p.actors, int(i))
 		}
 	}
-	commit := false
+	commits := 0
 	for _, i := range p.batch {
 		for _, e := range p.pending[i] {
-			commit = commit || e.Kind == mimi.EventCommit
+			if e.Kind == mimi.EventCommit {
+				commits++
+			}
 		}
 	}
+	commit := commits > 0
 	if !p.wait && !commit && len(p.actors) > 0 {
 		// The actors' decryptions go first: an actor waits for its own before it encrypts.
 		for _, i := range p.actors {
@@ -297,12 +300,8 @@ func (p *prefetcher) accepted(a mimi.Accepted, rcpt []int32) {
 	}
 	for _, i := range p.batch {
 		p.done += uint64(len(p.pending[i]))
-		for _, e := range p.pending[i] {
-			if e.Kind == mimi.EventCommit {
-				p.commits++
-			}
-		}
 	}
+	p.commits += uint64(commits) // the actors, merged in only without a commit, add none
 	if !p.wait && !commit {
 		p.queue()
 		return
