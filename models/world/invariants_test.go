@@ -453,3 +453,13 @@ func TestPlaintextScanFindsEveryCopy(t *testing.T) {
 		}
 	}
 }
+
+// TestPlaintextStrideBudget: the stride falls with the plaintexts indexed, as the method text
+// says: 32 up to 4,096 plaintexts, then halving, 1 beyond 65,536.
+func TestPlaintextStrideBudget(t *testing.T) {
+	for _, tc := range []struct{ count, stride int }{{1, 32}, {4096, 32}, {4097, 16}, {43690, 2}, {65536, 2}, {65537, 1}, {200000, 1}} {
+		if k := budgetStride(tc.count); k != tc.stride {
+			t.Errorf("%d plaintexts: stride %d, want %d", tc.count, budgetStride(tc.count), tc.stride)
+		}
+	}
+}

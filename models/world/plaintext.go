@@ -14,7 +14,7 @@ const plaintextMethod = "every encoded message body on the Wire (the Wire's tap:
 	"requests and notifies, deliveries, responses; each of them reaches or leaves a provider) is scanned for every plaintext the ledger knows: each " +
 	"plaintext is indexed by k consecutive 8-byte windows of its random filler (from its first byte when it has no filler) " +
 	"in a 4 Mi-bit filter, k the same for all: a power of two, at most 32, at most what the shortest plaintext allows and " +
-	"at most 131,072 windows in all (so k falls to 1 from 131,072 plaintexts); the scan hashes " +
+	"at most 131,072 windows in all while k > 1 (k is 1 beyond 65,536 plaintexts); the scan hashes " +
 	"every k-th 8-byte window of a body (any copy of a plaintext has one of its k indexed windows at such a position), " +
 	"and a filter hit is confirmed by comparing the whole plaintext at the place it implies. It finds any verbatim copy " +
 	"of a whole plaintext; a transformed or partial copy is not looked for. Cost: one multiply and one bit test per k body " +
@@ -69,6 +69,16 @@ func window(p []byte, sender string) int {
 // within p.
 func strideFor(p []byte, sender string) int { return len(p) - window(p, sender) - 7 }
 
+// budgetStride is the largest power of two k ≤ maxStride with k·count ≤ windowBudget, and 1
+// when even that is too many.
+func budgetStride(count int) int {
+	k := min(maxStride, max(1, windowBudget/max(1, count)))
+	for k&(k-1) != 0 {
+		k &= k - 1
+	}
+	return k
+}
+
 func slot(x uint64) uint64 { return (x * 0x9e3779b97f4a7c15) >> (64 - 22) }
 
 // catchUp indexes the plaintexts sent since the last call. k is a power of two, at most
@@ -87,7 +97,7 @@ func (s *plaintextScan) catchUp() {
 			k = min(k, strideFor(m.Plaintext, m.Sender))
 		}
 	}
-	k = min(k, max(1, windowBudget/max(1, s.count)))
+	k = min(k, budgetStride(s.count))
 	for k&(k-1) != 0 {
 		k &= k - 1 // down to a power of two
 	}
